@@ -1,0 +1,26 @@
+# Everything espcap builds against, each as an imported target:
+#   epan                 Wireshark's dissection library (Debian: wireshark-dev)
+#   CURL::libcurl        HTTP client (libcurl4-openssl-dev)
+#   ZLIB::ZLIB           gzip request bodies (zlib1g-dev)
+#   nlohmann_json::nlohmann_json  parsing server replies (nlohmann-json3-dev)
+#   Threads::Threads     the sender thread
+include(GNUInstallDirs)
+
+find_package(Wireshark 4.0 CONFIG REQUIRED)
+find_package(CURL REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(nlohmann_json 3.9 REQUIRED)
+find_package(Threads REQUIRED)
+
+if(NOT Wireshark_PLUGINS_ENABLED)
+  message(FATAL_ERROR "This Wireshark was built without plugin support")
+endif()
+
+# Install next to Wireshark (its prefix, not /usr/local) unless told otherwise: tshark
+# only looks in its own plugin folder, and as root it ignores the personal one.
+if(CMAKE_INSTALL_PREFIX_INITIALIZED_TO_DEFAULT)
+  set(CMAKE_INSTALL_PREFIX "${Wireshark_INSTALL_PREFIX}" CACHE PATH "Installation prefix" FORCE)
+endif()
+set(ESPCAP_PLUGIN_DIR "${Wireshark_PLUGIN_LIBDIR}/epan" CACHE STRING
+    "Where the plugin is installed, relative to the prefix")
+message(STATUS "espcap: Wireshark ${Wireshark_VERSION}, plugin goes to ${CMAKE_INSTALL_PREFIX}/${ESPCAP_PLUGIN_DIR}")

@@ -1,0 +1,59 @@
+#include "bulk_response.h"
+
+#include <nlohmann/json.hpp>
+
+namespace espcap::exporter {
+namespace {
+
+std::string describe_error(const nlohmann::json &error) {
+    if (error.is_string()) return error.get<std::string>();
+    if (!error.is_object()) return error.dump();
+    std::string text;
+    if (auto type = error.find("type"); type != error.end() && type->is_string()) text = type->get<std::string>();
+    if (auto reason = error.find("reason"); reason != error.end() && reason->is_string()) {
+        if (!text.empty()) text += ": ";
+        text += reason->get<std::string>();
+    }
+    if (auto cause = error.find("caused_by"); cause != error.end() && cause->is_object()) {
+        text += " (caused by " + describe_error(*cause) + ")";
+    }
+    return text.empty() ? error.dump() : text;
+}
+
+}  // namespace
+
+BulkResponse parse_bulk_response(std::string_view body) {
+    BulkResponse response;
+    const nlohmann::json reply = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+    if (reply.is_discarded() || !reply.is_object()) {
+        response.problem = "the reply is not a JSON object";
+        return response;
+    }
+    const auto items = reply.find("items");
+    if (items == reply.end() || !items->is_array()) {
+        response.problem = "the reply has no items";
+        return response;
+    }
+    response.items.reserve(items->size());
+    for (const nlohmann::json &item : *items) {
+        // Each item is {"<action>": {"status": N, "error": {...}}}.
+        if (!item.is_object() || item.size() != 1 || !item.begin()->is_object()) {
+            response.problem = "an item of the reply is malformed";
+            return response;
+        }
+        const nlohmann::json &result = *item.begin();
+        BulkItemResult parsed;
+        if (auto status = result.find("status"); status != result.end() && status->is_number_integer())
+            parsed.status = status->get<int>();
+        if (auto error = result.find("error"); error != result.end()) parsed.error = describe_error(*error);
+        if (parsed.status == 0) {
+            response.problem = "an item of the reply has no status";
+            return response;
+        }
+        response.items.push_back(std::move(parsed));
+    }
+    response.parsed = true;
+    return response;
+}
+
+}  // namespace espcap::exporter

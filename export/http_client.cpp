@@ -1,0 +1,75 @@
+#include "http_client.h"
+
+#include <curl/curl.h>
+
+#include <mutex>
+
+namespace espcap::exporter {
+namespace {
+
+constexpr long kConnectTimeoutSeconds = 10;
+
+size_t collect_body(char *data, size_t size, size_t count, void *user) {
+    static_cast<std::string *>(user)->append(data, size * count);
+    return size * count;
+}
+
+}  // namespace
+
+void HttpClient::global_init() {
+    static std::once_flag once;
+    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+HttpClient::HttpClient(long timeout_seconds) : handle_(curl_easy_init()), timeout_seconds_(timeout_seconds) {}
+
+HttpClient::~HttpClient() { curl_easy_cleanup(handle_); }
+
+HttpResponse HttpClient::get(const std::string &url) {
+    curl_easy_setopt(handle_, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(handle_, CURLOPT_HTTPHEADER, nullptr);
+    return perform(url);
+}
+
+HttpResponse HttpClient::post(const std::string &url, std::string_view body, const char *content_type) {
+    const std::string header = std::string("Content-Type: ") + content_type;
+    curl_slist *headers = curl_slist_append(nullptr, header.c_str());
+    curl_easy_setopt(handle_, CURLOPT_POST, 1L);
+    curl_easy_setopt(handle_, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(handle_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    curl_easy_setopt(handle_, CURLOPT_HTTPHEADER, headers);
+    HttpResponse response = perform(url);
+    curl_easy_setopt(handle_, CURLOPT_HTTPHEADER, nullptr);
+    curl_slist_free_all(headers);
+    return response;
+}
+
+HttpResponse HttpClient::perform(const std::string &url) {
+    HttpResponse response;
+    if (handle_ == nullptr) {
+        response.transport_error = "libcurl could not be initialised";
+        return response;
+    }
+    char error_buffer[CURL_ERROR_SIZE] = "";
+    curl_easy_setopt(handle_, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(handle_, CURLOPT_WRITEFUNCTION, collect_body);
+    curl_easy_setopt(handle_, CURLOPT_WRITEDATA, &response.body);
+    curl_easy_setopt(handle_, CURLOPT_ERRORBUFFER, error_buffer);
+    curl_easy_setopt(handle_, CURLOPT_CONNECTTIMEOUT, kConnectTimeoutSeconds);
+    curl_easy_setopt(handle_, CURLOPT_TIMEOUT, timeout_seconds_);
+    curl_easy_setopt(handle_, CURLOPT_NOSIGNAL, 1L);  // we run on a worker thread
+    curl_easy_setopt(handle_, CURLOPT_TCP_KEEPALIVE, 1L);
+    // Keep the user's proxy environment out of loopback traffic.
+    curl_easy_setopt(handle_, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
+
+    const CURLcode code = curl_easy_perform(handle_);
+    if (code != CURLE_OK) {
+        response.transport_error = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
+        response.body.clear();
+        return response;
+    }
+    curl_easy_getinfo(handle_, CURLINFO_RESPONSE_CODE, &response.status);
+    return response;
+}
+
+}  // namespace espcap::exporter

@@ -1,0 +1,40 @@
+// A small libcurl wrapper: one easy handle, so connections are kept alive between
+// requests. Not thread-safe; one client per thread.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+typedef void CURL;
+
+namespace espcap::exporter {
+
+struct HttpResponse {
+    long status = 0;              // 0 when no HTTP reply arrived
+    std::string body;
+    std::string transport_error;  // set when no HTTP reply arrived
+    bool reached() const { return transport_error.empty(); }
+};
+
+class HttpClient {
+public:
+    explicit HttpClient(long timeout_seconds);
+    ~HttpClient();
+    HttpClient(const HttpClient &) = delete;
+    HttpClient &operator=(const HttpClient &) = delete;
+
+    HttpResponse get(const std::string &url);
+    HttpResponse post(const std::string &url, std::string_view body, const char *content_type);
+
+    // Must be called once, on the main thread, before any client is used.
+    static void global_init();
+
+private:
+    HttpResponse perform(const std::string &url);
+
+    CURL *handle_;
+    long timeout_seconds_;
+};
+
+}  // namespace espcap::exporter

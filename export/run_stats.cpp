@@ -1,0 +1,52 @@
+#include "run_stats.h"
+
+#include <cstdio>
+
+namespace espcap::exporter {
+namespace {
+
+std::string human_bytes(std::uint64_t bytes) {
+    char text[32];
+    if (bytes < 1024)
+        std::snprintf(text, sizeof text, "%llu B", static_cast<unsigned long long>(bytes));
+    else if (bytes < 1024 * 1024)
+        std::snprintf(text, sizeof text, "%.1f KiB", static_cast<double>(bytes) / 1024.0);
+    else
+        std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
+    return text;
+}
+
+std::string index_list(const std::set<std::string> &indices) {
+    constexpr std::size_t kShown = 3;
+    std::string list;
+    std::size_t shown = 0;
+    for (const std::string &index : indices) {
+        if (shown == kShown) {
+            list += " and " + std::to_string(indices.size() - kShown) + " more";
+            break;
+        }
+        list += (shown++ == 0 ? "" : ", ") + index;
+    }
+    return list;
+}
+
+}  // namespace
+
+std::string RunStats::summary_line() const {
+    std::string line = "espcap: " + std::to_string(packets_seen) + " packets";
+    if (sent_to_node) {
+        line += ", " + std::to_string(documents_indexed) + " indexed";
+        line += ", " + std::to_string(documents_failed) + " failed";
+        if (documents_retried > 0) line += ", " + std::to_string(documents_retried) + " retried";
+        line += ", " + human_bytes(bytes_sent) + " sent";
+    }
+    if (wrote_file) line += ", " + std::to_string(documents_written) + " written to file";
+    char seconds_text[32];
+    std::snprintf(seconds_text, sizeof seconds_text, " in %.2f s", seconds);
+    line += seconds_text;
+    if (!indices.empty()) line += " (" + index_list(indices) + ")";
+    if (!first_error.empty()) line += "; first error: " + first_error;
+    return line;
+}
+
+}  // namespace espcap::exporter

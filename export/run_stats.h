@@ -1,0 +1,30 @@
+// What a run did, for the end-of-run line on stderr and the GUI's result window.
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+
+namespace espcap::exporter {
+
+struct RunStats {
+    std::uint64_t packets_seen = 0;
+    std::uint64_t documents_indexed = 0;
+    std::uint64_t documents_failed = 0;
+    std::uint64_t documents_written = 0;  // to the NDJSON file
+    std::uint64_t documents_retried = 0;
+    std::uint64_t bytes_sent = 0;
+    double seconds = 0;
+    std::string first_error;
+    std::set<std::string> indices;
+    bool sent_to_node = false;
+    bool wrote_file = false;
+
+    bool failed() const { return documents_failed > 0 || !first_error.empty(); }
+    void note_error(const std::string &error) {
+        if (first_error.empty()) first_error = error;
+    }
+    std::string summary_line() const;
+};
+
+}  // namespace espcap::exporter

@@ -1,0 +1,52 @@
+#include "host_program.h"
+
+#include <wireshark.h>
+#include <wsutil/report_message.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include <errno.h>  // program_invocation_short_name
+
+namespace espcap::host {
+
+namespace {
+constexpr int kBadUsageStatus = 1;     // tshark's own INVALID_OPTION
+constexpr int kDeliveryFailedStatus = 2;
+}  // namespace
+
+bool is_tshark() { return std::strncmp(program_invocation_short_name, "tshark", 6) == 0; }
+
+void report_error(const std::string &message) {
+    if (is_tshark()) {
+        std::fprintf(stderr, "espcap: %s\n", message.c_str());
+        std::fflush(stderr);
+    } else {
+        report_failure("espcap: %s", message.c_str());
+    }
+}
+
+void exit_for_bad_usage(const std::string &message) {
+    std::fprintf(stderr, "tshark: espcap: %s\n", message.c_str());
+    std::fflush(nullptr);
+    std::exit(kBadUsageStatus);
+}
+
+void report_bad_usage(const std::string &message) {
+    if (is_tshark()) exit_for_bad_usage(message);
+    report_failure("espcap: %s", message.c_str());
+}
+
+void ask_to_stop() {
+    if (is_tshark()) std::raise(SIGINT);
+}
+
+void exit_with_failure_status() {
+    if (!is_tshark()) return;
+    std::fflush(nullptr);
+    std::exit(kDeliveryFailedStatus);
+}
+
+}  // namespace espcap::host

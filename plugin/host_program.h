@@ -1,0 +1,26 @@
+// What espcap may do to the program it is loaded into. tshark is a batch tool whose
+// exit status scripts read; Wireshark is an interactive window that must never exit
+// because of us.
+#pragma once
+
+#include <string>
+
+namespace espcap::host {
+
+bool is_tshark();
+
+// One line on stderr (tshark) or a dialog (Wireshark).
+void report_error(const std::string &message);
+
+// Bad usage before any packet was read: tshark exits with status 1.
+[[noreturn]] void exit_for_bad_usage(const std::string &message);
+void report_bad_usage(const std::string &message);
+
+// Stops reading or capturing the way Ctrl-C does (tshark only): tshark finishes the
+// current packet, runs its shutdown routines and exits.
+void ask_to_stop();
+
+// At shutdown: documents were lost, so tshark must not exit with status 0.
+void exit_with_failure_status();
+
+}  // namespace espcap::host

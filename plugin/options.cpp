@@ -1,0 +1,252 @@
+#include "options.h"
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+
+namespace espcap {
+namespace {
+
+constexpr std::uint16_t kDefaultPort = 9200;
+constexpr std::size_t kMaxChunk = 100000;
+constexpr long kMaxTimeoutSeconds = 3600;
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+template <typename Int>
+bool parse_whole_number(std::string_view text, Int min, Int max, Int &out) {
+    text = trim(text);
+    Int value{};
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max)
+        return false;
+    out = value;
+    return true;
+}
+
+bool parse_node_list(std::string_view text, std::vector<Endpoint> &nodes, std::string &error) {
+    nodes.clear();
+    while (true) {
+        const auto comma = text.find(',');
+        Endpoint endpoint;
+        if (!parse_endpoint(trim(text.substr(0, comma)), endpoint, error)) return false;
+        nodes.push_back(std::move(endpoint));
+        if (comma == std::string_view::npos) return true;
+        text.remove_prefix(comma + 1);
+    }
+}
+
+// Elasticsearch's rules for index names, applied to the prefix we date.
+bool valid_index_prefix(std::string_view prefix, std::string &error) {
+    if (prefix.empty()) {
+        error = "must not be empty";
+        return false;
+    }
+    if (prefix.front() == '-' || prefix.front() == '_' || prefix.front() == '+') {
+        error = "must not start with '-', '_' or '+'";
+        return false;
+    }
+    for (char c : prefix) {
+        if (c >= 'A' && c <= 'Z') {
+            error = "must be lowercase";
+            return false;
+        }
+        if (std::string_view("\\/*?\"<>| ,#:").find(c) != std::string_view::npos) {
+            error = std::string("must not contain '") + c + "'";
+            return false;
+        }
+    }
+    if (prefix.size() > 200) {
+        error = "is longer than 200 characters";
+        return false;
+    }
+    return true;
+}
+
+bool apply_option(Options &o, const std::string &key, const std::string &value, std::string &error) {
+    if (key == "node") return parse_node_list(value, o.nodes, error);
+    if (key == "file") {
+        o.output_file = value;
+        return true;
+    }
+    if (key == "chunk") {
+        if (parse_whole_number<std::size_t>(value, 1, kMaxChunk, o.chunk)) return true;
+        error = "expects a whole number from 1 to " + std::to_string(kMaxChunk) + ", got '" + value + "'";
+        return false;
+    }
+    if (key == "index") {
+        if (valid_index_prefix(value, error)) {
+            o.index_prefix = value;
+            return true;
+        }
+        error = "'" + value + "' " + error;
+        return false;
+    }
+    if (key == "filter") {
+        o.filter = value;
+        return true;
+    }
+    if (key == "timeout") {
+        if (parse_whole_number<long>(value, 1, kMaxTimeoutSeconds, o.timeout_seconds)) return true;
+        error = "expects seconds from 1 to " + std::to_string(kMaxTimeoutSeconds) + ", got '" + value + "'";
+        return false;
+    }
+    error = "unknown option";
+    return false;
+}
+
+std::string known_keys() {
+    std::string list;
+    for (const OptionSpec &spec : option_specs()) {
+        if (!list.empty()) list += ", ";
+        list += spec.key;
+    }
+    return list;
+}
+
+}  // namespace
+
+std::string Endpoint::url() const {
+    const bool ipv6 = host.find(':') != std::string::npos;
+    return scheme + "://" + (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port) + path_prefix;
+}
+
+const std::vector<OptionSpec> &option_specs() {
+    static const std::vector<OptionSpec> specs = {
+        {"node", "Elasticsearch node(s)",
+         "Comma-separated http(s)://host:port or host:port (port 9200 by default). "
+         "Setting it turns espcap on."},
+        {"file", "Bulk NDJSON file",
+         "Write the bulk requests to this file instead of (or as well as) sending them; '-' is "
+         "standard output. Setting it turns espcap on."},
+        {"chunk", "Documents per bulk request", "1 to 100000; default 1000."},
+        {"index", "Index prefix", "Documents go to PREFIX-YYYY-MM-DD (UTC day of each packet); default 'packets'."},
+        {"filter", "Packet filter", "Display filter: only matching packets are indexed; default: all packets."},
+        {"timeout", "Request timeout (s)", "Seconds to wait for Elasticsearch per request; default 30."},
+    };
+    return specs;
+}
+
+bool split_option_argument(std::string_view argument, std::pair<std::string, std::string> &out,
+                           std::string &error) {
+    const auto equals = argument.find('=');
+    if (equals == std::string_view::npos) {
+        error = "'" + std::string(argument) + "' is not key=value";
+        return false;
+    }
+    const std::string_view key = trim(argument.substr(0, equals));
+    if (key.empty()) {
+        error = "'" + std::string(argument) + "' has no key before '='";
+        return false;
+    }
+    out = {std::string(key), std::string(argument.substr(equals + 1))};
+    return true;
+}
+
+OptionsResult parse_options(const RawOptions &raw) {
+    // Last value per key wins; keep first-seen order for deterministic errors.
+    std::vector<std::string> order;
+    std::map<std::string, std::string> latest;
+    for (const auto &[key, value] : raw) {
+        if (latest.find(key) == latest.end()) order.push_back(key);
+        latest[key] = value;
+    }
+
+    OptionsResult result;
+    for (const std::string &key : order) {
+        const std::string &value = latest[key];
+        const bool known = std::any_of(option_specs().begin(), option_specs().end(),
+                                       [&](const OptionSpec &s) { return key == s.key; });
+        if (!known) {
+            result.error = "unknown option '" + key + "' (known options: " + known_keys() + ")";
+            return result;
+        }
+        if (value.empty()) continue;  // an empty preference means "use the default"
+        std::string problem;
+        if (!apply_option(result.options, key, value, problem)) {
+            result.error = "option '" + key + "': " + problem;
+            return result;
+        }
+    }
+    return result;
+}
+
+bool parse_endpoint(std::string_view text, Endpoint &out, std::string &error) {
+    if (text.find('@') != std::string_view::npos) {
+        // Never echo the text: it holds a password.
+        error = "credentials in a node URL are not accepted";
+        return false;
+    }
+    const std::string original(text);
+    Endpoint e;
+    e.scheme = "http";
+    if (const auto sep = text.find("://"); sep != std::string_view::npos) {
+        e.scheme = std::string(text.substr(0, sep));
+        std::transform(e.scheme.begin(), e.scheme.end(), e.scheme.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        if (e.scheme != "http" && e.scheme != "https") {
+            error = "'" + original + "': scheme must be http or https";
+            return false;
+        }
+        text.remove_prefix(sep + 3);
+    }
+    if (const auto slash = text.find('/'); slash != std::string_view::npos) {
+        std::string_view path = text.substr(slash);
+        while (!path.empty() && path.back() == '/') path.remove_suffix(1);
+        e.path_prefix = std::string(path);
+        text = text.substr(0, slash);
+    }
+    std::string_view port_text;
+    bool has_port = false;
+    if (!text.empty() && text.front() == '[') {  // [IPv6]:port
+        const auto close = text.find(']');
+        if (close == std::string_view::npos) {
+            error = "'" + original + "': missing ']' after IPv6 address";
+            return false;
+        }
+        e.host = std::string(text.substr(1, close - 1));
+        std::string_view rest = text.substr(close + 1);
+        if (!rest.empty()) {
+            if (rest.front() != ':') {
+                error = "'" + original + "': expected ':port' after ']'";
+                return false;
+            }
+            port_text = rest.substr(1);
+            has_port = true;
+        }
+    } else {
+        const auto colon = text.rfind(':');
+        if (colon != std::string_view::npos && text.find(':') != colon) {
+            error = "'" + original + "': write IPv6 addresses as [address]:port";
+            return false;
+        }
+        e.host = std::string(text.substr(0, colon));
+        if (colon != std::string_view::npos) {
+            port_text = text.substr(colon + 1);
+            has_port = true;
+        }
+    }
+    if (e.host.empty()) {
+        error = "'" + original + "': no host";
+        return false;
+    }
+    if (e.host.find_first_of(" \t\"'<>\\") != std::string::npos) {
+        error = "'" + original + "': invalid character in host";
+        return false;
+    }
+    e.port = kDefaultPort;
+    if (has_port) {
+        if (!parse_whole_number<std::uint16_t>(port_text, 1, 65535, e.port)) {
+            error = "'" + original + "': port must be a number from 1 to 65535";
+            return false;
+        }
+    }
+    out = std::move(e);
+    return true;
+}
+
+}  // namespace espcap

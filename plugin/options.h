@@ -1,0 +1,65 @@
+// espcap's settings: one validated value built from `-X espcap:key=value` arguments
+// and Wireshark preferences. Plain C++; export/ and tap/ receive an Options and never
+// read a preference themselves.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace espcap {
+
+struct Endpoint {
+    std::string scheme;  // "http" or "https"
+    std::string host;
+    std::uint16_t port = 0;
+    std::string path_prefix;  // "" or "/something", no trailing slash
+
+    std::string url() const;  // scheme://host:port/prefix
+};
+
+struct Options {
+    std::vector<Endpoint> nodes;
+    std::string output_file;  // "file": bulk NDJSON to a path, "-" = stdout
+    std::size_t chunk = 1000;
+    std::string index_prefix = "packets";
+    std::string filter;  // display filter applied by the tap
+    long timeout_seconds = 30;
+
+    // espcap does nothing unless there is somewhere to send documents.
+    bool active() const { return !nodes.empty() || !output_file.empty(); }
+};
+
+// One user-settable key: its name is the -X key and the preference name.
+struct OptionSpec {
+    const char *key;
+    const char *title;        // for the Preferences dialog
+    const char *description;  // includes the default
+};
+
+const std::vector<OptionSpec> &option_specs();
+
+using RawOptions = std::vector<std::pair<std::string, std::string>>;
+
+struct OptionsResult {
+    Options options;
+    std::string error;  // empty when the options are valid; names the offending key
+    bool ok() const { return error.empty(); }
+};
+
+// Splits the text after "-X espcap:" into key and value ("node=host:9200").
+// Returns false with `error` set when there is no '=' or no key.
+bool split_option_argument(std::string_view argument, std::pair<std::string, std::string> &out,
+                           std::string &error);
+
+// Validates every entry; later entries override earlier ones with the same key, so
+// callers pass preferences first and -X arguments last. Empty values mean "default".
+OptionsResult parse_options(const RawOptions &raw);
+
+// Parses "host:port", "http://host:port/prefix", "https://[::1]:9200" ...
+bool parse_endpoint(std::string_view text, Endpoint &out, std::string &error);
+
+}  // namespace espcap

@@ -1,0 +1,109 @@
+// Registers espcap with Wireshark: the plugin symbols, the "espcap" preferences
+// module and the shutdown routine. Everything else lives in Session.
+#define WS_BUILD_DLL
+#include <wireshark.h>
+#include <epan/ex-opt.h>
+#include <epan/packet.h>
+#include <epan/prefs.h>
+#include <epan/proto.h>
+
+#include <vector>
+
+#include "host_program.h"
+#include "options.h"
+#include "session.h"
+
+#ifndef ESPCAP_VERSION
+#define ESPCAP_VERSION "0.0.0"
+#endif
+
+// `extern "C"` on each definition (not a block) keeps the const objects external.
+extern "C" WS_DLL_PUBLIC_DEF const char plugin_version[] = ESPCAP_VERSION;
+extern "C" WS_DLL_PUBLIC_DEF const int plugin_want_major = WIRESHARK_VERSION_MAJOR;
+extern "C" WS_DLL_PUBLIC_DEF const int plugin_want_minor = WIRESHARK_VERSION_MINOR;
+extern "C" WS_DLL_PUBLIC_DEF void plugin_register(void);
+
+namespace {
+
+constexpr const char *kExOptKey = "espcap";  // -X espcap:key=value
+
+int proto_espcap = -1;
+// Storage the preferences module writes into: one string per option key.
+std::vector<const char *> preference_values;
+espcap::RawOptions command_line_options;
+espcap::Session session;
+
+espcap::RawOptions preference_options() {
+    espcap::RawOptions raw;
+    const auto &specs = espcap::option_specs();
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+        if (preference_values[i] != nullptr && preference_values[i][0] != '\0')
+            raw.emplace_back(specs[i].key, preference_values[i]);
+    }
+    return raw;
+}
+
+// Preferences first, -X last: -X wins.
+void apply_settings() {
+    espcap::RawOptions raw = preference_options();
+    raw.insert(raw.end(), command_line_options.begin(), command_line_options.end());
+    const espcap::OptionsResult result = espcap::parse_options(raw);
+    if (!result.ok()) {
+        espcap::host::report_bad_usage(result.error);
+        return;
+    }
+    // The GUI exports from its menu; only tshark indexes every packet it reads.
+    if (!espcap::host::is_tshark() && command_line_options.empty()) return;
+    if (const std::string error = session.configure(result.options); !error.empty())
+        espcap::host::report_bad_usage(error);
+}
+
+void read_command_line_options() {
+    command_line_options.clear();
+    const gint count = ex_opt_count(kExOptKey);
+    for (gint i = 0; i < count; ++i) {
+        const gchar *argument = ex_opt_get_nth(kExOptKey, static_cast<guint>(i));
+        std::pair<std::string, std::string> option;
+        std::string error;
+        if (!espcap::split_option_argument(argument != nullptr ? argument : "", option, error)) {
+            espcap::host::report_bad_usage("-X espcap:" + error);
+            return;
+        }
+        command_line_options.push_back(std::move(option));
+    }
+}
+
+void register_preferences() {
+    module_t *module = prefs_register_protocol(proto_espcap, apply_settings);
+    const auto &specs = espcap::option_specs();
+    preference_values.assign(specs.size(), "");
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+        prefs_register_string_preference(module, specs[i].key, specs[i].title, specs[i].description,
+                                         &preference_values[i]);
+    }
+}
+
+void on_shutdown() {
+    if (!session.finish()) espcap::host::exit_with_failure_status();
+}
+
+void register_protocol() {
+    proto_espcap = proto_register_protocol("espcap: index packets into Elasticsearch", "espcap", "espcap");
+    register_preferences();
+    register_shutdown_routine(on_shutdown);
+}
+
+// -X options are known here; preferences are applied later and call apply_settings.
+void handoff() {
+    read_command_line_options();
+    apply_settings();
+}
+
+}  // namespace
+
+void plugin_register(void) {
+    static proto_plugin plugin;
+    plugin.register_protoinfo = register_protocol;
+    plugin.register_handoff = handoff;
+    proto_register_plugin(&plugin);
+}

@@ -1,0 +1,118 @@
+#include "session.h"
+
+#include <wireshark.h>
+#include <epan/epan.h>
+#include <epan/epan_dissect.h>
+#include <epan/tap.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "capture_source.h"
+#include "host_program.h"
+
+namespace espcap {
+namespace {
+
+double now_seconds() {
+    using namespace std::chrono;
+    return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+
+tap_packet_status tap_packet(void *session, packet_info *pinfo, epan_dissect_t *edt, const void *, tap_flags_t) {
+    return static_cast<Session *>(session)->on_packet(pinfo, edt) ? TAP_PACKET_DONT_REDRAW : TAP_PACKET_FAILED;
+}
+
+}  // namespace
+
+std::string Session::configure(const Options &options) {
+    if (started_) return "";  // preferences changed mid-run: the run keeps its settings
+    const bool filter_changed = options.filter != options_.filter;
+    options_ = options;
+    if (!options_.active()) {
+        unregister_tap();
+        return "";
+    }
+    if (tap_registered_ && filter_changed) unregister_tap();
+    return register_tap();
+}
+
+std::string Session::register_tap() {
+    if (tap_registered_) return "";
+    // The "frame" tap fires once per frame, malformed ones included.
+    GString *error = register_tap_listener("frame", this, options_.filter.empty() ? nullptr : options_.filter.c_str(),
+                                           TL_REQUIRES_PROTO_TREE, nullptr, tap_packet, nullptr, nullptr);
+    if (error != nullptr) {
+        std::string message = "option 'filter': " + std::string(error->str);
+        g_string_free(error, TRUE);
+        return message;
+    }
+    tap_registered_ = true;
+    // Without this, tshark -q hands taps protocol nodes without their fields.
+    epan_set_always_visible(TRUE);
+    return "";
+}
+
+void Session::unregister_tap() {
+    if (!tap_registered_) return;
+    remove_tap_listener(this);
+    epan_set_always_visible(FALSE);
+    tap_registered_ = false;
+}
+
+bool Session::start() {
+    started_ = true;
+    started_at_ = now_seconds();
+    const CaptureSource source = capture_source_from_arguments(current_process_arguments());
+    tap::CaptureContext context;
+    context.file_name = source.read_file;
+    context.file_date_utc = file_date_utc(source.read_file);
+    writer_ = std::make_unique<tap::PacketDocumentWriter>(context, tap::ProtocolLayers());
+    daily_index_ = std::make_unique<tap::DailyIndex>(options_.index_prefix);
+    exporter_ = std::make_unique<exporter::Exporter>(options_);
+    start_error_ = exporter_->start();
+    if (!start_error_.empty()) {
+        start_failed_ = true;
+        host::report_error(start_error_ + "; stopping");
+        host::ask_to_stop();
+        return false;
+    }
+    return true;
+}
+
+bool Session::on_packet(const packet_info *pinfo, const epan_dissect_t *edt) {
+    ++counts_.packets_seen;
+    if (!started_) start();
+    if (start_failed_) {
+        ++not_sent_;
+        return true;  // keep counting what could not be sent until the host stops
+    }
+    const std::string &index = daily_index_->name_for(pinfo->abs_ts.secs);
+    counts_.indices.insert(index);  // a lookup, no allocation, once the day is known
+
+    exporter::BulkBatch &batch = exporter_->batch();
+    batch.begin_document(index);
+    writer_->write(pinfo, edt->tree, batch.buffer());
+    batch.end_document();
+    exporter_->document_added();
+    return true;
+}
+
+bool Session::finish() {
+    if (!tap_registered_) return true;
+    exporter::RunStats stats;
+    if (exporter_) stats = exporter_->finish();
+    stats.packets_seen = counts_.packets_seen;
+    stats.indices = counts_.indices;
+    stats.sent_to_node = !options_.nodes.empty();
+    stats.wrote_file = !options_.output_file.empty();
+    stats.documents_failed += not_sent_;
+    if (!start_error_.empty()) stats.first_error = start_error_;
+    stats.seconds = started_ ? now_seconds() - started_at_ : 0;
+    std::fprintf(stderr, "%s\n", stats.summary_line().c_str());
+    std::fflush(stderr);
+    unregister_tap();
+    return !stats.failed();
+}
+
+}  // namespace espcap

@@ -1,0 +1,50 @@
+// One espcap run inside tshark: the tap that turns each dissected packet into a
+// document, the exporter that ships them, and the end-of-run summary.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "daily_index.h"
+#include "exporter.h"
+#include "options.h"
+#include "packet_document.h"
+
+struct _packet_info;
+struct epan_dissect;
+
+namespace espcap {
+
+class Session {
+public:
+    // Called whenever the options may have changed (handoff, preferences applied).
+    // Returns an error for the user, or "" when the options are in force.
+    std::string configure(const Options &options);
+
+    // The tap's per-packet callback. False when the tap should not be called again.
+    bool on_packet(const _packet_info *pinfo, const epan_dissect *edt);
+
+    // Sends what is left and prints the summary; returns false when documents were lost.
+    bool finish();
+
+    bool active() const { return tap_registered_; }
+
+private:
+    bool start();
+    std::string register_tap();
+    void unregister_tap();
+
+    Options options_;
+    bool tap_registered_ = false;
+    bool started_ = false;
+    bool start_failed_ = false;
+    std::string start_error_;
+    std::unique_ptr<exporter::Exporter> exporter_;
+    std::unique_ptr<tap::PacketDocumentWriter> writer_;
+    std::unique_ptr<tap::DailyIndex> daily_index_;
+    exporter::RunStats counts_;  // packets seen and indices, kept on this thread
+    std::uint64_t not_sent_ = 0;
+    double started_at_ = 0;
+};
+
+}  // namespace espcap

@@ -1,0 +1,60 @@
+// Decides which JSON members an EK object has and which tree nodes go into each.
+//
+// tshark -T ek groups the children of a protocol by "tree parent's abbrev + own
+// abbrev", in order of first appearance, and writes one member per group. Two groups
+// can still produce the same written name (eth.addr under eth.src and under eth.dst),
+// which gives duplicate keys that Elasticsearch rejects. We produce the document a
+// JSON reader would build from tshark's line if it merged duplicate keys into one
+// array: a member per written name, at the place of its first group, holding the
+// instances of all its groups, group after group.
+//
+// Plain C++ over opaque node pointers, so tests drive it without Wireshark.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+namespace espcap::tap {
+
+struct EkItem {
+    std::uint64_t group_key;  // identifies (tree parent abbrev, own abbrev)
+    std::uint32_t name_id;    // identifies the written member name
+    const void *node;
+};
+
+struct EkMember {
+    std::uint32_t name_id;
+    std::uint32_t first;  // index of the first instance in the ordered node list
+    std::uint32_t count;  // instances: one is written as a value, more as an array
+};
+
+class EkMemberGrouper {
+public:
+    // Appends the members of one object to `members` and their instances, in writing
+    // order, to `ordered_nodes`. Reuses internal buffers; not reentrant.
+    void group(const std::vector<EkItem> &items, std::vector<EkMember> &members,
+               std::vector<const void *> &ordered_nodes);
+
+private:
+    static constexpr std::uint32_t kNone = UINT32_MAX;
+
+    struct Group {
+        std::uint32_t name_id;
+        std::uint32_t first_item, last_item;  // chain through next_item_
+        std::uint32_t next_group_same_name;   // chain of groups merged into one member
+    };
+    struct PendingMember {
+        std::uint32_t name_id;
+        std::uint32_t first_group, last_group;
+    };
+
+    std::vector<std::uint32_t> next_item_;
+    std::vector<Group> groups_;
+    std::vector<PendingMember> pending_;
+    std::unordered_map<std::uint64_t, std::uint32_t> group_by_key_;
+    std::unordered_map<std::uint32_t, std::uint32_t> member_by_name_;
+};
+
+}  // namespace espcap::tap

@@ -1,0 +1,139 @@
+#include "ek_tree_writer.h"
+
+#include <wireshark.h>
+#include <epan/proto.h>
+#include <epan/ftypes/ftypes.h>
+
+#include <cstdio>
+
+#include "json_writer.h"
+#include "utc_time.h"
+
+namespace espcap::tap {
+namespace {
+
+std::uint64_t group_key(std::uint32_t parent_abbrev_id, std::uint32_t abbrev_id) {
+    return (static_cast<std::uint64_t>(parent_abbrev_id) << 32) | abbrev_id;
+}
+
+// tshark's member name: "<parent protocol>_<abbrev>" for fields, "<abbrev>" for
+// protocols and text items; dots become underscores when written.
+std::string member_name(const header_field_info *hfinfo) {
+    std::string name;
+    if (hfinfo->parent != -1) {
+        name = proto_registrar_get_nth(static_cast<guint>(hfinfo->parent))->abbrev;
+        name += '_';
+    }
+    name += hfinfo->abbrev;
+    std::string encoded;
+    append_member_name(encoded, name);
+    return encoded;
+}
+
+void write_absolute_time(const nstime_t &t, std::string &out) {
+    out += '"';
+    append_utc_date_time(out, to_utc(t.secs));
+    char fraction[16];
+    std::snprintf(fraction, sizeof fraction, ".%09uZ", static_cast<unsigned>(t.nsecs));
+    out += fraction;
+    out += '"';
+}
+
+}  // namespace
+
+std::uint32_t EkTreeWriter::intern(std::unordered_map<std::string, std::uint32_t> &table, const std::string &text) {
+    auto [it, inserted] = table.try_emplace(text, static_cast<std::uint32_t>(table.size()));
+    return it->second;
+}
+
+const EkTreeWriter::FieldKeys &EkTreeWriter::keys_for(const header_field_info *hfinfo) {
+    const auto id = static_cast<std::size_t>(hfinfo->id);
+    if (id >= keys_by_field_.size()) keys_by_field_.resize(id + 1024);
+    FieldKeys &keys = keys_by_field_[id];
+    if (keys.name_id == kUnset) {
+        keys.abbrev_id = intern(abbrev_ids_, hfinfo->abbrev);
+        const std::string name = member_name(hfinfo);
+        keys.name_id = intern(name_ids_, name);
+        if (keys.name_id == names_.size()) names_.push_back(name);
+    }
+    return keys;
+}
+
+void EkTreeWriter::write_layers(const proto_node *root, std::string &out) {
+    write_object(root, kRootParent, out);
+}
+
+void EkTreeWriter::collect_items(const proto_node *parent, std::uint32_t parent_abbrev_id) {
+    for (const proto_node *child = parent->first_child; child != nullptr; child = child->next) {
+        const field_info *fi = PNODE_FINFO(child);
+        if (fi == nullptr) continue;  // only in invisible trees, which we never get
+        const FieldKeys &keys = keys_for(fi->hfinfo);
+        items_.push_back(EkItem{group_key(parent_abbrev_id, keys.abbrev_id), keys.name_id, child});
+        // A field's subtree is flattened into its protocol's object; a protocol
+        // becomes an object of its own.
+        if (fi->hfinfo->type != FT_PROTOCOL && child->first_child != nullptr)
+            collect_items(child, keys.abbrev_id);
+    }
+}
+
+void EkTreeWriter::write_object(const proto_node *scope, std::uint32_t scope_abbrev_id, std::string &out) {
+    items_.clear();
+    collect_items(scope, scope_abbrev_id);
+    const std::size_t member_base = member_stack_.size();
+    const std::size_t node_base = node_stack_.size();
+    grouper_.group(items_, member_stack_, node_stack_);
+    const std::size_t member_end = member_stack_.size();
+
+    out += '{';
+    // Index, not iterate: nested objects push onto the same stacks.
+    for (std::size_t m = member_base; m < member_end; ++m) {
+        const EkMember member = member_stack_[m];
+        if (m != member_base) out += ',';
+        out += names_[member.name_id];
+        if (member.count > 1) out += '[';
+        for (std::uint32_t j = 0; j < member.count; ++j) {
+            if (j != 0) out += ',';
+            write_value(static_cast<const proto_node *>(node_stack_[member.first + j]), out);
+        }
+        if (member.count > 1) out += ']';
+    }
+    out += '}';
+    member_stack_.resize(member_base);
+    node_stack_.resize(node_base);
+}
+
+void EkTreeWriter::write_value(const proto_node *node, std::string &out) {
+    const field_info *fi = PNODE_FINFO(node);
+    if (fi->hfinfo->type == FT_PROTOCOL) {
+        write_object(node, keys_for(fi->hfinfo).abbrev_id, out);
+    } else if (fi->hfinfo->id == hf_text_only && fi->rep != nullptr) {
+        append_json_string(out, fi->rep->representation);
+    } else {
+        write_field_value(fi, out);
+    }
+}
+
+void EkTreeWriter::write_field_value(const field_info *fi, std::string &out) {
+    switch (fi->hfinfo->type) {
+    case FT_NONE:
+        out += "null";
+        return;
+    case FT_BOOLEAN:
+        out += fi->value.value.uinteger64 != 0 ? "true" : "false";
+        return;
+    case FT_ABSOLUTE_TIME:
+        write_absolute_time(fi->value.value.time, out);
+        return;
+    default: {
+        char *text = fvalue_to_string_repr(nullptr, &fi->value, FTREPR_DISPLAY, fi->hfinfo->display);
+        if (text == nullptr) {
+            out += "null";  // tshark writes a name without a value here: invalid JSON
+            return;
+        }
+        append_json_string(out, text);
+        wmem_free(nullptr, text);
+    }
+    }
+}
+
+}  // namespace espcap::tap

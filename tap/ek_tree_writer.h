@@ -1,0 +1,53 @@
+// Writes a dissected protocol tree as the "layers" object of tshark -T ek, with
+// duplicate keys merged into arrays (see ek_member_grouper.h) and every string made
+// valid UTF-8 JSON (see json_writer.h).
+//
+//   EkTreeWriter writer;               // keep it: it caches names per field
+//   writer.write_layers(edt->tree, out);
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "ek_member_grouper.h"
+
+struct _proto_node;
+struct _header_field_info;
+struct field_info;
+
+namespace espcap::tap {
+
+class EkTreeWriter {
+public:
+    void write_layers(const _proto_node *root, std::string &out);
+
+private:
+    struct FieldKeys {
+        std::uint32_t abbrev_id = kUnset;  // groups like tshark's "parent_abbrev" key
+        std::uint32_t name_id = kUnset;    // index into names_
+    };
+    static constexpr std::uint32_t kUnset = UINT32_MAX;
+    static constexpr std::uint32_t kRootParent = UINT32_MAX - 1;
+
+    const FieldKeys &keys_for(const _header_field_info *hfinfo);
+    std::uint32_t intern(std::unordered_map<std::string, std::uint32_t> &table, const std::string &text);
+
+    void write_object(const _proto_node *scope, std::uint32_t scope_abbrev_id, std::string &out);
+    void collect_items(const _proto_node *parent, std::uint32_t parent_abbrev_id);
+    void write_value(const _proto_node *node, std::string &out);
+    void write_field_value(const field_info *fi, std::string &out);
+
+    std::vector<FieldKeys> keys_by_field_;                    // indexed by hf id
+    std::unordered_map<std::string, std::uint32_t> abbrev_ids_;
+    std::unordered_map<std::string, std::uint32_t> name_ids_;
+    std::vector<std::string> names_;                          // '"ip_ip_src":', by name id
+
+    EkMemberGrouper grouper_;
+    std::vector<EkItem> items_;              // one scope at a time
+    std::vector<EkMember> member_stack_;     // nested scopes' members
+    std::vector<const void *> node_stack_;   // nested scopes' instances
+};
+
+}  // namespace espcap::tap

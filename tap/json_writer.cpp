@@ -1,0 +1,136 @@
+#include "json_writer.h"
+
+#include <array>
+
+namespace espcap::tap {
+namespace {
+
+// What to do with each byte value when it appears in a string.
+enum class ByteClass : std::uint8_t { plain, escape, multibyte };
+
+constexpr std::array<ByteClass, 256> make_byte_classes() {
+    std::array<ByteClass, 256> classes{};
+    for (int b = 0; b < 256; ++b) {
+        if (b < 0x20 || b == '"' || b == '\\')
+            classes[b] = ByteClass::escape;
+        else if (b >= 0x80)
+            classes[b] = ByteClass::multibyte;
+        else
+            classes[b] = ByteClass::plain;
+    }
+    return classes;
+}
+
+constexpr auto kByteClasses = make_byte_classes();
+constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";
+
+void append_escape(std::string &out, unsigned char byte) {
+    static constexpr char hex[] = "0123456789abcdef";
+    switch (byte) {
+    case '"': out += "\\\""; return;
+    case '\\': out += "\\\\"; return;
+    case '\b': out += "\\b"; return;
+    case '\f': out += "\\f"; return;
+    case '\n': out += "\\n"; return;
+    case '\r': out += "\\r"; return;
+    case '\t': out += "\\t"; return;
+    default: {
+        const char unicode_escape[] = {'\\', 'u', '0', '0', hex[byte >> 4], hex[byte & 0xf]};
+        out.append(unicode_escape, sizeof unicode_escape);
+    }
+    }
+}
+
+bool is_continuation(unsigned char byte) { return (byte & 0xC0) == 0x80; }
+
+// Length of the well-formed UTF-8 sequence starting at `s[0]`, or the length of the
+// maximal ill-formed subpart to replace (returned negated).
+int measure_sequence(const unsigned char *s, std::size_t available) {
+    const unsigned char lead = s[0];
+    int length;
+    unsigned char second_min = 0x80, second_max = 0xBF;
+    if (lead >= 0xC2 && lead <= 0xDF) {
+        length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+        length = 3;
+        if (lead == 0xE0) second_min = 0xA0;  // no overlong forms
+        if (lead == 0xED) second_max = 0x9F;  // no UTF-16 surrogates
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+        length = 4;
+        if (lead == 0xF0) second_min = 0x90;  // no overlong forms
+        if (lead == 0xF4) second_max = 0x8F;  // nothing above U+10FFFF
+    } else {
+        return -1;
+    }
+    if (available < 2 || s[1] < second_min || s[1] > second_max) return -1;
+    for (int i = 2; i < length; ++i) {
+        if (static_cast<std::size_t>(i) >= available || !is_continuation(s[i])) return -i;
+    }
+    return length;
+}
+
+void append_escaped_body(std::string &out, std::string_view bytes, bool dots_to_underscores) {
+    const auto *s = reinterpret_cast<const unsigned char *>(bytes.data());
+    const std::size_t n = bytes.size();
+    std::size_t run_start = 0;
+    std::size_t i = 0;
+    auto flush_run = [&] { out.append(bytes.data() + run_start, i - run_start); };
+    while (i < n) {
+        const unsigned char byte = s[i];
+        switch (kByteClasses[byte]) {
+        case ByteClass::plain:
+            if (dots_to_underscores && byte == '.') {
+                flush_run();
+                out += '_';
+                run_start = ++i;
+            } else {
+                ++i;
+            }
+            break;
+        case ByteClass::escape:
+            flush_run();
+            append_escape(out, byte);
+            run_start = ++i;
+            break;
+        case ByteClass::multibyte: {
+            const int length = measure_sequence(s + i, n - i);
+            if (length > 0) {
+                i += static_cast<std::size_t>(length);  // well-formed: stays in the run
+            } else {
+                flush_run();
+                out += kReplacementCharacter;
+                i += static_cast<std::size_t>(-length);
+                run_start = i;
+            }
+            break;
+        }
+        }
+    }
+    flush_run();
+}
+
+}  // namespace
+
+void append_json_string(std::string &out, std::string_view bytes) {
+    out += '"';
+    append_escaped_body(out, bytes, false);
+    out += '"';
+}
+
+void append_member_name(std::string &out, std::string_view name) {
+    out += '"';
+    append_escaped_body(out, name, true);
+    out += "\":";
+}
+
+void append_decimal(std::string &out, std::uint64_t value) {
+    char digits[20];
+    int count = 0;
+    do {
+        digits[count++] = static_cast<char>('0' + value % 10);
+        value /= 10;
+    } while (value != 0);
+    while (count > 0) out += digits[--count];
+}
+
+}  // namespace espcap::tap

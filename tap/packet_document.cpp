@@ -1,0 +1,95 @@
+#include "packet_document.h"
+
+#include <wireshark.h>
+#include <epan/packet_info.h>
+#include <epan/proto.h>
+#include <epan/wmem_scopes.h>
+
+#include <cstdio>
+
+#include "json_writer.h"
+#include "utc_time.h"
+
+namespace espcap::tap {
+
+void append_epoch_seconds(std::string &out, std::int64_t secs, int nsecs) {
+    // nstime keeps 0 <= nsecs < 1e9 for any sign of secs: the value is secs + nsecs/1e9.
+    std::uint64_t whole;
+    std::uint32_t fraction;
+    if (secs >= 0 || nsecs == 0) {
+        if (secs < 0) out += '-';
+        whole = secs < 0 ? 0 - static_cast<std::uint64_t>(secs) : static_cast<std::uint64_t>(secs);
+        fraction = static_cast<std::uint32_t>(nsecs);
+    } else {
+        out += '-';
+        whole = (0 - static_cast<std::uint64_t>(secs)) - 1;
+        fraction = static_cast<std::uint32_t>(1000000000 - nsecs);
+    }
+    append_decimal(out, whole);
+    char digits[12];
+    std::snprintf(digits, sizeof digits, ".%09u", fraction);
+    out += digits;
+}
+
+PacketDocumentWriter::PacketDocumentWriter(const CaptureContext &context, ProtocolLayers layers)
+    : layers_(std::move(layers)) {
+    if (!context.file_name.empty()) {
+        file_members_ += ',';
+        append_member_name(file_members_, "file_name");
+        append_json_string(file_members_, context.file_name);
+    }
+    if (!context.file_date_utc.empty()) {
+        file_members_ += ',';
+        append_member_name(file_members_, "file_date_utc");
+        append_json_string(file_members_, context.file_date_utc);
+    }
+}
+
+std::string_view PacketDocumentWriter::highest_protocol(const packet_info *pinfo) {
+    if (pinfo->layers == nullptr) return {};
+    const char *highest = nullptr;
+    const char *top = nullptr;
+    for (wmem_list_frame_t *frame = wmem_list_head(pinfo->layers); frame != nullptr;
+         frame = wmem_list_frame_next(frame)) {
+        const int proto_id = static_cast<int>(GPOINTER_TO_UINT(wmem_list_frame_data(frame)));
+        const char *name = proto_get_protocol_filter_name(proto_id);
+        if (name == nullptr || proto_id < 0) continue;
+        top = name;
+        if (static_cast<std::size_t>(proto_id) >= counts_as_protocol_.size())
+            counts_as_protocol_.resize(static_cast<std::size_t>(proto_id) + 256, -1);
+        signed char &verdict = counts_as_protocol_[static_cast<std::size_t>(proto_id)];
+        if (verdict < 0) verdict = layers_.counts_as_protocol(name) ? 1 : 0;
+        if (verdict == 1) highest = name;
+    }
+    // With no real protocol at all (a lone data frame), the top layer is still a clue.
+    return highest != nullptr ? highest : top != nullptr ? top : "";
+}
+
+void PacketDocumentWriter::write(const packet_info *pinfo, const proto_node *tree, std::string &out) {
+    const nstime_t &ts = pinfo->abs_ts;
+    out += R"({"timestamp":")";
+    // As tshark -T ek writes it: seconds as unsigned, then milliseconds.
+    append_decimal(out, static_cast<std::uint64_t>(ts.secs));
+    char millis[8];
+    std::snprintf(millis, sizeof millis, "%03d", ts.nsecs / 1000000);
+    out += millis;
+    out += '"';
+
+    out += R"(,"sniff_timestamp":)";
+    append_epoch_seconds(out, ts.secs, ts.nsecs);
+    out += R"(,"sniff_date_utc":")";
+    append_utc_date_time(out, to_utc(ts.secs));
+    out += '"';
+    out += file_members_;
+    out += R"(,"protocol":)";
+    append_json_string(out, highest_protocol(pinfo));
+
+    out += R"(,"layers":)";
+    if (tree != nullptr)
+        tree_writer_.write_layers(tree, out);
+    else
+        out += "{}";
+    out += '}';
+}
+
+}  // namespace espcap::tap

@@ -1,0 +1,39 @@
+// Writes one packet's document: tshark -T ek's packet line ("timestamp" + "layers")
+// plus the ancestor's fields: file_name, file_date_utc, sniff_date_utc,
+// sniff_timestamp and protocol.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ek_tree_writer.h"
+#include "protocol_layers.h"
+
+struct _packet_info;
+
+namespace espcap::tap {
+
+struct CaptureContext {
+    std::string file_name;      // empty for live captures
+    std::string file_date_utc;  // "YYYY-MM-DDTHH:MM:SS", empty for live captures
+};
+
+class PacketDocumentWriter {
+public:
+    PacketDocumentWriter(const CaptureContext &context, ProtocolLayers layers);
+
+    void write(const _packet_info *pinfo, const _proto_node *tree, std::string &out);
+
+private:
+    std::string_view highest_protocol(const _packet_info *pinfo);
+
+    std::string file_members_;  // pre-encoded ',"file_name":...,"file_date_utc":...'
+    EkTreeWriter tree_writer_;
+    ProtocolLayers layers_;
+    std::vector<signed char> counts_as_protocol_;  // by protocol id: -1 unknown, 0, 1
+};
+
+// Epoch seconds as a JSON number with 9 decimals, correct for negative times too.
+void append_epoch_seconds(std::string &out, std::int64_t secs, int nsecs);
+
+}  // namespace espcap::tap

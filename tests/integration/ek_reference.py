@@ -1,0 +1,76 @@
+"""tshark -T ek as the reference for espcap's documents.
+
+tshark 4.0 writes duplicate keys (eth_eth_addr under eth.src and eth.dst); a reader
+that merges them into one array, group after group, builds the document espcap
+promises. Strings are decoded as espcap encodes them: ill-formed UTF-8 becomes U+FFFD.
+"""
+import json
+import re
+import subprocess
+
+# Fields espcap adds to tshark's "timestamp" + "layers".
+ESPCAP_FIELDS = ("sniff_timestamp", "sniff_date_utc", "file_name", "file_date_utc", "protocol")
+
+# tshark formats absolute times into a 20-byte buffer, so years past 9999 come out as
+# garbage (corpus/pcapng-example has year 586524). espcap writes them in full.
+_LONG_YEAR_TIME = re.compile(r"^\d{5,}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$")
+
+
+def merge_duplicate_keys(pairs):
+    merged = {}
+    for key, value in pairs:
+        if key in merged:
+            before = merged[key]
+            before = before if isinstance(before, list) else [before]
+            merged[key] = before + (value if isinstance(value, list) else [value])
+        else:
+            merged[key] = value
+    return merged
+
+
+def parse_ek_lines(raw_bytes):
+    """Documents of an EK stream (action lines dropped), duplicate keys merged."""
+    documents = []
+    for line in raw_bytes.decode("utf-8", errors="replace").splitlines():
+        if not line.strip():
+            continue
+        doc = json.loads(line, object_pairs_hook=merge_duplicate_keys)
+        if "index" in doc or "create" in doc:
+            continue
+        documents.append(doc)
+    return documents
+
+
+def tshark_documents(pcap, extra_args=()):
+    run = subprocess.run(["tshark", "-r", pcap, "-T", "ek", *extra_args],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False)
+    return parse_ek_lines(run.stdout)
+
+
+def without_espcap_fields(doc):
+    return {k: v for k, v in doc.items() if k not in ESPCAP_FIELDS}
+
+
+def differences(ours, reference, path="$"):
+    """Paths where two parsed documents differ (empty when they are equal)."""
+    if isinstance(ours, dict) and isinstance(reference, dict):
+        found = []
+        for key in sorted(set(ours) | set(reference)):
+            if key not in ours:
+                found.append(f"{path}.{key}: missing")
+            elif key not in reference:
+                found.append(f"{path}.{key}: not in tshark's document")
+            else:
+                found += differences(ours[key], reference[key], f"{path}.{key}")
+        return found
+    if isinstance(ours, list) and isinstance(reference, list) and len(ours) == len(reference):
+        found = []
+        for i, (a, b) in enumerate(zip(ours, reference)):
+            found += differences(a, b, f"{path}[{i}]")
+        return found
+    if ours == reference:
+        return []
+    if isinstance(ours, str) and isinstance(reference, str) and _LONG_YEAR_TIME.match(ours) \
+            and ours[:16] == reference[:16]:
+        return []
+    return [f"{path}: {ours!r} != tshark's {reference!r}"]
