@@ -1,2 +1,70 @@
 #include <catch2/catch.hpp>
-TEST_CASE("placeholder") {}
+
+#include "json_writer.h"
+
+using espcap::tap::append_decimal;
+using espcap::tap::append_json_string;
+using espcap::tap::append_member_name;
+
+namespace {
+std::string json_string(std::string_view bytes) {
+    std::string out;
+    append_json_string(out, bytes);
+    return out;
+}
+const std::string kFFFD = "\xEF\xBF\xBD";
+}  // namespace
+
+TEST_CASE("Plain text is quoted unchanged", "[tap][json]") {
+    CHECK(json_string("10.0.0.2") == "\"10.0.0.2\"");
+    CHECK(json_string("") == "\"\"");
+    CHECK(json_string("a/b</script>") == "\"a/b</script>\"");
+}
+
+TEST_CASE("Quotes, backslashes and control characters are escaped", "[tap][json]") {
+    CHECK(json_string("say \"hi\"") == R"("say \"hi\"")");
+    CHECK(json_string("C:\\dir") == R"("C:\\dir")");
+    CHECK(json_string("a\tb\nc\rd\be\ff") == R"("a\tb\nc\rd\be\ff")");
+    CHECK(json_string(std::string_view("\x00\x01\x1f", 3)) == R"("\u0000\u0001\u001f")");
+    CHECK(json_string("\x7f") == "\"\x7f\"");  // DEL is valid in JSON strings
+}
+
+TEST_CASE("Well-formed UTF-8 passes through", "[tap][json]") {
+    CHECK(json_string("\xE2\x82\xAC") == "\"\xE2\x82\xAC\"");          // euro sign
+    CHECK(json_string("\xF0\x9F\x98\x80") == "\"\xF0\x9F\x98\x80\"");  // emoji
+    CHECK(json_string("caf\xC3\xA9") == "\"caf\xC3\xA9\"");
+}
+
+TEST_CASE("Ill-formed UTF-8 becomes U+FFFD per maximal subpart, as Python decodes it", "[tap][json]") {
+    // Expected replacements computed with bytes.decode("utf-8", "replace").
+    using Case = std::pair<std::string, std::string>;
+    auto [input, expected] = GENERATE(table<std::string, std::string>({
+        Case{"\xFF", kFFFD},
+        Case{"a\x80z", "a" + kFFFD + "z"},
+        Case{"\xE2\x82", kFFFD},                             // truncated sequence: one
+        Case{"\xE2\x82z", kFFFD + "z"},
+        Case{"\xED\xA0\x80", kFFFD + kFFFD + kFFFD},         // UTF-16 surrogate
+        Case{"\xC0\xAF", kFFFD + kFFFD},                     // overlong '/'
+        Case{"\xE0\x80\x80", kFFFD + kFFFD + kFFFD},         // overlong
+        Case{"\xF0\x80\x80\x80", kFFFD + kFFFD + kFFFD + kFFFD},
+        Case{"\xF4\x90\x80\x80", kFFFD + kFFFD + kFFFD + kFFFD},  // above U+10FFFF
+        Case{"\xF0\x9F\x98", kFFFD},
+        Case{"\xF0\x9F\x98z\xC3", kFFFD + "z" + kFFFD},
+    }));
+    CAPTURE(input);
+    CHECK(json_string(input) == "\"" + expected + "\"");
+}
+
+TEST_CASE("Member names turn dots into underscores", "[tap][json]") {
+    std::string out;
+    append_member_name(out, "ip_ip.src");
+    CHECK(out == "\"ip_ip_src\":");
+}
+
+TEST_CASE("Decimal numbers are written without quotes", "[tap][json]") {
+    std::string out;
+    append_decimal(out, 0);
+    out += ',';
+    append_decimal(out, 18446744073709551615ULL);
+    CHECK(out == "0,18446744073709551615");
+}

@@ -1,0 +1,61 @@
+#include <catch2/catch.hpp>
+
+#include "bulk_batch.h"
+#include "bulk_response.h"
+
+using espcap::exporter::BulkBatch;
+using espcap::exporter::parse_bulk_response;
+
+TEST_CASE("A successful bulk reply gives one result per item", "[export][bulk]") {
+    const auto reply = parse_bulk_response(
+        R"({"errors":false,"items":[{"index":{"status":201}},{"create":{"status":200}}]})");
+    REQUIRE(reply.parsed);
+    REQUIRE(reply.items.size() == 2);
+    CHECK(reply.items[0].succeeded());
+    CHECK(reply.items[1].succeeded());
+}
+
+TEST_CASE("A partial failure names each failed item's reason", "[export][bulk]") {
+    // Shape of a real Elasticsearch 8 reply with filter_path=errors,items.*.status,items.*.error
+    const auto reply = parse_bulk_response(R"({"errors":true,"items":[
+        {"index":{"status":201}},
+        {"index":{"status":400,"error":{"type":"mapper_parsing_exception",
+            "reason":"failed to parse field [layers.ip.ip_ip_len] of type [long]",
+            "caused_by":{"type":"illegal_argument_exception","reason":"For input string: \"x\""}}}},
+        {"index":{"status":429,"error":{"type":"es_rejected_execution_exception","reason":"queue full"}}}]})");
+    REQUIRE(reply.parsed);
+    REQUIRE(reply.items.size() == 3);
+    CHECK(reply.items[0].succeeded());
+    CHECK(reply.items[1].status == 400);
+    CHECK_THAT(reply.items[1].error, Catch::StartsWith("mapper_parsing_exception: failed to parse field"));
+    CHECK_THAT(reply.items[1].error, Catch::Contains("caused by illegal_argument_exception"));
+    CHECK(reply.items[2].status == 429);
+}
+
+TEST_CASE("Replies that are not bulk replies are recognised", "[export][bulk]") {
+    for (const char *body : {"", "<html>502 Bad Gateway</html>", "[]", R"({"error":"x"})",
+                             R"({"items":[{"index":{}}]})", R"({"items":[42]})"}) {
+        CAPTURE(body);
+        const auto reply = parse_bulk_response(body);
+        CHECK_FALSE(reply.parsed);
+        CHECK_FALSE(reply.problem.empty());
+    }
+}
+
+TEST_CASE("A batch is action and document line pairs", "[export][batch]") {
+    BulkBatch batch;
+    batch.begin_document("packets-2015-07-30");
+    batch.buffer() += R"({"a":1})";
+    batch.end_document();
+    batch.begin_document("packets-2015-07-31");
+    batch.buffer() += R"({"b":2})";
+    batch.end_document();
+    CHECK(batch.document_count() == 2);
+    CHECK(batch.body() ==
+          "{\"index\":{\"_index\":\"packets-2015-07-30\"}}\n{\"a\":1}\n"
+          "{\"index\":{\"_index\":\"packets-2015-07-31\"}}\n{\"b\":2}\n");
+    CHECK(batch.document_lines(1) == "{\"index\":{\"_index\":\"packets-2015-07-31\"}}\n{\"b\":2}\n");
+    batch.clear();
+    CHECK(batch.empty());
+    CHECK(batch.byte_size() == 0);
+}

@@ -1,0 +1,82 @@
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <string>
+
+#include "ek_member_grouper.h"
+
+using espcap::tap::EkItem;
+using espcap::tap::EkMember;
+using espcap::tap::EkMemberGrouper;
+
+namespace {
+
+// Nodes are stand-ins: we only check which ones land in which member, in what order.
+struct Grouped {
+    std::vector<std::pair<std::uint32_t, std::vector<int>>> members;
+};
+
+Grouped group(const std::vector<EkItem> &items, const int *base) {
+    EkMemberGrouper grouper;
+    std::vector<EkMember> members;
+    std::vector<const void *> nodes;
+    grouper.group(items, members, nodes);
+    Grouped result;
+    for (const EkMember &m : members) {
+        std::vector<int> instances;
+        for (std::uint32_t i = 0; i < m.count; ++i)
+            instances.push_back(static_cast<int>(static_cast<const int *>(nodes[m.first + i]) - base));
+        result.members.emplace_back(m.name_id, instances);
+    }
+    return result;
+}
+
+}  // namespace
+
+TEST_CASE("Distinct fields become one member each, in tree order", "[tap][ek]") {
+    int n[3];
+    const auto grouped = group({{1, 10, &n[0]}, {2, 20, &n[1]}, {3, 30, &n[2]}}, n);
+    REQUIRE(grouped.members.size() == 3);
+    CHECK(grouped.members[0] == std::make_pair(10u, std::vector<int>{0}));
+    CHECK(grouped.members[2] == std::make_pair(30u, std::vector<int>{2}));
+}
+
+TEST_CASE("A repeated field becomes one array member at its first place", "[tap][ek]") {
+    int n[3];
+    const auto grouped = group({{1, 10, &n[0]}, {2, 20, &n[1]}, {1, 10, &n[2]}}, n);
+    REQUIRE(grouped.members.size() == 2);
+    CHECK(grouped.members[0] == std::make_pair(10u, std::vector<int>{0, 2}));
+    CHECK(grouped.members[1] == std::make_pair(20u, std::vector<int>{1}));
+}
+
+TEST_CASE("Groups that tshark writes under the same name are merged group after group", "[tap][ek]") {
+    // eth.addr under eth.dst (key 100) and under eth.src (key 200), interleaved: tshark
+    // writes "eth_eth_addr":[a0,a2] ... "eth_eth_addr":a1, a merging reader gets [a0,a2,a1].
+    int n[4];
+    const auto grouped = group({{100, 7, &n[0]}, {200, 7, &n[1]}, {100, 7, &n[2]}, {300, 8, &n[3]}}, n);
+    REQUIRE(grouped.members.size() == 2);
+    CHECK(grouped.members[0] == std::make_pair(7u, std::vector<int>{0, 2, 1}));
+    CHECK(grouped.members[1] == std::make_pair(8u, std::vector<int>{3}));
+}
+
+TEST_CASE("An empty scope has no members", "[tap][ek]") {
+    EkMemberGrouper grouper;
+    std::vector<EkMember> members;
+    std::vector<const void *> nodes;
+    grouper.group({}, members, nodes);
+    CHECK(members.empty());
+    CHECK(nodes.empty());
+}
+
+TEST_CASE("Grouping appends after what the caller's stacks already hold", "[tap][ek]") {
+    int n[2];
+    EkMemberGrouper grouper;
+    std::vector<EkMember> members{{99, 0, 1}};
+    std::vector<const void *> nodes{nullptr};
+    grouper.group({{1, 5, &n[0]}, {1, 5, &n[1]}}, members, nodes);
+    REQUIRE(members.size() == 2);
+    CHECK(members[1].first == 1);
+    CHECK(members[1].count == 2);
+    CHECK(nodes[1] == &n[0]);
+    CHECK(nodes[2] == &n[1]);
+}

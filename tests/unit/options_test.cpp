@@ -1,0 +1,96 @@
+#include <catch2/catch.hpp>
+
+#include "options.h"
+
+using espcap::Endpoint;
+using espcap::parse_endpoint;
+using espcap::parse_options;
+using espcap::RawOptions;
+
+TEST_CASE("With no options espcap stays off", "[options]") {
+    const auto result = parse_options({});
+    REQUIRE(result.ok());
+    CHECK_FALSE(result.options.active());
+    CHECK(result.options.chunk == 1000);
+    CHECK(result.options.index_prefix == "packets");
+}
+
+TEST_CASE("Node or file turns espcap on", "[options]") {
+    CHECK(parse_options({{"node", "localhost:9200"}}).options.active());
+    CHECK(parse_options({{"file", "-"}}).options.active());
+}
+
+TEST_CASE("Node accepts host:port, URLs and lists", "[options]") {
+    const auto result = parse_options({{"node", "localhost, https://es.example:9243/prefix/ ,[::1]:9201,10.0.0.1"}});
+    REQUIRE(result.ok());
+    const auto &nodes = result.options.nodes;
+    REQUIRE(nodes.size() == 4);
+    CHECK(nodes[0].url() == "http://localhost:9200");
+    CHECK(nodes[1].url() == "https://es.example:9243/prefix");
+    CHECK(nodes[2].url() == "http://[::1]:9201");
+    CHECK(nodes[3].url() == "http://10.0.0.1:9200");
+}
+
+TEST_CASE("Bad values are refused with the key named", "[options]") {
+    using Case = std::pair<RawOptions, std::string>;
+    auto [raw, expected] = GENERATE(table<RawOptions, std::string>({
+        Case{{{"nodee", "x"}}, "unknown option 'nodee'"},
+        Case{{{"chunk", "abc"}}, "option 'chunk': expects a whole number"},
+        Case{{{"chunk", "0"}}, "option 'chunk'"},
+        Case{{{"chunk", "12x"}}, "option 'chunk'"},
+        Case{{{"node", "ftp://host:21"}}, "scheme must be http or https"},
+        Case{{{"node", "host:99999"}}, "port must be a number from 1 to 65535"},
+        Case{{{"node", "host:"}}, "port must be a number"},
+        Case{{{"node", ":9200"}}, "no host"},
+        Case{{{"node", "a,,b"}}, "no host"},
+        Case{{{"node", "::1"}}, "write IPv6 addresses as [address]:port"},
+        Case{{{"index", "Packets"}}, "must be lowercase"},
+        Case{{{"index", "_x"}}, "must not start with"},
+        Case{{{"index", "a b"}}, "must not contain ' '"},
+        Case{{{"timeout", "-1"}}, "option 'timeout'"},
+    }));
+    const auto result = parse_options(raw);
+    CAPTURE(raw.front().first, raw.front().second);
+    REQUIRE_FALSE(result.ok());
+    CHECK_THAT(result.error, Catch::Contains(expected));
+}
+
+TEST_CASE("A password in a node URL is never echoed", "[options][security]") {
+    const auto result = parse_options({{"node", "http://elastic:s3cret@localhost:9200"}});
+    REQUIRE_FALSE(result.ok());
+    CHECK_THAT(result.error, !Catch::Contains("s3cret"));
+}
+
+TEST_CASE("Later entries win, so -X overrides preferences", "[options]") {
+    const auto result = parse_options({{"chunk", "10"}, {"index", "prefs"}, {"chunk", "20"}});
+    REQUIRE(result.ok());
+    CHECK(result.options.chunk == 20);
+    CHECK(result.options.index_prefix == "prefs");
+}
+
+TEST_CASE("An empty value means the default", "[options]") {
+    const auto result = parse_options({{"chunk", ""}, {"index", ""}});
+    REQUIRE(result.ok());
+    CHECK(result.options.chunk == 1000);
+    CHECK(result.options.index_prefix == "packets");
+}
+
+TEST_CASE("-X arguments must be key=value", "[options]") {
+    std::pair<std::string, std::string> option;
+    std::string error;
+    CHECK(espcap::split_option_argument("node=host:9200=x", option, error));
+    CHECK(option == std::make_pair(std::string("node"), std::string("host:9200=x")));
+    CHECK_FALSE(espcap::split_option_argument("node", option, error));
+    CHECK_THAT(error, Catch::Contains("'node' is not key=value"));
+    CHECK_FALSE(espcap::split_option_argument("=x", option, error));
+}
+
+TEST_CASE("Every option has a title and a description for the Preferences dialog", "[options]") {
+    for (const auto &spec : espcap::option_specs()) {
+        CAPTURE(spec.key);
+        CHECK(std::string(spec.title).size() > 0);
+        CHECK(std::string(spec.description).size() > 0);
+        // And each key is accepted by the parser.
+        CHECK_THAT(parse_options({{spec.key, ""}}).error, !Catch::Contains("unknown"));
+    }
+}

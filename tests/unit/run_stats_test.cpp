@@ -1,0 +1,30 @@
+#include <catch2/catch.hpp>
+
+#include "run_stats.h"
+
+using espcap::exporter::RunStats;
+
+TEST_CASE("The summary line says what happened", "[export][summary]") {
+    RunStats stats;
+    stats.packets_seen = 1268;
+    stats.documents_indexed = 1268;
+    stats.bytes_sent = 5 * 1024 * 1024;
+    stats.seconds = 1.5;
+    stats.sent_to_node = true;
+    stats.indices = {"packets-2015-07-30"};
+    CHECK(stats.summary_line() ==
+          "espcap: 1268 packets, 1268 indexed, 0 failed, 5.0 MiB sent in 1.50 s (packets-2015-07-30)");
+    CHECK_FALSE(stats.failed());
+
+    SECTION("failures name the first error") {
+        stats.documents_failed = 2;
+        stats.note_error("HTTP 400: mapper_parsing_exception");
+        stats.note_error("a later error");
+        CHECK(stats.failed());
+        CHECK_THAT(stats.summary_line(), Catch::EndsWith("; first error: HTTP 400: mapper_parsing_exception"));
+    }
+    SECTION("many indices are abbreviated") {
+        stats.indices = {"p-1", "p-2", "p-3", "p-4", "p-5"};
+        CHECK_THAT(stats.summary_line(), Catch::EndsWith("(p-1, p-2, p-3 and 2 more)"));
+    }
+}

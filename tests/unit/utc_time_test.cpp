@@ -1,0 +1,41 @@
+#include <catch2/catch.hpp>
+
+#include "daily_index.h"
+#include "utc_time.h"
+
+using espcap::tap::DailyIndex;
+
+namespace {
+std::string date_time(std::int64_t secs) {
+    std::string out;
+    espcap::tap::append_utc_date_time(out, espcap::tap::to_utc(secs));
+    return out;
+}
+}  // namespace
+
+TEST_CASE("UTC date and time of epoch seconds", "[tap][time]") {
+    CHECK(date_time(0) == "1970-01-01T00:00:00");
+    CHECK(date_time(1438233730) == "2015-07-30T05:22:10");
+    CHECK(date_time(951782400) == "2000-02-29T00:00:00");  // leap day
+    CHECK(date_time(-1) == "1969-12-31T23:59:59");
+    CHECK(date_time(18446744073204LL) == "586524-01-19T07:53:24");  // corpus/pcapng-example
+}
+
+TEST_CASE("The index is named after the packet's UTC day", "[tap][index]") {
+    DailyIndex index("packets");
+    CHECK(index.name_for(1438233730) == "packets-2015-07-30");
+    SECTION("the last second of a day and the first of the next") {
+        CHECK(index.name_for(1438300799) == "packets-2015-07-30");
+        CHECK(index.name_for(1438300800) == "packets-2015-07-31");
+        CHECK(index.name_for(1438300799) == "packets-2015-07-30");  // the cache follows back
+    }
+    SECTION("before 1970") {
+        CHECK(index.name_for(-1) == "packets-1969-12-31");
+        CHECK(index.name_for(-86400) == "packets-1969-12-31");
+        CHECK(index.name_for(-86401) == "packets-1969-12-30");
+    }
+    SECTION("another prefix") {
+        DailyIndex other("lab");
+        CHECK(other.name_for(0) == "lab-1970-01-01");
+    }
+}
