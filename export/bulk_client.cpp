@@ -45,6 +45,16 @@ std::string BulkClient::probe() {
     return "cannot reach Elasticsearch (" + problems + ")";
 }
 
+std::string BulkClient::install_template(const std::string &name, const std::string &body) {
+    const Endpoint &node = next_node();
+    const HttpResponse response = http_.put(node.url() + "/_index_template/" + name, body, "application/json");
+    if (!response.reached()) return "cannot install index template '" + name + "': " + response.transport_error;
+    if (response.status != 200)
+        return "cannot install index template '" + name + "': HTTP " + std::to_string(response.status) + ": " +
+               excerpt(response.body);
+    return "";
+}
+
 BulkOutcome BulkClient::send(const BulkBatch &batch) {
     BulkOutcome outcome;
     auto fail_all = [&](std::size_t count, const std::string &error) {

@@ -30,6 +30,9 @@ public:
     // Empty when a node answers; otherwise why none did.
     std::string probe();
 
+    // Installs (or replaces) a composable index template. Empty on success.
+    std::string install_template(const std::string &name, const std::string &body);
+
     BulkOutcome send(const BulkBatch &batch);
 
 private:

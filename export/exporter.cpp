@@ -1,5 +1,7 @@
 #include "exporter.h"
 
+#include "index_template.h"
+
 namespace espcap::exporter {
 
 Exporter::Exporter(const Options &options) : options_(options) {
@@ -17,6 +19,11 @@ std::string Exporter::start() {
     if (client_) {
         HttpClient::global_init();
         if (std::string error = client_->probe(); !error.empty()) return error;
+        if (options_.install_template) {
+            const std::string error = client_->install_template(index_template_name(options_.index_prefix),
+                                                                index_template_body(options_.index_prefix));
+            if (!error.empty()) return error;
+        }
     }
     sender_ = std::thread(&Exporter::send_loop, this);
     return "";

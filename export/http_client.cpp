@@ -26,15 +26,26 @@ HttpClient::HttpClient(long timeout_seconds) : handle_(curl_easy_init()), timeou
 HttpClient::~HttpClient() { curl_easy_cleanup(handle_); }
 
 HttpResponse HttpClient::get(const std::string &url) {
+    curl_easy_setopt(handle_, CURLOPT_CUSTOMREQUEST, nullptr);
     curl_easy_setopt(handle_, CURLOPT_HTTPGET, 1L);
     curl_easy_setopt(handle_, CURLOPT_HTTPHEADER, nullptr);
     return perform(url);
 }
 
 HttpResponse HttpClient::post(const std::string &url, std::string_view body, const char *content_type) {
+    return send_body(nullptr, url, body, content_type);
+}
+
+HttpResponse HttpClient::put(const std::string &url, std::string_view body, const char *content_type) {
+    return send_body("PUT", url, body, content_type);
+}
+
+HttpResponse HttpClient::send_body(const char *method, const std::string &url, std::string_view body,
+                                   const char *content_type) {
     const std::string header = std::string("Content-Type: ") + content_type;
     curl_slist *headers = curl_slist_append(nullptr, header.c_str());
     curl_easy_setopt(handle_, CURLOPT_POST, 1L);
+    curl_easy_setopt(handle_, CURLOPT_CUSTOMREQUEST, method);  // nullptr: plain POST
     curl_easy_setopt(handle_, CURLOPT_POSTFIELDS, body.data());
     curl_easy_setopt(handle_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
     curl_easy_setopt(handle_, CURLOPT_HTTPHEADER, headers);

@@ -26,11 +26,14 @@ public:
 
     HttpResponse get(const std::string &url);
     HttpResponse post(const std::string &url, std::string_view body, const char *content_type);
+    HttpResponse put(const std::string &url, std::string_view body, const char *content_type);
 
     // Must be called once, on the main thread, before any client is used.
     static void global_init();
 
 private:
+    HttpResponse send_body(const char *method, const std::string &url, std::string_view body,
+                           const char *content_type);
     HttpResponse perform(const std::string &url);
 
     CURL *handle_;

@@ -95,6 +95,14 @@ bool apply_option(Options &o, const std::string &key, const std::string &value, 
         error = "expects seconds from 1 to " + std::to_string(kMaxTimeoutSeconds) + ", got '" + value + "'";
         return false;
     }
+    if (key == "template") {
+        if (value == "true" || value == "false") {
+            o.install_template = value == "true";
+            return true;
+        }
+        error = "expects true or false, got '" + value + "'";
+        return false;
+    }
     error = "unknown option";
     return false;
 }
@@ -127,6 +135,8 @@ const std::vector<OptionSpec> &option_specs() {
         {"index", "Index prefix", "Documents go to PREFIX-YYYY-MM-DD (UTC day of each packet); default 'packets'."},
         {"filter", "Packet filter", "Display filter: only matching packets are indexed; default: all packets."},
         {"timeout", "Request timeout (s)", "Seconds to wait for Elasticsearch per request; default 30."},
+        {"template", "Install index template",
+         "true or false: install the espcap-PREFIX index template before indexing; default true."},
     };
     return specs;
 }

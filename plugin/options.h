@@ -28,6 +28,7 @@ struct Options {
     std::string index_prefix = "packets";
     std::string filter;  // display filter applied by the tap
     long timeout_seconds = 30;
+    bool install_template = true;  // "template"
 
     // espcap does nothing unless there is somewhere to send documents.
     bool active() const { return !nodes.empty() || !output_file.empty(); }

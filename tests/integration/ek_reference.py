@@ -34,7 +34,8 @@ def parse_ek_lines(raw_bytes):
     for line in raw_bytes.decode("utf-8", errors="replace").splitlines():
         if not line.strip():
             continue
-        doc = json.loads(line, object_pairs_hook=merge_duplicate_keys)
+        # strict=False: tshark leaks raw control bytes in its long-year timestamps.
+        doc = json.loads(line, object_pairs_hook=merge_duplicate_keys, strict=False)
         if "index" in doc or "create" in doc:
             continue
         documents.append(doc)

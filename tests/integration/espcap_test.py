@@ -1,0 +1,87 @@
+"""Shared helpers for espcap's integration tests: run tshark with the plugin, talk to
+the real Elasticsearch that tests/es-server started, and read tshark's own counts."""
+import json
+import os
+import re
+import subprocess
+import urllib.error
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TEST_PCAPS = os.path.join(ROOT, "test_pcaps")
+SHARED_PCAPS = os.path.normpath(os.path.join(ROOT, "..", "shared", "pcaps"))
+ES_URL = os.environ.get("ESPCAP_ES_URL", "http://127.0.0.1:9200")
+ES_NODE = ES_URL.split("://", 1)[1]
+
+SUMMARY = re.compile(r"^espcap: (\d+) packets(?:, (\d+) indexed, (\d+) failed)?.*$", re.M)
+
+
+def tshark_env():
+    env = dict(os.environ)
+    # Tests can point tshark at a staged plugin (a sanitizer build, say).
+    if os.environ.get("ESPCAP_TEST_PLUGIN_DIR"):
+        env["WIRESHARK_PLUGIN_DIR"] = os.environ["ESPCAP_TEST_PLUGIN_DIR"]
+    return env
+
+
+def run_tshark(args, timeout=600, **kwargs):
+    return subprocess.run(["tshark", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          env=tshark_env(), timeout=timeout, check=False, **kwargs)
+
+
+def summary(stderr_bytes):
+    """(packets, indexed, failed) from espcap's end-of-run line, or None."""
+    match = SUMMARY.search(stderr_bytes.decode("utf-8", "replace"))
+    if not match:
+        return None
+    return tuple(int(g) if g is not None else None for g in match.groups())
+
+
+def tshark_packet_count(pcap):
+    """Packets tshark can read from the file (all of them up to any damage)."""
+    run = run_tshark(["-r", pcap, "-T", "fields", "-e", "frame.number"])
+    return sum(1 for line in run.stdout.splitlines() if line.strip())
+
+
+def es(method, path, body=None):
+    data = None
+    headers = {}
+    if body is not None:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    request = urllib.request.Request(ES_URL + path, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        if error.code == 404:
+            return None
+        raise
+
+
+def delete_indices(pattern):
+    es("DELETE", f"/{pattern}?ignore_unavailable=true&allow_no_indices=true&expand_wildcards=all")
+
+
+def refresh(pattern):
+    es("POST", f"/{pattern}/_refresh?ignore_unavailable=true&allow_no_indices=true")
+
+
+def count(pattern, query=None):
+    refresh(pattern)
+    reply = es("POST", f"/{pattern}/_count?ignore_unavailable=true&allow_no_indices=true",
+               {"query": query} if query else None)
+    return reply["count"] if reply else 0
+
+
+def index_counts(pattern):
+    refresh(pattern)
+    reply = es("GET", f"/_cat/indices/{pattern}?format=json&h=index,docs.count") or []
+    return {row["index"]: int(row["docs.count"]) for row in reply}
+
+
+def all_sources(pattern, size=10000):
+    """Every document's _source under `pattern` (the tests keep each under 10000)."""
+    refresh(pattern)
+    reply = es("POST", f"/{pattern}/_search?size={size}", {"query": {"match_all": {}}})
+    return [hit["_source"] for hit in reply["hits"]["hits"]]

@@ -1,0 +1,94 @@
+"""A stock tshark with the plugin indexes every packet into the real Elasticsearch,
+and each document equals tshark -T ek's document for that packet."""
+import glob
+import os
+import re
+import unittest
+
+import ek_reference as ek
+from espcap_test import (ES_NODE, SHARED_PCAPS, TEST_PCAPS, all_sources, count, delete_indices,
+                         index_counts, run_tshark, summary, tshark_packet_count)
+
+
+def index_and_read_back(test, pcap, prefix):
+    delete_indices(f"{prefix}-*")
+    run = run_tshark(["-r", pcap, "-q", "-X", f"espcap:node={ES_NODE}", "-X", f"espcap:index={prefix}"])
+    test.assertEqual(run.returncode, 0, run.stderr.decode(errors="replace"))
+    return run, all_sources(f"{prefix}-*")
+
+
+class TestPcapsGoToTheirUtcDay(unittest.TestCase):
+    def test_http_capture_gives_1268_documents_in_one_day(self):
+        delete_indices("packets-2015-07-30")
+        run = run_tshark(["-r", os.path.join(TEST_PCAPS, "test_http.pcap"), "-q",
+                          "-X", f"espcap:node={ES_NODE}"])
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertEqual(summary(run.stderr), (1268, 1268, 0))
+        self.assertEqual(index_counts("packets-2015-07-30"), {"packets-2015-07-30": 1268})
+
+    def test_dns_capture_gives_108_documents(self):
+        delete_indices("packets-2015-08-14")
+        run = run_tshark(["-r", os.path.join(TEST_PCAPS, "test_dns.pcap"), "-q",
+                          "-X", f"espcap:node={ES_NODE}"])
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertEqual(index_counts("packets-2015-08-14"), {"packets-2015-08-14": 108})
+
+
+class TestDocumentsEqualTsharkEk(unittest.TestCase):
+    """Every capture of test_pcaps/ and of the shared corpus, read back from Elasticsearch."""
+
+    def check_capture(self, pcap, prefix):
+        expected_packets = tshark_packet_count(pcap)
+        run, sources = index_and_read_back(self, pcap, prefix)
+        self.assertEqual(summary(run.stderr), (expected_packets, expected_packets, 0))
+        self.assertEqual(len(sources), expected_packets)
+
+        reference = ek.tshark_documents(pcap)
+        self.assertEqual(len(reference), expected_packets)
+        by_frame = {int(doc["layers"]["frame"]["frame_frame_number"]): doc for doc in sources}
+        self.assertEqual(sorted(by_frame), list(range(1, expected_packets + 1)))
+        for number, reference_doc in enumerate(reference, start=1):
+            ours = by_frame[number]
+            diff = ek.differences(ek.without_espcap_fields(ours), reference_doc)
+            self.assertEqual(diff, [], f"frame {number} of {pcap}")
+            self.check_espcap_fields(ours, pcap, prefix)
+
+    def check_espcap_fields(self, doc, pcap, prefix):
+        self.assertEqual(doc["file_name"], pcap)
+        self.assertRegex(doc["file_date_utc"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$")
+        self.assertRegex(doc["sniff_date_utc"], r"^\d{4,}-\d\d-\d\dT\d\d:\d\d:\d\d$")
+        self.assertIsInstance(doc["sniff_timestamp"], (int, float))
+        self.assertTrue(doc["protocol"])
+        self.assertNotIn(doc["protocol"], ("data", "ethertype", "_ws.malformed", "media"))
+
+    def test_test_pcaps(self):
+        for i, pcap in enumerate(sorted(glob.glob(os.path.join(TEST_PCAPS, "*")))):
+            with self.subTest(pcap=pcap):
+                self.check_capture(pcap, f"it-test-pcaps-{i}")
+
+    def test_shared_corpus(self):
+        captures = sorted(glob.glob(os.path.join(SHARED_PCAPS, "corpus", "*")))
+        self.assertGreater(len(captures), 50, f"corpus not found under {SHARED_PCAPS}")
+        for i, pcap in enumerate(captures):
+            with self.subTest(pcap=os.path.basename(pcap)):
+                self.check_capture(pcap, f"it-corpus-{i}")
+        delete_indices("it-corpus-*")
+
+
+class TestProtocolField(unittest.TestCase):
+    def test_highest_real_protocol_skips_payload_layers(self):
+        _, sources = index_and_read_back(self, os.path.join(TEST_PCAPS, "test_http.pcap"), "it-protocol")
+        by_frame = {int(d["layers"]["frame"]["frame_frame_number"]): d for d in sources}
+        for doc in by_frame.values():
+            layers = doc["layers"]["frame"]["frame_frame_protocols"].split(":")
+            if layers[-1] in ("media", "data-text-lines") or layers[-1].startswith("image-"):
+                self.assertEqual(doc["protocol"], "http", layers)
+            elif layers[-1] == "tcp":
+                self.assertEqual(doc["protocol"], "tcp")
+        protocols = {d["protocol"] for d in by_frame.values()}
+        self.assertIn("http", protocols)
+        self.assertFalse(protocols & {"media", "data-text-lines", "image-jfif", "image-gif"})
+
+
+if __name__ == "__main__":
+    unittest.main()
