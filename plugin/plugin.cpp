@@ -87,9 +87,15 @@ void on_shutdown() {
     if (!session.finish()) espcap::host::exit_with_failure_status();
 }
 
+void on_capture_opened() {
+    if (const std::string error = session.prepare_capture(); !error.empty())
+        espcap::host::report_bad_usage(error);
+}
+
 void register_protocol() {
     proto_espcap = proto_register_protocol("espcap: index packets into Elasticsearch", "espcap", "espcap");
     register_preferences();
+    register_init_routine(on_capture_opened);
     register_shutdown_routine(on_shutdown);
 }
 

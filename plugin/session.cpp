@@ -27,23 +27,32 @@ tap_packet_status tap_packet(void *session, packet_info *pinfo, epan_dissect_t *
 
 std::string Session::configure(const Options &options) {
     if (started_) return "";  // preferences changed mid-run: the run keeps its settings
-    const bool filter_changed = options.filter != options_.filter;
     options_ = options;
     if (!options_.active()) {
         unregister_tap();
         return "";
     }
-    if (tap_registered_ && filter_changed) unregister_tap();
+    // Registered now, before tshark decides whether packets need dissecting at all;
+    // the filter is set in prepare_capture().
     return register_tap();
+}
+
+std::string Session::prepare_capture() {
+    if (!tap_registered_ || started_) return "";
+    GString *error = set_tap_dfilter(this, options_.filter.empty() ? nullptr : options_.filter.c_str());
+    if (error == nullptr) return "";
+    std::string message = "option 'filter': " + std::string(error->str);
+    g_string_free(error, TRUE);
+    return message;
 }
 
 std::string Session::register_tap() {
     if (tap_registered_) return "";
     // The "frame" tap fires once per frame, malformed ones included.
-    GString *error = register_tap_listener("frame", this, options_.filter.empty() ? nullptr : options_.filter.c_str(),
-                                           TL_REQUIRES_PROTO_TREE, nullptr, tap_packet, nullptr, nullptr);
+    GString *error = register_tap_listener("frame", this, nullptr, TL_REQUIRES_PROTO_TREE, nullptr, tap_packet,
+                                           nullptr, nullptr);
     if (error != nullptr) {
-        std::string message = "option 'filter': " + std::string(error->str);
+        std::string message = "cannot register the packet tap: " + std::string(error->str);
         g_string_free(error, TRUE);
         return message;
     }

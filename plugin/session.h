@@ -21,6 +21,10 @@ public:
     // Returns an error for the user, or "" when the options are in force.
     std::string configure(const Options &options);
 
+    // Called when a capture is opened, before its first packet: display filters can be
+    // compiled from here on (not yet at handoff). Returns an error for the user or "".
+    std::string prepare_capture();
+
     // The tap's per-packet callback. False when the tap should not be called again.
     bool on_packet(const _packet_info *pinfo, const epan_dissect *edt);
 

@@ -75,7 +75,7 @@ TEST_CASE("An empty value means the default", "[options]") {
     CHECK(result.options.index_prefix == "packets");
 }
 
-TEST_CASE("-X arguments must be key=value", "[options]") {
+TEST_CASE("Arguments of -X must be key=value", "[options]") {
     std::pair<std::string, std::string> option;
     std::string error;
     CHECK(espcap::split_option_argument("node=host:9200=x", option, error));

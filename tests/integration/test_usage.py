@@ -1,0 +1,190 @@
+"""Bad usage and bad input: a clear error, a non-zero exit status, and no packet lost
+or silently dropped."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+import ek_reference as ek
+from espcap_test import (ES_NODE, SHARED_PCAPS, TEST_PCAPS, count, delete_indices, es, index_counts,
+                         run_tshark, summary, tshark_env, tshark_packet_count)
+
+DNS = os.path.join(TEST_PCAPS, "test_dns.pcap")
+HTTP = os.path.join(TEST_PCAPS, "test_http.pcap")
+
+
+class TestBadOptions(unittest.TestCase):
+    def assert_usage_error(self, args, *expected):
+        delete_indices("it-usage-*")
+        run = run_tshark(["-r", DNS, "-q", *args, "-X", "espcap:index=it-usage"])
+        stderr = run.stderr.decode(errors="replace")
+        self.assertNotEqual(run.returncode, 0, stderr)
+        for text in expected:
+            self.assertIn(text, stderr)
+        self.assertEqual(count("it-usage-*"), 0)
+        return stderr
+
+    def test_unknown_key_is_named(self):
+        stderr = self.assert_usage_error(["-X", "espcap:nodee=x"], "unknown option 'nodee'")
+        self.assertEqual(len([l for l in stderr.splitlines() if "espcap" in l]), 1, stderr)
+
+    def test_argument_without_equals(self):
+        self.assert_usage_error(["-X", "espcap:node"], "'node' is not key=value")
+
+    def test_bad_number(self):
+        self.assert_usage_error(["-X", f"espcap:node={ES_NODE}", "-X", "espcap:chunk=ten"], "option 'chunk'")
+
+    def test_bad_url(self):
+        self.assert_usage_error(["-X", "espcap:node=ftp://127.0.0.1:9200"], "option 'node'", "http or https")
+
+    def test_bad_filter(self):
+        self.assert_usage_error(["-X", f"espcap:node={ES_NODE}", "-X", "espcap:filter=dns.nosuchfield == 1"],
+                                "option 'filter'")
+
+    def test_bad_preference(self):
+        self.assert_usage_error(["-o", "espcap.chunk:0", "-X", f"espcap:node={ES_NODE}"], "option 'chunk'")
+
+    def test_credentials_in_url_are_not_printed(self):
+        stderr = self.assert_usage_error(["-X", "espcap:node=http://elastic:s3cret@127.0.0.1:9200"],
+                                         "credentials")
+        self.assertNotIn("s3cret", stderr)
+
+
+class TestUnreachableNode(unittest.TestCase):
+    def test_clear_error_and_failure_status(self):
+        run = run_tshark(["-r", HTTP, "-q", "-X", "espcap:node=127.0.0.1:1"], timeout=120)
+        stderr = run.stderr.decode(errors="replace")
+        self.assertNotEqual(run.returncode, 0, stderr)
+        self.assertIn("cannot reach Elasticsearch", stderr)
+        packets, indexed, failed = summary(run.stderr)
+        self.assertEqual(indexed, 0)
+        self.assertEqual(failed, packets)  # nothing claimed, nothing silently dropped
+
+
+class TestWithoutEspcapOptions(unittest.TestCase):
+    def test_plugin_stays_silent(self):
+        run = run_tshark(["-r", DNS, "-c", "3"])
+        self.assertEqual(run.returncode, 0)
+        self.assertNotIn(b"espcap", run.stderr + run.stdout)
+        self.assertEqual(len(run.stdout.splitlines()), 3)
+
+    def test_plugin_is_listed(self):
+        run = run_tshark(["-G", "plugins"])
+        self.assertIn(b"espcap.so", run.stdout)
+
+
+class TestPreferences(unittest.TestCase):
+    def test_o_preferences_work_and_x_wins(self):
+        delete_indices("it-pref-*")
+        run = run_tshark(["-r", DNS, "-q", "-o", f"espcap.node:{ES_NODE}", "-o", "espcap.index:it-pref-o",
+                          "-X", "espcap:index=it-pref-x"])
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertEqual(index_counts("it-pref-*"), {"it-pref-x-2015-08-14": 108})
+
+    def test_preferences_alone_turn_espcap_on(self):
+        delete_indices("it-pref-*")
+        run = run_tshark(["-r", DNS, "-q", "-o", f"espcap.node:{ES_NODE}", "-o", "espcap.index:it-pref-o"])
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertEqual(index_counts("it-pref-*"), {"it-pref-o-2015-08-14": 108})
+
+
+class TestDumpWithoutNode(unittest.TestCase):
+    def test_file_dash_writes_bulk_ndjson_to_stdout(self):
+        run = run_tshark(["-r", DNS, "-q", "-X", "espcap:file=-"])
+        self.assertEqual(run.returncode, 0, run.stderr)
+        lines = run.stdout.decode().splitlines()
+        self.assertEqual(len(lines), 2 * 108)
+        for action, document in zip(lines[0::2], lines[1::2]):
+            self.assertEqual(json.loads(action), {"index": {"_index": "packets-2015-08-14"}})
+            self.assertIn("layers", json.loads(document))
+
+    def test_file_is_accepted_by_the_bulk_api(self):
+        delete_indices("it-dump-*")
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "dns.ndjson")
+            run = run_tshark(["-r", DNS, "-q", "-X", f"espcap:file={path}", "-X", "espcap:index=it-dump"])
+            self.assertEqual(run.returncode, 0, run.stderr)
+            with open(path, "rb") as f:
+                reply = es("POST", "/_bulk?refresh=true", f.read())
+        self.assertFalse(reply["errors"])
+        self.assertEqual(count("it-dump-*"), 108)
+
+
+class TestFilterOption(unittest.TestCase):
+    def test_only_matching_packets_are_indexed(self):
+        delete_indices("it-filter-*")
+        wanted = "http.request"
+        expected = len(run_tshark(["-r", HTTP, "-Y", wanted, "-T", "fields", "-e", "frame.number"]).stdout.split())
+        self.assertGreater(expected, 0)
+        run = run_tshark(["-r", HTTP, "-q", "-X", f"espcap:node={ES_NODE}", "-X", "espcap:index=it-filter",
+                          "-X", f"espcap:filter={wanted}"])
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertEqual(summary(run.stderr), (expected, expected, 0))
+        self.assertEqual(count("it-filter-*"), expected)
+        self.assertEqual(count("it-filter-*", {"exists": {"field": "layers.http.http_http_request"}}), expected)
+
+
+class TestRejectedDocuments(unittest.TestCase):
+    def test_rejections_fail_the_run_and_name_the_reason(self):
+        delete_indices("it-reject-*")
+        es("PUT", "/it-reject-2015-08-14", {"mappings": {"dynamic": "strict", "properties": {}}})
+        run = run_tshark(["-r", DNS, "-q", "-X", f"espcap:node={ES_NODE}", "-X", "espcap:index=it-reject",
+                          "-X", "espcap:template=false"])
+        stderr = run.stderr.decode(errors="replace")
+        self.assertEqual(run.returncode, 2, stderr)
+        self.assertEqual(summary(run.stderr), (108, 0, 108))
+        self.assertIn("strict_dynamic_mapping_exception", stderr)
+
+
+class TestDamagedCaptures(unittest.TestCase):
+    def check_every_readable_packet_is_indexed(self, pcap, prefix):
+        delete_indices(f"{prefix}-*")
+        readable = tshark_packet_count(pcap)
+        run = run_tshark(["-r", pcap, "-q", "-X", f"espcap:node={ES_NODE}", "-X", f"espcap:index={prefix}"])
+        self.assertEqual(summary(run.stderr), (readable, readable, 0), run.stderr)
+        self.assertEqual(count(f"{prefix}-*"), readable)
+
+    def test_capture_cut_mid_packet(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            cut = os.path.join(tmp, "cut.pcap")
+            with open(HTTP, "rb") as f, open(cut, "wb") as out:
+                out.write(f.read()[:500000])
+            self.check_every_readable_packet_is_indexed(cut, "it-cut")
+
+    def test_fuzzed_capture(self):
+        self.check_every_readable_packet_is_indexed(
+            os.path.join(SHARED_PCAPS, "broken", "fuzz-2021-10-13.pcap"), "it-fuzz")
+
+    def test_malformed_packets_are_indexed(self):
+        self.check_every_readable_packet_is_indexed(
+            os.path.join(SHARED_PCAPS, "corpus", "tcp-malformed.pcap"), "it-malformed")
+        self.assertEqual(count("it-malformed-*", {"exists": {"field": "layers._ws_malformed"}}), 2)
+
+
+class TestInterruptedRead(unittest.TestCase):
+    def test_sigint_indexes_everything_read_so_far(self):
+        delete_indices("it-sigint-*")
+        with tempfile.TemporaryDirectory() as tmp:
+            big = os.path.join(tmp, "big.pcapng")
+            subprocess.run([os.path.join(SHARED_PCAPS, "make-bench-capture"), big, "2"],
+                           check=True, stdout=subprocess.DEVNULL)
+            total = tshark_packet_count(big)
+            tshark = subprocess.Popen(["tshark", "-r", big, "-q", "-X", f"espcap:node={ES_NODE}",
+                                       "-X", "espcap:index=it-sigint"],
+                                      stderr=subprocess.PIPE, env=tshark_env())
+            time.sleep(4)
+            tshark.send_signal(signal.SIGINT)
+            _, stderr = tshark.communicate(timeout=300)
+        packets, indexed, failed = summary(stderr)
+        self.assertLess(packets, total, "the read should have been interrupted")
+        self.assertGreater(packets, 0)
+        self.assertEqual((indexed, failed), (packets, 0))
+        self.assertEqual(count("it-sigint-*"), packets)
+
+
+if __name__ == "__main__":
+    unittest.main()
