@@ -2,11 +2,12 @@
 
 namespace espcap::exporter {
 
-void BulkBatch::begin_document(std::string_view index_name) {
+void BulkBatch::begin_document(std::string_view index_name, std::string_view id) {
     document_starts_.push_back(body_.size());
-    // Index names are validated when options are parsed, so they need no escaping.
-    body_ += R"({"index":{"_index":")";
+    body_ += R"({"create":{"_index":")";
     body_ += index_name;
+    body_ += R"(","_id":")";
+    body_ += id;
     body_ += "\"}}\n";
 }
 

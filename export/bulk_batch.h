@@ -1,10 +1,12 @@
 // One _bulk request body under construction: NDJSON action + document line pairs.
 //
-//   batch.begin_document("packets-2015-07-30");
+//   batch.begin_document("packets-2015-07-30", "3f2a...-17");
 //   serializer.write(batch.buffer());
 //   batch.end_document();
 //
 // Documents are written straight into the body, so nothing is copied on the way out.
+// Each goes in with op_type "create" and a deterministic id: a packet indexed twice
+// is refused with 409 the second time instead of being stored twice.
 #pragma once
 
 #include <cstddef>
@@ -16,7 +18,8 @@ namespace espcap::exporter {
 
 class BulkBatch {
 public:
-    void begin_document(std::string_view index_name);
+    // `index_name` and `id` must not need JSON escaping (both are made by espcap).
+    void begin_document(std::string_view index_name, std::string_view id);
     std::string &buffer() { return body_; }
     void end_document();
 

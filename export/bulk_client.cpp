@@ -101,6 +101,8 @@ BulkOutcome BulkClient::send(const BulkBatch &batch) {
             const BulkItemResult &item = reply.items[k];
             if (item.succeeded()) {
                 ++outcome.indexed;
+            } else if (item.status == 409) {
+                ++outcome.duplicates;  // indexed by an earlier run: the goal is met
             } else if (is_transient(item.status)) {
                 again.push_back(pending[k]);
                 last_transient_error = "HTTP " + std::to_string(item.status) + ": " + item.error;

@@ -18,6 +18,7 @@ namespace espcap::exporter {
 struct BulkOutcome {
     std::uint64_t indexed = 0;
     std::uint64_t failed = 0;
+    std::uint64_t duplicates = 0;  // already in the index (409 on create)
     std::uint64_t retried = 0;  // document sends beyond the first
     std::uint64_t bytes_sent = 0;
     std::string first_error;

@@ -74,6 +74,7 @@ void Exporter::deliver(const BulkBatch &batch) {
         const BulkOutcome outcome = client_->send(batch);
         stats_.documents_indexed += outcome.indexed;
         stats_.documents_failed += outcome.failed;
+        stats_.documents_duplicate += outcome.duplicates;
         stats_.documents_retried += outcome.retried;
         stats_.bytes_sent += outcome.bytes_sent;
         if (!outcome.first_error.empty()) stats_.note_error(outcome.first_error);

@@ -11,6 +11,7 @@ struct RunStats {
     std::uint64_t packets_seen = 0;
     std::uint64_t documents_indexed = 0;
     std::uint64_t documents_failed = 0;
+    std::uint64_t documents_duplicate = 0;  // already indexed by an earlier run
     std::uint64_t documents_written = 0;  // to the NDJSON file
     std::uint64_t documents_retried = 0;
     std::uint64_t bytes_sent = 0;

@@ -76,6 +76,7 @@ bool Session::start() {
     tap::CaptureContext context;
     context.file_name = source.read_file;
     context.file_date_utc = file_date_utc(source.read_file);
+    id_prefix_ = capture_identity(source.read_file) + "-";
     writer_ = std::make_unique<tap::PacketDocumentWriter>(context, tap::ProtocolLayers());
     daily_index_ = std::make_unique<tap::DailyIndex>(options_.index_prefix);
     exporter_ = std::make_unique<exporter::Exporter>(options_);
@@ -100,7 +101,8 @@ bool Session::on_packet(const packet_info *pinfo, const epan_dissect_t *edt) {
     counts_.indices.insert(index);  // a lookup, no allocation, once the day is known
 
     exporter::BulkBatch &batch = exporter_->batch();
-    batch.begin_document(index);
+    id_.assign(id_prefix_).append(std::to_string(pinfo->num));
+    batch.begin_document(index, id_);
     writer_->write(pinfo, edt->tree, batch.buffer());
     batch.end_document();
     exporter_->document_added();

@@ -34,6 +34,20 @@ class TestPcapsGoToTheirUtcDay(unittest.TestCase):
         self.assertEqual(index_counts("packets-2015-08-14"), {"packets-2015-08-14": 108})
 
 
+class TestIndexingTwice(unittest.TestCase):
+    def test_second_run_adds_nothing(self):
+        delete_indices("it-twice-*")
+        args = ["-r", os.path.join(TEST_PCAPS, "test_dns.pcap"), "-q",
+                "-X", f"espcap:node={ES_NODE}", "-X", "espcap:index=it-twice"]
+        first = run_tshark(args)
+        self.assertEqual(first.returncode, 0, first.stderr)
+        second = run_tshark(args)
+        self.assertEqual(second.returncode, 0, second.stderr)
+        self.assertEqual(summary(second.stderr), (108, 0, 0))
+        self.assertIn(b"108 already indexed", second.stderr)
+        self.assertEqual(count("it-twice-*"), 108)
+
+
 class TestDocumentsEqualTsharkEk(unittest.TestCase):
     """Every capture of test_pcaps/ and of the shared corpus, read back from Elasticsearch."""
 

@@ -99,7 +99,8 @@ class TestDumpWithoutNode(unittest.TestCase):
         lines = run.stdout.decode().splitlines()
         self.assertEqual(len(lines), 2 * 108)
         for action, document in zip(lines[0::2], lines[1::2]):
-            self.assertEqual(json.loads(action), {"index": {"_index": "packets-2015-08-14"}})
+            self.assertEqual(set(json.loads(action)), {"create"})
+            self.assertEqual(json.loads(action)["create"]["_index"], "packets-2015-08-14")
             self.assertIn("layers", json.loads(document))
 
     def test_file_is_accepted_by_the_bulk_api(self):

@@ -44,17 +44,17 @@ TEST_CASE("Replies that are not bulk replies are recognised", "[export][bulk]") 
 
 TEST_CASE("A batch is action and document line pairs", "[export][batch]") {
     BulkBatch batch;
-    batch.begin_document("packets-2015-07-30");
+    batch.begin_document("packets-2015-07-30", "c0ffee-1");
     batch.buffer() += R"({"a":1})";
     batch.end_document();
-    batch.begin_document("packets-2015-07-31");
+    batch.begin_document("packets-2015-07-31", "c0ffee-2");
     batch.buffer() += R"({"b":2})";
     batch.end_document();
     CHECK(batch.document_count() == 2);
     CHECK(batch.body() ==
-          "{\"index\":{\"_index\":\"packets-2015-07-30\"}}\n{\"a\":1}\n"
-          "{\"index\":{\"_index\":\"packets-2015-07-31\"}}\n{\"b\":2}\n");
-    CHECK(batch.document_lines(1) == "{\"index\":{\"_index\":\"packets-2015-07-31\"}}\n{\"b\":2}\n");
+          "{\"create\":{\"_index\":\"packets-2015-07-30\",\"_id\":\"c0ffee-1\"}}\n{\"a\":1}\n"
+          "{\"create\":{\"_index\":\"packets-2015-07-31\",\"_id\":\"c0ffee-2\"}}\n{\"b\":2}\n");
+    CHECK(batch.document_lines(1) == "{\"create\":{\"_index\":\"packets-2015-07-31\",\"_id\":\"c0ffee-2\"}}\n{\"b\":2}\n");
     batch.clear();
     CHECK(batch.empty());
     CHECK(batch.byte_size() == 0);

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+
 #include "capture_source.h"
 
 using espcap::capture_source_from_arguments;
@@ -26,4 +28,28 @@ TEST_CASE("Live captures list their interfaces", "[plugin][source]") {
     const auto source = capture_source_from_arguments({"tshark", "-i", "lo", "--interface=eth0", "-c", "5"});
     CHECK(source.read_file.empty());
     CHECK(source.interfaces == std::vector<std::string>{"lo", "eth0"});
+}
+
+TEST_CASE("A capture file keeps its identity across reads; live runs get a fresh one", "[plugin][source]") {
+    const std::string path = "capture_identity_test.bin";
+    {
+        std::FILE *f = std::fopen(path.c_str(), "wb");
+        REQUIRE(f != nullptr);
+        std::fputs("some capture bytes", f);
+        std::fclose(f);
+    }
+    const std::string first = espcap::capture_identity(path);
+    CHECK(first.size() == 16);
+    CHECK(espcap::capture_identity(path) == first);
+    {
+        std::FILE *f = std::fopen(path.c_str(), "ab");
+        std::fputs("!", f);
+        std::fclose(f);
+    }
+    CHECK(espcap::capture_identity(path) != first);
+    std::remove(path.c_str());
+
+    const std::string live = espcap::capture_identity("");
+    CHECK(live.rfind("run", 0) == 0);
+    CHECK(espcap::capture_identity("") != live);
 }

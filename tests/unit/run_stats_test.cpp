@@ -28,3 +28,13 @@ TEST_CASE("The summary line says what happened", "[export][summary]") {
         CHECK_THAT(stats.summary_line(), Catch::EndsWith("(p-1, p-2, p-3 and 2 more)"));
     }
 }
+
+TEST_CASE("Documents already indexed by an earlier run are counted apart, not as failures", "[export][summary]") {
+    RunStats stats;
+    stats.packets_seen = 10;
+    stats.documents_indexed = 4;
+    stats.documents_duplicate = 6;
+    stats.sent_to_node = true;
+    CHECK_THAT(stats.summary_line(), Catch::StartsWith("espcap: 10 packets, 4 indexed, 0 failed, 6 already indexed,"));
+    CHECK_FALSE(stats.failed());
+}
