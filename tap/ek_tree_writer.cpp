@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "json_writer.h"
+#include "value_format.h"
 #include "utc_time.h"
 
 namespace espcap::tap {
@@ -113,7 +114,73 @@ void EkTreeWriter::write_value(const proto_node *node, std::string &out) {
     }
 }
 
+#if WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR == 0
+// The commonest field types, written as Wireshark 4.0's fvalue_to_string_repr() would
+// (epan/ftypes/ftype-{integer,bytes,string}.c). The corpus comparison with tshark -T ek
+// checks every one of them. Other versions take the generic path.
+bool EkTreeWriter::write_common_value(const field_info *fi, std::string &out) {
+    const fvalue_t &value = fi->value;
+    const int display = fi->hfinfo->display;
+    switch (fvalue_type_ftenum(const_cast<fvalue_t *>(&value))) {
+    case FT_UINT8:
+    case FT_UINT16:
+    case FT_UINT24:
+    case FT_UINT32: {
+        out += '"';
+        if ((display & 0xff) == BASE_HEX || (display & 0xff) == BASE_HEX_DEC) {
+            const int type = fvalue_type_ftenum(const_cast<fvalue_t *>(&value));
+            const int digits = type == FT_UINT8 ? 2 : type == FT_UINT16 ? 4 : type == FT_UINT24 ? 6 : 8;
+            append_hex_number(out, value.value.uinteger, digits);
+        } else {
+            append_decimal(out, value.value.uinteger);
+        }
+        out += '"';
+        return true;
+    }
+    case FT_INT8:
+    case FT_INT16:
+    case FT_INT24:
+    case FT_INT32:
+        out += '"';
+        append_signed_decimal(out, value.value.sinteger);
+        out += '"';
+        return true;
+    case FT_BYTES:
+    case FT_UINT_BYTES:
+    case FT_ETHER: {
+        const char separator = FIELD_DISPLAY(display) == SEP_DOT ? '.' : FIELD_DISPLAY(display) == SEP_DASH ? '-' : ':';
+        out += '"';
+        if (value.value.bytes != nullptr) append_hex_bytes(out, value.value.bytes->data, value.value.bytes->len, separator);
+        out += '"';
+        return true;
+    }
+    case FT_STRING:
+    case FT_STRINGZ:
+    case FT_UINT_STRING:
+    case FT_STRINGZPAD:
+    case FT_STRINGZTRUNC: {
+        // Embedded NULs come out as the two characters '\' '0', as ws_escape_null writes them.
+        const wmem_strbuf_t *text = value.value.strbuf;
+        std::string_view rest(wmem_strbuf_get_str(text), wmem_strbuf_get_len(text));
+        out += '"';
+        for (std::size_t nul; (nul = rest.find('\0')) != std::string_view::npos; rest.remove_prefix(nul + 1)) {
+            append_json_string_body(out, rest.substr(0, nul));
+            out += R"(\\0)";  // JSON for backslash, zero
+        }
+        append_json_string_body(out, rest);
+        out += '"';
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+#else
+bool EkTreeWriter::write_common_value(const field_info *, std::string &) { return false; }
+#endif
+
 void EkTreeWriter::write_field_value(const field_info *fi, std::string &out) {
+    if (write_common_value(fi, out)) return;
     switch (fi->hfinfo->type) {
     case FT_NONE:
         out += "null";

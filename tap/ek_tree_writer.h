@@ -38,6 +38,7 @@ private:
     void collect_items(const _proto_node *parent, std::uint32_t parent_abbrev_id);
     void write_value(const _proto_node *node, std::string &out);
     void write_field_value(const field_info *fi, std::string &out);
+    bool write_common_value(const field_info *fi, std::string &out);
 
     std::vector<FieldKeys> keys_by_field_;                    // indexed by hf id
     std::unordered_map<std::string, std::uint32_t> abbrev_ids_;

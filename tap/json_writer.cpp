@@ -2,6 +2,10 @@
 
 #include <array>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace espcap::tap {
 namespace {
 
@@ -69,6 +73,27 @@ int measure_sequence(const unsigned char *s, std::size_t available) {
     return length;
 }
 
+// Index of the first byte at or after `i` that is not plain ASCII text (a control
+// character, '"', '\\' or a byte >= 0x80), or `n`. Field values are mostly long runs
+// of plain text (hex dumps, names), so this scans 16 bytes at a time where it can.
+std::size_t skip_plain_ascii(const unsigned char *s, std::size_t i, std::size_t n) {
+#if defined(__SSE2__)
+    const __m128i space = _mm_set1_epi8(0x20);
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    for (; i + 16 <= n; i += 16) {
+        const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i *>(s + i));
+        // Signed compare: bytes >= 0x80 are negative, so "< 0x20" catches them too.
+        const __m128i special = _mm_or_si128(_mm_cmplt_epi8(chunk, space),
+                                             _mm_or_si128(_mm_cmpeq_epi8(chunk, quote), _mm_cmpeq_epi8(chunk, backslash)));
+        const int mask = _mm_movemask_epi8(special);
+        if (mask != 0) return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+    }
+#endif
+    while (i < n && kByteClasses[s[i]] == ByteClass::plain) ++i;
+    return i;
+}
+
 void append_escaped_body(std::string &out, std::string_view bytes, bool dots_to_underscores) {
     const auto *s = reinterpret_cast<const unsigned char *>(bytes.data());
     const std::size_t n = bytes.size();
@@ -76,6 +101,10 @@ void append_escaped_body(std::string &out, std::string_view bytes, bool dots_to_
     std::size_t i = 0;
     auto flush_run = [&] { out.append(bytes.data() + run_start, i - run_start); };
     while (i < n) {
+        if (!dots_to_underscores) {
+            i = skip_plain_ascii(s, i, n);
+            if (i == n) break;
+        }
         const unsigned char byte = s[i];
         switch (kByteClasses[byte]) {
         case ByteClass::plain:
@@ -116,6 +145,8 @@ void append_json_string(std::string &out, std::string_view bytes) {
     append_escaped_body(out, bytes, false);
     out += '"';
 }
+
+void append_json_string_body(std::string &out, std::string_view bytes) { append_escaped_body(out, bytes, false); }
 
 void append_member_name(std::string &out, std::string_view name) {
     out += '"';

@@ -19,6 +19,9 @@ namespace espcap::tap {
 // Writes `bytes` as a quoted JSON string.
 void append_json_string(std::string &out, std::string_view bytes);
 
+// Writes `bytes` escaped, without the quotes (for values assembled from pieces).
+void append_json_string_body(std::string &out, std::string_view bytes);
+
 // Writes `name` as a quoted member name followed by ':', with '.' turned into '_'
 // as tshark -T ek does for its keys.
 void append_member_name(std::string &out, std::string_view name);

@@ -68,3 +68,19 @@ TEST_CASE("Decimal numbers are written without quotes", "[tap][json]") {
     append_decimal(out, 18446744073709551615ULL);
     CHECK(out == "0,18446744073709551615");
 }
+
+TEST_CASE("Long strings are escaped wherever the special byte falls", "[tap][json]") {
+    // The scanner skips 16 bytes at a time; put the byte at every offset around that.
+    for (std::size_t position = 0; position < 40; ++position) {
+        for (const std::string special : {"\"", "\\", "\n", "\xC3\xA9", "\xFF"}) {
+            std::string input(40, 'a');
+            input.replace(position, 1, special);
+            std::string expected(position, 'a');
+            expected += special == "\"" ? "\\\"" : special == "\\" ? "\\\\" : special == "\n" ? "\\n"
+                      : special == "\xFF" ? kFFFD : special;
+            expected += std::string(40 - position - 1, 'a');
+            CAPTURE(position, special);
+            CHECK(json_string(input) == "\"" + expected + "\"");
+        }
+    }
+}

@@ -1,0 +1,42 @@
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+
+#include "value_format.h"
+
+using namespace espcap::tap;
+
+TEST_CASE("Byte arrays are written like Wireshark's bytes_to_hexstr_punct", "[tap][format]") {
+    const std::uint8_t bytes[] = {0x00, 0x0a, 0xff, 0x5c};
+    std::string out;
+    append_hex_bytes(out, bytes, 4, ':');
+    CHECK(out == "00:0a:ff:5c");
+    out.clear();
+    append_hex_bytes(out, bytes, 1, '-');
+    CHECK(out == "00");
+    out.clear();
+    append_hex_bytes(out, bytes, 0, ':');
+    CHECK(out.empty());
+}
+
+TEST_CASE("Hex numbers have the type's full width", "[tap][format]") {
+    std::string out;
+    append_hex_number(out, 0x8, 2);
+    out += ',';
+    append_hex_number(out, 0xe8a6, 4);
+    out += ',';
+    append_hex_number(out, 0xabc, 6);
+    out += ',';
+    append_hex_number(out, 0xdeadbeef, 8);
+    CHECK(out == "0x08,0xe8a6,0x000abc,0xdeadbeef");
+}
+
+TEST_CASE("Signed decimals", "[tap][format]") {
+    std::string out;
+    append_signed_decimal(out, -2147483648LL);
+    out += ',';
+    append_signed_decimal(out, 0);
+    out += ',';
+    append_signed_decimal(out, 42);
+    CHECK(out == "-2147483648,0,42");
+}
