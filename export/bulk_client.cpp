@@ -4,6 +4,7 @@
 
 #include "backoff.h"
 #include "bulk_response.h"
+#include "gzip.h"
 
 namespace espcap::exporter {
 namespace {
@@ -23,8 +24,8 @@ std::string excerpt(const std::string &body) {
 
 }  // namespace
 
-BulkClient::BulkClient(std::vector<Endpoint> nodes, long timeout_seconds)
-    : nodes_(std::move(nodes)), http_(timeout_seconds), random_(std::random_device{}()) {}
+BulkClient::BulkClient(std::vector<Endpoint> nodes, long timeout_seconds, bool gzip)
+    : nodes_(std::move(nodes)), gzip_(gzip), http_(timeout_seconds), random_(std::random_device{}()) {}
 
 const Endpoint &BulkClient::next_node() {
     const Endpoint &node = nodes_[next_node_];
@@ -66,6 +67,8 @@ BulkOutcome BulkClient::send(const BulkBatch &batch) {
     for (std::size_t i = 0; i < pending.size(); ++i) pending[i] = i;
     std::string retry_body;
     const std::string *body = &batch.body();
+    std::string compressed;
+    const std::string *compressed_of = nullptr;  // which body `compressed` holds
     std::string last_transient_error;
 
     for (unsigned attempt = 0; attempt < kMaxAttempts && !pending.empty(); ++attempt) {
@@ -73,13 +76,19 @@ BulkOutcome BulkClient::send(const BulkBatch &batch) {
             outcome.retried += pending.size();
             std::this_thread::sleep_for(backoff_full_jitter(kBackoffBase, kBackoffCap, attempt, random_));
         }
+        if (gzip_ && compressed_of != body) {
+            compressed = gzip_compress(*body);
+            compressed_of = body;
+        }
+        const std::string &wire = gzip_ ? compressed : *body;
         const Endpoint &node = next_node();
-        const HttpResponse response = http_.post(node.url() + kBulkPath, *body, "application/x-ndjson");
+        const HttpResponse response =
+            http_.post(node.url() + kBulkPath, wire, "application/x-ndjson", gzip_ ? "gzip" : nullptr);
         if (!response.reached()) {
             last_transient_error = node.url() + ": " + response.transport_error;
             continue;
         }
-        outcome.bytes_sent += body->size();
+        outcome.bytes_sent += wire.size();
         if (is_transient(response.status)) {
             last_transient_error = node.url() + ": HTTP " + std::to_string(response.status);
             continue;
@@ -114,6 +123,7 @@ BulkOutcome BulkClient::send(const BulkBatch &batch) {
             retry_body.clear();
             for (std::size_t index : again) retry_body += batch.document_lines(index);
             body = &retry_body;
+            compressed_of = nullptr;
         }
         pending = std::move(again);
     }

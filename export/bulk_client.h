@@ -26,7 +26,7 @@ struct BulkOutcome {
 
 class BulkClient {
 public:
-    BulkClient(std::vector<Endpoint> nodes, long timeout_seconds);
+    BulkClient(std::vector<Endpoint> nodes, long timeout_seconds, bool gzip);
 
     // Empty when a node answers; otherwise why none did.
     std::string probe();
@@ -41,6 +41,7 @@ private:
 
     std::vector<Endpoint> nodes_;
     std::size_t next_node_ = 0;
+    bool gzip_;
     HttpClient http_;
     std::mt19937 random_;
 };

@@ -5,7 +5,9 @@
 namespace espcap::exporter {
 
 Exporter::Exporter(const Options &options) : options_(options) {
-    if (!options_.nodes.empty()) client_ = std::make_unique<BulkClient>(options_.nodes, options_.timeout_seconds);
+    if (!options_.nodes.empty()) {
+        client_ = std::make_unique<BulkClient>(options_.nodes, options_.timeout_seconds, options_.gzip);
+    }
     stats_.sent_to_node = client_ != nullptr;
     stats_.wrote_file = !options_.output_file.empty();
 }
@@ -29,29 +31,44 @@ std::string Exporter::start() {
     return "";
 }
 
-void Exporter::document_added() {
-    if (current_.document_count() >= options_.chunk) submit_current();
+void Exporter::add_document(std::string_view index, std::string_view id, std::string_view document) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (open_batch_.empty()) open_batch_started_ = Clock::now();
+    open_batch_.begin_document(index, id);
+    open_batch_.buffer() += document;
+    open_batch_.end_document();
+    if (open_batch_.document_count() >= options_.chunk || open_batch_.byte_size() >= options_.bulk_bytes)
+        close_batch_locked(lock);
 }
 
-void Exporter::submit_current() {
-    if (current_.empty()) return;
-    std::unique_lock<std::mutex> lock(mutex_);
+// Moves the open batch to the queue, waiting for room (back-pressure on dissection).
+void Exporter::close_batch_locked(std::unique_lock<std::mutex> &lock) {
     queue_not_full_.wait(lock, [&] { return queue_.size() < kQueueCapacity; });
-    queue_.push_back(std::move(current_));
+    if (open_batch_.empty()) return;  // the sender took it by age while we waited
+    queue_.push_back(std::move(open_batch_));
     if (!spare_batches_.empty()) {
-        current_ = std::move(spare_batches_.back());
+        open_batch_ = std::move(spare_batches_.back());
         spare_batches_.pop_back();
     } else {
-        current_ = BulkBatch();
+        open_batch_ = BulkBatch();
     }
     queue_not_empty_.notify_one();
 }
 
 void Exporter::send_loop() {
+    const auto flush_interval = std::chrono::milliseconds(options_.flush_interval_ms);
     std::unique_lock<std::mutex> lock(mutex_);
     while (true) {
-        queue_not_empty_.wait(lock, [&] { return closing_ || !queue_.empty(); });
-        if (queue_.empty()) return;  // closing and drained
+        queue_not_empty_.wait_for(lock, flush_interval, [&] { return closing_ || !queue_.empty(); });
+        if (queue_.empty()) {
+            if (!open_batch_.empty() && (closing_ || Clock::now() - open_batch_started_ >= flush_interval)) {
+                close_batch_locked(lock);  // a quiet link: send what we have
+            } else if (closing_) {
+                return;  // drained
+            } else {
+                continue;
+            }
+        }
         BulkBatch batch = std::move(queue_.front());
         queue_.pop_front();
         queue_not_full_.notify_one();
@@ -85,7 +102,6 @@ RunStats Exporter::finish() {
     if (finished_) return stats_;
     finished_ = true;
     if (sender_.joinable()) {
-        submit_current();
         {
             std::lock_guard<std::mutex> lock(mutex_);
             closing_ = true;

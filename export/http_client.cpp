@@ -32,18 +32,20 @@ HttpResponse HttpClient::get(const std::string &url) {
     return perform(url);
 }
 
-HttpResponse HttpClient::post(const std::string &url, std::string_view body, const char *content_type) {
-    return send_body(nullptr, url, body, content_type);
+HttpResponse HttpClient::post(const std::string &url, std::string_view body, const char *content_type,
+                              const char *content_encoding) {
+    return send_body(nullptr, url, body, content_type, content_encoding);
 }
 
 HttpResponse HttpClient::put(const std::string &url, std::string_view body, const char *content_type) {
-    return send_body("PUT", url, body, content_type);
+    return send_body("PUT", url, body, content_type, nullptr);
 }
 
 HttpResponse HttpClient::send_body(const char *method, const std::string &url, std::string_view body,
-                                   const char *content_type) {
-    const std::string header = std::string("Content-Type: ") + content_type;
-    curl_slist *headers = curl_slist_append(nullptr, header.c_str());
+                                   const char *content_type, const char *content_encoding) {
+    curl_slist *headers = curl_slist_append(nullptr, (std::string("Content-Type: ") + content_type).c_str());
+    if (content_encoding != nullptr)
+        headers = curl_slist_append(headers, (std::string("Content-Encoding: ") + content_encoding).c_str());
     curl_easy_setopt(handle_, CURLOPT_POST, 1L);
     curl_easy_setopt(handle_, CURLOPT_CUSTOMREQUEST, method);  // nullptr: plain POST
     curl_easy_setopt(handle_, CURLOPT_POSTFIELDS, body.data());

@@ -25,7 +25,9 @@ public:
     HttpClient &operator=(const HttpClient &) = delete;
 
     HttpResponse get(const std::string &url);
-    HttpResponse post(const std::string &url, std::string_view body, const char *content_type);
+    // `content_encoding` is null or e.g. "gzip" for a body the caller compressed.
+    HttpResponse post(const std::string &url, std::string_view body, const char *content_type,
+                      const char *content_encoding = nullptr);
     HttpResponse put(const std::string &url, std::string_view body, const char *content_type);
 
     // Must be called once, on the main thread, before any client is used.
@@ -33,7 +35,7 @@ public:
 
 private:
     HttpResponse send_body(const char *method, const std::string &url, std::string_view body,
-                           const char *content_type);
+                           const char *content_type, const char *content_encoding);
     HttpResponse perform(const std::string &url);
 
     CURL *handle_;

@@ -1,6 +1,7 @@
 #include "options.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <map>
 
@@ -10,6 +11,8 @@ namespace {
 constexpr std::uint16_t kDefaultPort = 9200;
 constexpr std::size_t kMaxChunk = 100000;
 constexpr long kMaxTimeoutSeconds = 3600;
+constexpr std::size_t kMinBulkBytes = 1024;
+constexpr std::size_t kMaxBulkBytes = 1024 * 1024 * 1024;
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -25,6 +28,53 @@ bool parse_whole_number(std::string_view text, Int min, Int max, Int &out) {
     if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max)
         return false;
     out = value;
+    return true;
+}
+
+bool parse_bool(const std::string &value, bool &out, std::string &error) {
+    if (value == "true" || value == "false") {
+        out = value == "true";
+        return true;
+    }
+    error = "expects true or false, got '" + value + "'";
+    return false;
+}
+
+// "5m", "512k", "1g" or a plain number of bytes.
+bool parse_byte_size(std::string_view text, std::size_t min, std::size_t max, std::size_t &out) {
+    text = trim(text);
+    std::size_t unit = 1;
+    if (!text.empty()) {
+        switch (std::tolower(static_cast<unsigned char>(text.back()))) {
+        case 'k': unit = 1024; break;
+        case 'm': unit = 1024 * 1024; break;
+        case 'g': unit = 1024 * 1024 * 1024; break;
+        default: break;
+        }
+        if (unit != 1) text.remove_suffix(1);
+    }
+    std::size_t count = 0;
+    if (!parse_whole_number<std::size_t>(text, 1, max, count) || count > max / unit) return false;
+    if (count * unit < min) return false;
+    out = count * unit;
+    return true;
+}
+
+// Seconds with up to three decimals ("1", "0.25") as milliseconds.
+bool parse_seconds_as_ms(std::string_view text, long &out_ms) {
+    text = trim(text);
+    const auto dot = text.find('.');
+    long whole = 0, millis = 0;
+    if (!parse_whole_number<long>(text.substr(0, dot), 0, kMaxTimeoutSeconds, whole)) return false;
+    if (dot != std::string_view::npos) {
+        std::string_view fraction = text.substr(dot + 1);
+        if (fraction.empty() || fraction.size() > 3) return false;
+        if (!parse_whole_number<long>(fraction, 0, 999, millis)) return false;
+        for (std::size_t i = fraction.size(); i < 3; ++i) millis *= 10;
+    }
+    const long total = whole * 1000 + millis;
+    if (total < 10 || total > kMaxTimeoutSeconds * 1000) return false;
+    out_ms = total;
     return true;
 }
 
@@ -95,12 +145,16 @@ bool apply_option(Options &o, const std::string &key, const std::string &value, 
         error = "expects seconds from 1 to " + std::to_string(kMaxTimeoutSeconds) + ", got '" + value + "'";
         return false;
     }
-    if (key == "template") {
-        if (value == "true" || value == "false") {
-            o.install_template = value == "true";
-            return true;
-        }
-        error = "expects true or false, got '" + value + "'";
+    if (key == "template") return parse_bool(value, o.install_template, error);
+    if (key == "gzip") return parse_bool(value, o.gzip, error);
+    if (key == "bulk_bytes") {
+        if (parse_byte_size(value, kMinBulkBytes, kMaxBulkBytes, o.bulk_bytes)) return true;
+        error = "expects a size from 1k to 1g (e.g. 5m), got '" + value + "'";
+        return false;
+    }
+    if (key == "flush_interval") {
+        if (parse_seconds_as_ms(value, o.flush_interval_ms)) return true;
+        error = "expects seconds from 0.01 to 3600 (e.g. 0.5), got '" + value + "'";
         return false;
     }
     error = "unknown option";
@@ -132,6 +186,12 @@ const std::vector<OptionSpec> &option_specs() {
          "Write the bulk requests to this file instead of (or as well as) sending them; '-' is "
          "standard output. Setting it turns espcap on."},
         {"chunk", "Documents per bulk request", "1 to 100000; default 1000."},
+        {"bulk_bytes", "Bytes per bulk request",
+         "A request closes at this size even before 'chunk' documents (1k to 1g, e.g. 5m); default 5m."},
+        {"flush_interval", "Flush interval (s)",
+         "A request is sent at most this long after its first document, so quiet live links show "
+         "up promptly; default 1."},
+        {"gzip", "Compress requests", "true or false: gzip request bodies; default true."},
         {"index", "Index prefix", "Documents go to PREFIX-YYYY-MM-DD (UTC day of each packet); default 'packets'."},
         {"filter", "Packet filter", "Display filter: only matching packets are indexed; default: all packets."},
         {"timeout", "Request timeout (s)", "Seconds to wait for Elasticsearch per request; default 30."},

@@ -29,6 +29,9 @@ struct Options {
     std::string filter;  // display filter applied by the tap
     long timeout_seconds = 30;
     bool install_template = true;  // "template"
+    std::size_t bulk_bytes = 5 * 1024 * 1024;
+    long flush_interval_ms = 1000;  // "flush_interval", given in seconds
+    bool gzip = true;
 
     // espcap does nothing unless there is somewhere to send documents.
     bool active() const { return !nodes.empty() || !output_file.empty(); }

@@ -100,12 +100,10 @@ bool Session::on_packet(const packet_info *pinfo, const epan_dissect_t *edt) {
     const std::string &index = daily_index_->name_for(pinfo->abs_ts.secs);
     counts_.indices.insert(index);  // a lookup, no allocation, once the day is known
 
-    exporter::BulkBatch &batch = exporter_->batch();
     id_.assign(id_prefix_).append(std::to_string(pinfo->num));
-    batch.begin_document(index, id_);
-    writer_->write(pinfo, edt->tree, batch.buffer());
-    batch.end_document();
-    exporter_->document_added();
+    document_.clear();
+    writer_->write(pinfo, edt->tree, document_);
+    exporter_->add_document(index, id_, document_);
     return true;
 }
 

@@ -48,6 +48,7 @@ private:
     std::unique_ptr<tap::DailyIndex> daily_index_;
     std::string id_prefix_;  // capture identity + '-'; the frame number follows
     std::string id_;
+    std::string document_;  // reused for every packet
     exporter::RunStats counts_;  // packets seen and indices, kept on this thread
     std::uint64_t not_sent_ = 0;
     double started_at_ = 0;

@@ -48,11 +48,29 @@ TEST_CASE("Bad values are refused with the key named", "[options]") {
         Case{{{"index", "_x"}}, "must not start with"},
         Case{{{"index", "a b"}}, "must not contain ' '"},
         Case{{{"timeout", "-1"}}, "option 'timeout'"},
+        Case{{{"bulk_bytes", "10"}}, "option 'bulk_bytes': expects a size"},
+        Case{{{"bulk_bytes", "2g"}}, "option 'bulk_bytes'"},
+        Case{{{"bulk_bytes", "5x"}}, "option 'bulk_bytes'"},
+        Case{{{"flush_interval", "0"}}, "option 'flush_interval'"},
+        Case{{{"flush_interval", "1.2345"}}, "option 'flush_interval'"},
+        Case{{{"flush_interval", "x"}}, "option 'flush_interval'"},
+        Case{{{"gzip", "yes"}}, "option 'gzip': expects true or false"},
     }));
     const auto result = parse_options(raw);
     CAPTURE(raw.front().first, raw.front().second);
     REQUIRE_FALSE(result.ok());
     CHECK_THAT(result.error, Catch::Contains(expected));
+}
+
+TEST_CASE("Sizes and intervals take units", "[options]") {
+    const auto result = parse_options({{"bulk_bytes", "512k"}, {"flush_interval", "0.25"}, {"gzip", "false"}});
+    REQUIRE(result.ok());
+    CHECK(result.options.bulk_bytes == 512 * 1024);
+    CHECK(result.options.flush_interval_ms == 250);
+    CHECK_FALSE(result.options.gzip);
+    CHECK(parse_options({{"bulk_bytes", "5m"}}).options.bulk_bytes == 5 * 1024 * 1024);
+    CHECK(parse_options({{"bulk_bytes", "2048"}}).options.bulk_bytes == 2048);
+    CHECK(parse_options({{"flush_interval", "2"}}).options.flush_interval_ms == 2000);
 }
 
 TEST_CASE("A password in a node URL is never echoed", "[options][security]") {
