@@ -1,5 +1,6 @@
 #include "bulk_client.h"
 
+#include <algorithm>
 #include <thread>
 
 #include "backoff.h"
@@ -9,9 +10,11 @@
 namespace espcap::exporter {
 namespace {
 
-constexpr unsigned kMaxAttempts = 6;
+constexpr unsigned kMaxAttempts = 8;
 constexpr std::chrono::milliseconds kBackoffBase{250};
 constexpr std::chrono::milliseconds kBackoffCap{8000};
+constexpr std::chrono::seconds kNodeDownBase{2};
+constexpr std::chrono::seconds kNodeDownCap{60};
 // Only the statuses we need per item; keeps replies small.
 constexpr const char *kBulkPath = "/_bulk?filter_path=errors,items.*.status,items.*.error";
 
@@ -24,51 +27,118 @@ std::string excerpt(const std::string &body) {
 
 }  // namespace
 
-BulkClient::BulkClient(std::vector<Endpoint> nodes, long timeout_seconds, bool gzip)
-    : nodes_(std::move(nodes)), gzip_(gzip), http_(timeout_seconds), random_(std::random_device{}()) {}
+std::string describe_http_failure(long status, const std::string &body) {
+    std::string text = "HTTP " + std::to_string(status);
+    if (status == 401) text += " (authentication failed: check user/password or api_key)";
+    if (status == 403) text += " (forbidden: the credentials lack the index privileges)";
+    if (status == 413) text += " (request too large for the server)";
+    if (!body.empty()) text += ": " + excerpt(body);
+    return text;
+}
 
-const Endpoint &BulkClient::next_node() {
-    const Endpoint &node = nodes_[next_node_];
-    next_node_ = (next_node_ + 1) % nodes_.size();
-    return node;
+BulkClient::BulkClient(const Options &options)
+    : gzip_(options.gzip), http_(HttpSettings::from(options)), random_(std::random_device{}()) {
+    for (const Endpoint &e : options.nodes) nodes_.push_back(NodeState{e});
+}
+
+BulkClient::NodeState &BulkClient::pick_node() {
+    // Round-robin over the nodes that are up; when all are down, the one back soonest.
+    const auto now = Clock::now();
+    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+        NodeState &node = nodes_[(next_node_ + i) % nodes_.size()];
+        if (node.down_until <= now) {
+            next_node_ = (next_node_ + i + 1) % nodes_.size();
+            return node;
+        }
+    }
+    return *std::min_element(nodes_.begin(), nodes_.end(),
+                             [](const NodeState &a, const NodeState &b) { return a.down_until < b.down_until; });
+}
+
+void BulkClient::mark_down(NodeState &node) {
+    auto pause = kNodeDownBase * (1u << std::min(node.failures, 5u));
+    node.down_until = Clock::now() + std::min<std::chrono::seconds>(pause, kNodeDownCap);
+    ++node.failures;
+}
+
+void BulkClient::mark_up(NodeState &node) {
+    node.failures = 0;
+    node.down_until = {};
 }
 
 std::string BulkClient::probe() {
     std::string problems;
     for (std::size_t i = 0; i < nodes_.size(); ++i) {
-        const Endpoint &node = next_node();
-        const HttpResponse response = http_.get(node.url() + "/");
-        if (response.reached() && response.status == 200) return "";
+        NodeState &node = pick_node();
+        const HttpResponse response = http_.get(node.endpoint.url() + "/");
+        if (response.reached() && response.status == 200) {
+            mark_up(node);
+            return "";
+        }
+        if (!response.reached()) mark_down(node);
         if (!problems.empty()) problems += "; ";
-        problems += node.url() + ": " +
-                    (response.reached() ? "HTTP " + std::to_string(response.status) : response.transport_error);
+        problems += node.endpoint.url() + ": " +
+                    (response.reached() ? describe_http_failure(response.status, "") : response.transport_error);
     }
     return "cannot reach Elasticsearch (" + problems + ")";
 }
 
 std::string BulkClient::install_template(const std::string &name, const std::string &body) {
-    const Endpoint &node = next_node();
-    const HttpResponse response = http_.put(node.url() + "/_index_template/" + name, body, "application/json");
+    NodeState &node = pick_node();
+    const HttpResponse response = http_.put(node.endpoint.url() + "/_index_template/" + name, body, "application/json");
     if (!response.reached()) return "cannot install index template '" + name + "': " + response.transport_error;
     if (response.status != 200)
-        return "cannot install index template '" + name + "': HTTP " + std::to_string(response.status) + ": " +
-               excerpt(response.body);
+        return "cannot install index template '" + name + "': " + describe_http_failure(response.status, response.body);
     return "";
+}
+
+// Cuts `docs` into runs whose request body fits the size the server accepts.
+std::vector<std::vector<std::size_t>> BulkClient::split_to_fit(const BulkBatch &batch,
+                                                              std::vector<std::size_t> docs) const {
+    std::vector<std::vector<std::size_t>> parts;
+    if (max_request_bytes_ == SIZE_MAX) {
+        parts.push_back(std::move(docs));
+        return parts;
+    }
+    std::vector<std::size_t> current;
+    std::size_t current_bytes = 0;
+    for (std::size_t d : docs) {
+        const std::size_t size = batch.document_lines(d).size();
+        if (!current.empty() && current_bytes + size > max_request_bytes_) {
+            parts.push_back(std::move(current));
+            current.clear();
+            current_bytes = 0;
+        }
+        current.push_back(d);
+        current_bytes += size;
+    }
+    if (!current.empty()) parts.push_back(std::move(current));
+    return parts;
 }
 
 BulkOutcome BulkClient::send(const BulkBatch &batch) {
     BulkOutcome outcome;
-    auto fail_all = [&](std::size_t count, const std::string &error) {
-        outcome.failed += count;
-        if (outcome.first_error.empty()) outcome.first_error = error;
-    };
+    std::vector<std::size_t> all(batch.document_count());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+    std::vector<std::vector<std::size_t>> work = split_to_fit(batch, std::move(all));
+    std::reverse(work.begin(), work.end());  // a stack: the back is sent next
+    while (!work.empty()) {
+        std::vector<std::size_t> part = std::move(work.back());
+        work.pop_back();
+        send_part(batch, std::move(part), outcome, work);
+    }
+    return outcome;
+}
 
-    std::vector<std::size_t> pending(batch.document_count());
-    for (std::size_t i = 0; i < pending.size(); ++i) pending[i] = i;
-    std::string retry_body;
-    const std::string *body = &batch.body();
+void BulkClient::send_part(const BulkBatch &batch, std::vector<std::size_t> pending, BulkOutcome &outcome,
+                           std::vector<std::vector<std::size_t>> &work) {
+    auto reject_all = [&](long status, const std::string &error) {
+        for (std::size_t d : pending) outcome.rejected.push_back(Rejection{d, status, error});
+    };
+    const bool whole_batch = pending.size() == batch.document_count();
+    std::string body_storage;
     std::string compressed;
-    const std::string *compressed_of = nullptr;  // which body `compressed` holds
+    bool body_ready = false;
     std::string last_transient_error;
 
     for (unsigned attempt = 0; attempt < kMaxAttempts && !pending.empty(); ++attempt) {
@@ -76,33 +146,59 @@ BulkOutcome BulkClient::send(const BulkBatch &batch) {
             outcome.retried += pending.size();
             std::this_thread::sleep_for(backoff_full_jitter(kBackoffBase, kBackoffCap, attempt, random_));
         }
-        if (gzip_ && compressed_of != body) {
-            compressed = gzip_compress(*body);
-            compressed_of = body;
+        if (!body_ready) {  // the whole batch is sent as it is; a subset is reassembled
+            body_storage.clear();
+            if (!whole_batch || attempt > 0)
+                for (std::size_t d : pending) body_storage += batch.document_lines(d);
+            const std::string &plain = body_storage.empty() ? batch.body() : body_storage;
+            if (gzip_) compressed = gzip_compress(plain);
+            body_ready = true;
         }
-        const std::string &wire = gzip_ ? compressed : *body;
-        const Endpoint &node = next_node();
+        const std::string &plain = body_storage.empty() ? batch.body() : body_storage;
+        const std::string &wire = gzip_ ? compressed : plain;
+
+        NodeState &node = pick_node();
         const HttpResponse response =
-            http_.post(node.url() + kBulkPath, wire, "application/x-ndjson", gzip_ ? "gzip" : nullptr);
+            http_.post(node.endpoint.url() + kBulkPath, wire, "application/x-ndjson", gzip_ ? "gzip" : nullptr);
         if (!response.reached()) {
-            last_transient_error = node.url() + ": " + response.transport_error;
+            mark_down(node);
+            last_transient_error = node.endpoint.url() + ": " + response.transport_error;
             continue;
         }
+        mark_up(node);
         outcome.bytes_sent += wire.size();
+        if (response.status == 413) {
+            if (pending.size() == 1) {
+                reject_all(413, describe_http_failure(413, "") + ": one document of " +
+                                    std::to_string(plain.size()) + " bytes");
+                return;
+            }
+            // Halve what we send from now on, and send this part again in pieces.
+            max_request_bytes_ = std::max<std::size_t>(1, std::min(max_request_bytes_, plain.size()) / 2);
+            auto pieces = split_to_fit(batch, std::move(pending));
+            if (pieces.size() == 1) {  // one document over the limit alone: split by count
+                auto &only = pieces.front();
+                std::vector<std::size_t> second(only.begin() + static_cast<long>(only.size() / 2), only.end());
+                only.resize(only.size() / 2);
+                pieces.push_back(std::move(second));
+            }
+            for (auto it = pieces.rbegin(); it != pieces.rend(); ++it) work.push_back(std::move(*it));
+            return;
+        }
         if (is_transient(response.status)) {
-            last_transient_error = node.url() + ": HTTP " + std::to_string(response.status);
+            last_transient_error = node.endpoint.url() + ": HTTP " + std::to_string(response.status);
             continue;
         }
         if (response.status != 200) {
-            fail_all(pending.size(), node.url() + ": HTTP " + std::to_string(response.status) + ": " +
-                                         excerpt(response.body));
-            return outcome;
+            reject_all(response.status, node.endpoint.url() + ": " + describe_http_failure(response.status, response.body));
+            return;
         }
         const BulkResponse reply = parse_bulk_response(response.body);
         if (!reply.parsed || reply.items.size() != pending.size()) {
-            fail_all(pending.size(), node.url() + ": unexpected bulk reply (" +
-                                         (reply.parsed ? "item count differs" : reply.problem) + ")");
-            return outcome;
+            // Unconfirmed: nothing of this request may be counted as indexed.
+            last_transient_error = node.endpoint.url() + ": unexpected bulk reply (" +
+                                   (reply.parsed ? "item count differs" : reply.problem) + ")";
+            continue;
         }
 
         std::vector<std::size_t> again;
@@ -116,20 +212,14 @@ BulkOutcome BulkClient::send(const BulkBatch &batch) {
                 again.push_back(pending[k]);
                 last_transient_error = "HTTP " + std::to_string(item.status) + ": " + item.error;
             } else {
-                fail_all(1, "HTTP " + std::to_string(item.status) + ": " + item.error);
+                outcome.rejected.push_back(Rejection{pending[k], item.status, item.error});
             }
         }
-        if (again.size() != pending.size()) {  // rebuild only when the set changed
-            retry_body.clear();
-            for (std::size_t index : again) retry_body += batch.document_lines(index);
-            body = &retry_body;
-            compressed_of = nullptr;
-        }
+        if (again.size() != pending.size()) body_ready = false;
         pending = std::move(again);
     }
-    if (!pending.empty()) fail_all(pending.size(), "gave up after " + std::to_string(kMaxAttempts) +
-                                                       " attempts: " + last_transient_error);
-    return outcome;
+    if (!pending.empty())
+        reject_all(0, "gave up after " + std::to_string(kMaxAttempts) + " attempts: " + last_transient_error);
 }
 
 }  // namespace espcap::exporter

@@ -1,6 +1,12 @@
 // Sends bulk batches to Elasticsearch or OpenSearch over HTTP and accounts for every
-// document: each one ends up indexed or failed, never lost. Items that fail with a
-// transient status are re-sent alone; items that succeeded are never sent again.
+// document: each one ends up indexed, already present, or rejected with a reason.
+//
+// - Items that fail with a transient status (429, 502, 503, 504) are re-sent alone,
+//   with back-off; items that succeeded are never sent again.
+// - Connection errors and timeouts retry the same request on the next node.
+// - 413 (request too large, e.g. from a proxy) splits the request; the smaller size is
+//   remembered for the rest of the run.
+// - A node that cannot be reached is skipped for a while.
 #pragma once
 
 #include <chrono>
@@ -15,18 +21,23 @@
 
 namespace espcap::exporter {
 
+struct Rejection {
+    std::size_t document;  // index in the batch
+    long status;           // HTTP status of the item (or of the request)
+    std::string error;
+};
+
 struct BulkOutcome {
     std::uint64_t indexed = 0;
-    std::uint64_t failed = 0;
     std::uint64_t duplicates = 0;  // already in the index (409 on create)
-    std::uint64_t retried = 0;  // document sends beyond the first
+    std::uint64_t retried = 0;     // document sends beyond the first
     std::uint64_t bytes_sent = 0;
-    std::string first_error;
+    std::vector<Rejection> rejected;
 };
 
 class BulkClient {
 public:
-    BulkClient(std::vector<Endpoint> nodes, long timeout_seconds, bool gzip);
+    BulkClient(const Options &options);
 
     // Empty when a node answers; otherwise why none did.
     std::string probe();
@@ -37,13 +48,29 @@ public:
     BulkOutcome send(const BulkBatch &batch);
 
 private:
-    const Endpoint &next_node();
+    using Clock = std::chrono::steady_clock;
+    struct NodeState {
+        Endpoint endpoint;
+        Clock::time_point down_until{};
+        unsigned failures = 0;
+    };
 
-    std::vector<Endpoint> nodes_;
+    NodeState &pick_node();
+    void mark_down(NodeState &node);
+    void mark_up(NodeState &node);
+    void send_part(const BulkBatch &batch, std::vector<std::size_t> part, BulkOutcome &outcome,
+                   std::vector<std::vector<std::size_t>> &work);
+    std::vector<std::vector<std::size_t>> split_to_fit(const BulkBatch &batch, std::vector<std::size_t> docs) const;
+
+    std::vector<NodeState> nodes_;
     std::size_t next_node_ = 0;
     bool gzip_;
+    std::size_t max_request_bytes_ = SIZE_MAX;  // learned from 413 replies
     HttpClient http_;
     std::mt19937 random_;
 };
+
+// What the user should read for an HTTP status that ends a request.
+std::string describe_http_failure(long status, const std::string &body);
 
 }  // namespace espcap::exporter

@@ -4,10 +4,8 @@
 
 namespace espcap::exporter {
 
-Exporter::Exporter(const Options &options) : options_(options) {
-    if (!options_.nodes.empty()) {
-        client_ = std::make_unique<BulkClient>(options_.nodes, options_.timeout_seconds, options_.gzip);
-    }
+Exporter::Exporter(const Options &options) : options_(options), dead_letter_(options.dead_letter) {
+    if (!options_.nodes.empty()) client_ = std::make_unique<BulkClient>(options_);
     stats_.sent_to_node = client_ != nullptr;
     stats_.wrote_file = !options_.output_file.empty();
 }
@@ -90,11 +88,21 @@ void Exporter::deliver(const BulkBatch &batch) {
     if (client_) {
         const BulkOutcome outcome = client_->send(batch);
         stats_.documents_indexed += outcome.indexed;
-        stats_.documents_failed += outcome.failed;
         stats_.documents_duplicate += outcome.duplicates;
         stats_.documents_retried += outcome.retried;
         stats_.bytes_sent += outcome.bytes_sent;
-        if (!outcome.first_error.empty()) stats_.note_error(outcome.first_error);
+        stats_.documents_failed += outcome.rejected.size();
+        for (const Rejection &rejection : outcome.rejected) {
+            stats_.note_error(rejection.error);
+            const std::string error =
+                dead_letter_.write(rejection.status, rejection.error, batch.document_lines(rejection.document));
+            if (error.empty()) {
+                ++stats_.documents_dead_lettered;
+                stats_.dead_letter_path = dead_letter_.path();
+            } else {
+                stats_.note_error(error);
+            }
+        }
     }
 }
 

@@ -23,6 +23,7 @@
 
 #include "bulk_batch.h"
 #include "bulk_client.h"
+#include "dead_letter.h"
 #include "ndjson_file.h"
 #include "options.h"
 #include "run_stats.h"
@@ -58,6 +59,7 @@ private:
     Options options_;
     std::unique_ptr<BulkClient> client_;
     NdjsonFile file_;
+    DeadLetterFile dead_letter_;
 
     std::mutex mutex_;  // guards everything below
     std::condition_variable queue_not_empty_;

@@ -21,15 +21,33 @@ void HttpClient::global_init() {
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-HttpClient::HttpClient(long timeout_seconds) : handle_(curl_easy_init()), timeout_seconds_(timeout_seconds) {}
+HttpSettings HttpSettings::from(const Options &options) {
+    HttpSettings settings;
+    settings.timeout_seconds = options.timeout_seconds;
+    settings.user = options.user;
+    settings.password = options.password;
+    settings.api_key = options.api_key;
+    settings.ca_file = options.ca_file;
+    settings.tls_verify = options.tls_verify;
+    return settings;
+}
+
+HttpClient::HttpClient(HttpSettings settings) : handle_(curl_easy_init()), settings_(std::move(settings)) {
+    if (!settings_.api_key.empty()) authorization_header_ = "Authorization: ApiKey " + settings_.api_key;
+}
 
 HttpClient::~HttpClient() { curl_easy_cleanup(handle_); }
 
 HttpResponse HttpClient::get(const std::string &url) {
+    curl_slist *headers = nullptr;
+    if (!authorization_header_.empty()) headers = curl_slist_append(headers, authorization_header_.c_str());
     curl_easy_setopt(handle_, CURLOPT_CUSTOMREQUEST, nullptr);
     curl_easy_setopt(handle_, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(handle_, CURLOPT_HTTPHEADER, headers);
+    HttpResponse response = perform(url);
     curl_easy_setopt(handle_, CURLOPT_HTTPHEADER, nullptr);
-    return perform(url);
+    curl_slist_free_all(headers);
+    return response;
 }
 
 HttpResponse HttpClient::post(const std::string &url, std::string_view body, const char *content_type,
@@ -46,6 +64,7 @@ HttpResponse HttpClient::send_body(const char *method, const std::string &url, s
     curl_slist *headers = curl_slist_append(nullptr, (std::string("Content-Type: ") + content_type).c_str());
     if (content_encoding != nullptr)
         headers = curl_slist_append(headers, (std::string("Content-Encoding: ") + content_encoding).c_str());
+    if (!authorization_header_.empty()) headers = curl_slist_append(headers, authorization_header_.c_str());
     curl_easy_setopt(handle_, CURLOPT_POST, 1L);
     curl_easy_setopt(handle_, CURLOPT_CUSTOMREQUEST, method);  // nullptr: plain POST
     curl_easy_setopt(handle_, CURLOPT_POSTFIELDS, body.data());
@@ -69,7 +88,15 @@ HttpResponse HttpClient::perform(const std::string &url) {
     curl_easy_setopt(handle_, CURLOPT_WRITEDATA, &response.body);
     curl_easy_setopt(handle_, CURLOPT_ERRORBUFFER, error_buffer);
     curl_easy_setopt(handle_, CURLOPT_CONNECTTIMEOUT, kConnectTimeoutSeconds);
-    curl_easy_setopt(handle_, CURLOPT_TIMEOUT, timeout_seconds_);
+    curl_easy_setopt(handle_, CURLOPT_TIMEOUT, settings_.timeout_seconds);
+    if (!settings_.user.empty()) {
+        curl_easy_setopt(handle_, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+        curl_easy_setopt(handle_, CURLOPT_USERNAME, settings_.user.c_str());
+        curl_easy_setopt(handle_, CURLOPT_PASSWORD, settings_.password.c_str());
+    }
+    if (!settings_.ca_file.empty()) curl_easy_setopt(handle_, CURLOPT_CAINFO, settings_.ca_file.c_str());
+    curl_easy_setopt(handle_, CURLOPT_SSL_VERIFYPEER, settings_.tls_verify ? 1L : 0L);
+    curl_easy_setopt(handle_, CURLOPT_SSL_VERIFYHOST, settings_.tls_verify ? 2L : 0L);
     curl_easy_setopt(handle_, CURLOPT_NOSIGNAL, 1L);  // we run on a worker thread
     curl_easy_setopt(handle_, CURLOPT_TCP_KEEPALIVE, 1L);
     // Keep the user's proxy environment out of loopback traffic.
@@ -78,6 +105,8 @@ HttpResponse HttpClient::perform(const std::string &url) {
     const CURLcode code = curl_easy_perform(handle_);
     if (code != CURLE_OK) {
         response.transport_error = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
+        if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE)
+            response.transport_error += " (the server's certificate is not trusted: set ca_file)";
         response.body.clear();
         return response;
     }

@@ -6,9 +6,21 @@
 #include <string_view>
 #include <vector>
 
+#include "options.h"
+
 typedef void CURL;
 
 namespace espcap::exporter {
+
+struct HttpSettings {
+    long timeout_seconds = 30;
+    std::string user, password;  // basic authentication when user is set
+    std::string api_key;         // "Authorization: ApiKey ..." when set
+    std::string ca_file;         // extra trust anchors for https
+    bool tls_verify = true;
+
+    static HttpSettings from(const Options &options);
+};
 
 struct HttpResponse {
     long status = 0;              // 0 when no HTTP reply arrived
@@ -19,7 +31,7 @@ struct HttpResponse {
 
 class HttpClient {
 public:
-    explicit HttpClient(long timeout_seconds);
+    explicit HttpClient(HttpSettings settings);
     ~HttpClient();
     HttpClient(const HttpClient &) = delete;
     HttpClient &operator=(const HttpClient &) = delete;
@@ -39,7 +51,8 @@ private:
     HttpResponse perform(const std::string &url);
 
     CURL *handle_;
-    long timeout_seconds_;
+    HttpSettings settings_;
+    std::string authorization_header_;
 };
 
 }  // namespace espcap::exporter

@@ -37,6 +37,8 @@ std::string RunStats::summary_line() const {
     if (sent_to_node) {
         line += ", " + std::to_string(documents_indexed) + " indexed";
         line += ", " + std::to_string(documents_failed) + " failed";
+        if (documents_dead_lettered > 0)
+            line += " (" + std::to_string(documents_dead_lettered) + " kept in " + dead_letter_path + ")";
         if (documents_duplicate > 0) line += ", " + std::to_string(documents_duplicate) + " already indexed";
         if (documents_retried > 0) line += ", " + std::to_string(documents_retried) + " retried";
         line += ", " + human_bytes(bytes_sent) + " sent";

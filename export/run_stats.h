@@ -12,6 +12,8 @@ struct RunStats {
     std::uint64_t documents_indexed = 0;
     std::uint64_t documents_failed = 0;
     std::uint64_t documents_duplicate = 0;  // already indexed by an earlier run
+    std::uint64_t documents_dead_lettered = 0;  // failed ones kept in the dead-letter file
+    std::string dead_letter_path;
     std::uint64_t documents_written = 0;  // to the NDJSON file
     std::uint64_t documents_retried = 0;
     std::uint64_t bytes_sent = 0;

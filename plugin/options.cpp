@@ -147,6 +147,27 @@ bool apply_option(Options &o, const std::string &key, const std::string &value, 
     }
     if (key == "template") return parse_bool(value, o.install_template, error);
     if (key == "gzip") return parse_bool(value, o.gzip, error);
+    if (key == "tls_verify") return parse_bool(value, o.tls_verify, error);
+    if (key == "user") {
+        o.user = value;
+        return true;
+    }
+    if (key == "password") {
+        o.password = value;
+        return true;
+    }
+    if (key == "api_key") {
+        o.api_key = value;
+        return true;
+    }
+    if (key == "ca_file") {
+        o.ca_file = value;
+        return true;
+    }
+    if (key == "dead_letter") {
+        o.dead_letter = value;
+        return true;
+    }
     if (key == "bulk_bytes") {
         if (parse_byte_size(value, kMinBulkBytes, kMaxBulkBytes, o.bulk_bytes)) return true;
         error = "expects a size from 1k to 1g (e.g. 5m), got '" + value + "'";
@@ -192,6 +213,15 @@ const std::vector<OptionSpec> &option_specs() {
          "A request is sent at most this long after its first document, so quiet live links show "
          "up promptly; default 1."},
         {"gzip", "Compress requests", "true or false: gzip request bodies; default true."},
+        {"user", "User name", "User for HTTP basic authentication."},
+        {"password", "Password", "Password for HTTP basic authentication (never printed).", true},
+        {"api_key", "API key", "Elasticsearch API key (the base64 'encoded' form; never printed).", true},
+        {"ca_file", "CA certificate file", "PEM file of the certificate authority that signed the node's certificate."},
+        {"tls_verify", "Verify TLS certificates",
+         "true or false; default true. false accepts any certificate and prints a warning."},
+        {"dead_letter", "Dead-letter file",
+         "Documents Elasticsearch refuses for good go here with the reason, as NDJSON; "
+         "default espcap-dead-letter.ndjson in the current directory."},
         {"index", "Index prefix", "Documents go to PREFIX-YYYY-MM-DD (UTC day of each packet); default 'packets'."},
         {"filter", "Packet filter", "Display filter: only matching packets are indexed; default: all packets."},
         {"timeout", "Request timeout (s)", "Seconds to wait for Elasticsearch per request; default 30."},

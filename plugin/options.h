@@ -32,6 +32,9 @@ struct Options {
     std::size_t bulk_bytes = 5 * 1024 * 1024;
     long flush_interval_ms = 1000;  // "flush_interval", given in seconds
     bool gzip = true;
+    std::string user, password, api_key, ca_file;
+    bool tls_verify = true;
+    std::string dead_letter = "espcap-dead-letter.ndjson";
 
     // espcap does nothing unless there is somewhere to send documents.
     bool active() const { return !nodes.empty() || !output_file.empty(); }
@@ -42,6 +45,7 @@ struct OptionSpec {
     const char *key;
     const char *title;        // for the Preferences dialog
     const char *description;  // includes the default
+    bool secret = false;      // masked in the Preferences dialog, never printed
 };
 
 const std::vector<OptionSpec> &option_specs();

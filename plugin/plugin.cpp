@@ -78,8 +78,12 @@ void register_preferences() {
     const auto &specs = espcap::option_specs();
     preference_values.assign(specs.size(), "");
     for (std::size_t i = 0; i < specs.size(); ++i) {
-        prefs_register_string_preference(module, specs[i].key, specs[i].title, specs[i].description,
-                                         &preference_values[i]);
+        if (specs[i].secret)
+            prefs_register_password_preference(module, specs[i].key, specs[i].title, specs[i].description,
+                                               &preference_values[i]);
+        else
+            prefs_register_string_preference(module, specs[i].key, specs[i].title, specs[i].description,
+                                             &preference_values[i]);
     }
 }
 

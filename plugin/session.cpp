@@ -79,6 +79,8 @@ bool Session::start() {
     id_prefix_ = capture_identity(source.read_file) + "-";
     writer_ = std::make_unique<tap::PacketDocumentWriter>(context, tap::ProtocolLayers());
     daily_index_ = std::make_unique<tap::DailyIndex>(options_.index_prefix);
+    if (!options_.tls_verify)
+        host::report_error("warning: tls_verify=false: the node's certificate is not checked");
     exporter_ = std::make_unique<exporter::Exporter>(options_);
     start_error_ = exporter_->start();
     if (!start_error_.empty()) {

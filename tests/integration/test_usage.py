@@ -133,12 +133,21 @@ class TestRejectedDocuments(unittest.TestCase):
     def test_rejections_fail_the_run_and_name_the_reason(self):
         delete_indices("it-reject-*")
         es("PUT", "/it-reject-2015-08-14", {"mappings": {"dynamic": "strict", "properties": {}}})
-        run = run_tshark(["-r", DNS, "-q", "-X", f"espcap:node={ES_NODE}", "-X", "espcap:index=it-reject",
-                          "-X", "espcap:template=false"])
+        with tempfile.TemporaryDirectory() as tmp:
+            dead_letter = os.path.join(tmp, "dead.ndjson")
+            run = run_tshark(["-r", DNS, "-q", "-X", f"espcap:node={ES_NODE}", "-X", "espcap:index=it-reject",
+                              "-X", "espcap:template=false", "-X", f"espcap:dead_letter={dead_letter}"])
+            with open(dead_letter) as f:
+                kept = [json.loads(line) for line in f]
         stderr = run.stderr.decode(errors="replace")
         self.assertEqual(run.returncode, 2, stderr)
         self.assertEqual(summary(run.stderr), (108, 0, 108))
         self.assertIn("strict_dynamic_mapping_exception", stderr)
+        self.assertIn(f"108 kept in {dead_letter}", stderr)
+        self.assertEqual(len(kept), 108)
+        self.assertTrue(all(k["status"] == 400 and "strict_dynamic_mapping" in k["error"] for k in kept))
+        self.assertEqual(sorted(int(k["document"]["layers"]["frame"]["frame_frame_number"]) for k in kept),
+                         list(range(1, 109)))
 
 
 class TestDamagedCaptures(unittest.TestCase):

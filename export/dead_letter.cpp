@@ -1,0 +1,37 @@
+#include "dead_letter.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <cstring>
+
+namespace espcap::exporter {
+
+DeadLetterFile::~DeadLetterFile() {
+    if (file_ != nullptr) std::fclose(file_);
+}
+
+std::string DeadLetterFile::write(long status, const std::string &error, std::string_view lines) {
+    if (file_ == nullptr) {
+        file_ = std::fopen(path_.c_str(), "ab");
+        if (file_ == nullptr) return "cannot open dead-letter file '" + path_ + "': " + std::strerror(errno);
+    }
+    const auto newline = lines.find('\n');
+    std::string_view action = lines.substr(0, newline);
+    std::string_view document = newline == std::string_view::npos ? std::string_view() : lines.substr(newline + 1);
+    while (!document.empty() && document.back() == '\n') document.remove_suffix(1);
+
+    // The action and document lines are JSON already: embed them as they are.
+    std::string line = "{\"status\":" + std::to_string(status) + ",\"error\":" +
+                       nlohmann::json(error).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    line += ",\"action\":";
+    line += action;
+    line += ",\"document\":";
+    line += document.empty() ? std::string_view("null") : document;
+    line += "}\n";
+    if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0)
+        return "cannot write dead-letter file '" + path_ + "': " + std::strerror(errno);
+    return "";
+}
+
+}  // namespace espcap::exporter
