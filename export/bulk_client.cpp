@@ -10,7 +10,6 @@
 namespace espcap::exporter {
 namespace {
 
-constexpr unsigned kMaxAttempts = 8;
 constexpr std::chrono::milliseconds kBackoffBase{250};
 constexpr std::chrono::milliseconds kBackoffCap{8000};
 constexpr std::chrono::seconds kNodeDownBase{2};
@@ -37,7 +36,8 @@ std::string describe_http_failure(long status, const std::string &body) {
 }
 
 BulkClient::BulkClient(const Options &options)
-    : gzip_(options.gzip), http_(HttpSettings::from(options)), random_(std::random_device{}()) {
+    : gzip_(options.gzip), retry_budget_(options.retry_seconds), http_(HttpSettings::from(options)),
+      random_(std::random_device{}()) {
     for (const Endpoint &e : options.nodes) nodes_.push_back(NodeState{e});
 }
 
@@ -140,9 +140,13 @@ void BulkClient::send_part(const BulkBatch &batch, std::vector<std::size_t> pend
     std::string compressed;
     bool body_ready = false;
     std::string last_transient_error;
+    // Transient trouble (a node restarting, a full write queue) is retried until the
+    // retry budget is spent, counted from the first failure of this request.
+    const auto deadline = Clock::now() + retry_budget_;
 
-    for (unsigned attempt = 0; attempt < kMaxAttempts && !pending.empty(); ++attempt) {
+    for (unsigned attempt = 0; !pending.empty(); ++attempt) {
         if (attempt > 0) {
+            if (Clock::now() >= deadline) break;
             outcome.retried += pending.size();
             std::this_thread::sleep_for(backoff_full_jitter(kBackoffBase, kBackoffCap, attempt, random_));
         }
@@ -219,7 +223,8 @@ void BulkClient::send_part(const BulkBatch &batch, std::vector<std::size_t> pend
         pending = std::move(again);
     }
     if (!pending.empty())
-        reject_all(0, "gave up after " + std::to_string(kMaxAttempts) + " attempts: " + last_transient_error);
+        reject_all(0, "gave up after retrying for " + std::to_string(retry_budget_.count()) + " s: " +
+                          last_transient_error);
 }
 
 }  // namespace espcap::exporter

@@ -65,6 +65,7 @@ private:
     std::vector<NodeState> nodes_;
     std::size_t next_node_ = 0;
     bool gzip_;
+    std::chrono::seconds retry_budget_;
     std::size_t max_request_bytes_ = SIZE_MAX;  // learned from 413 replies
     HttpClient http_;
     std::mt19937 random_;

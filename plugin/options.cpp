@@ -11,6 +11,7 @@ namespace {
 constexpr std::uint16_t kDefaultPort = 9200;
 constexpr std::size_t kMaxChunk = 100000;
 constexpr long kMaxTimeoutSeconds = 3600;
+constexpr long kMaxRetrySeconds = 86400;
 constexpr std::size_t kMinBulkBytes = 1024;
 constexpr std::size_t kMaxBulkBytes = 1024 * 1024 * 1024;
 
@@ -145,6 +146,11 @@ bool apply_option(Options &o, const std::string &key, const std::string &value, 
         error = "expects seconds from 1 to " + std::to_string(kMaxTimeoutSeconds) + ", got '" + value + "'";
         return false;
     }
+    if (key == "retry_seconds") {
+        if (parse_whole_number<long>(value, 0, kMaxRetrySeconds, o.retry_seconds)) return true;
+        error = "expects seconds from 0 to " + std::to_string(kMaxRetrySeconds) + ", got '" + value + "'";
+        return false;
+    }
     if (key == "template") return parse_bool(value, o.install_template, error);
     if (key == "gzip") return parse_bool(value, o.gzip, error);
     if (key == "tls_verify") return parse_bool(value, o.tls_verify, error);
@@ -225,6 +231,9 @@ const std::vector<OptionSpec> &option_specs() {
         {"index", "Index prefix", "Documents go to PREFIX-YYYY-MM-DD (UTC day of each packet); default 'packets'."},
         {"filter", "Packet filter", "Display filter: only matching packets are indexed; default: all packets."},
         {"timeout", "Request timeout (s)", "Seconds to wait for Elasticsearch per request; default 30."},
+        {"retry_seconds", "Retry budget (s)",
+         "How long a request is retried through connection errors, timeouts and 429/502/503/504 "
+         "before its documents are given up; default 120."},
         {"template", "Install index template",
          "true or false: install the espcap-PREFIX index template before indexing; default true."},
     };

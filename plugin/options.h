@@ -28,6 +28,7 @@ struct Options {
     std::string index_prefix = "packets";
     std::string filter;  // display filter applied by the tap
     long timeout_seconds = 30;
+    long retry_seconds = 120;
     bool install_template = true;  // "template"
     std::size_t bulk_bytes = 5 * 1024 * 1024;
     long flush_interval_ms = 1000;  // "flush_interval", given in seconds

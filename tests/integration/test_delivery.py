@@ -1,0 +1,183 @@
+"""Delivery through real faults: every packet indexed exactly once, failures kept with
+their reason, credentials never printed."""
+import json
+import os
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+
+from espcap_test import (ES_NODE, ROOT, SHARED_PCAPS, TEST_PCAPS, count, delete_indices, es, run_tshark,
+                         summary, tshark_env, tshark_packet_count)
+from nginx_proxy import NginxProxy
+
+DNS = os.path.join(TEST_PCAPS, "test_dns.pcap")
+HTTP = os.path.join(TEST_PCAPS, "test_http.pcap")
+ES_SERVER = os.path.join(ROOT, "tests", "es-server")
+
+
+def read_ndjson(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f]
+
+
+def frame_numbers_are_unique(pattern, expected):
+    """No _id twice: as many distinct frame numbers as documents."""
+    reply = es("POST", f"/{pattern}/_search?size=0", {"aggs": {"frames": {"cardinality": {
+        "field": "layers.frame.frame_frame_number", "precision_threshold": 40000}}}})
+    return reply["aggregations"]["frames"]["value"] == expected
+
+
+class TestProxyLimits(unittest.TestCase):
+    def test_413_from_nginx_splits_requests(self):
+        delete_indices("it-413-*")
+        # Bulk requests of test_http.pcap are ~10 MiB; its largest document is ~1.1 MiB.
+        with NginxProxy(max_body="2m") as proxy:
+            run = run_tshark(["-r", HTTP, "-q", "-X", f"espcap:node={proxy.node}", "-X", "espcap:index=it-413",
+                              "-X", "espcap:gzip=false"])
+            statuses = proxy.status_counts()
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertEqual(summary(run.stderr), (1268, 1268, 0))
+        self.assertGreater(statuses.get("413", 0), 0, statuses)
+        self.assertEqual(count("it-413-*"), 1268)
+        self.assertTrue(frame_numbers_are_unique("it-413-*", 1268))
+
+    def test_a_document_larger_than_the_limit_is_dead_lettered(self):
+        delete_indices("it-413one-*")
+        with tempfile.TemporaryDirectory() as tmp, NginxProxy(max_body="4k") as proxy:
+            dead = os.path.join(tmp, "dead.ndjson")
+            run = run_tshark(["-r", HTTP, "-q", "-c", "60", "-X", f"espcap:node={proxy.node}",
+                              "-X", "espcap:index=it-413one", "-X", "espcap:gzip=false",
+                              "-X", f"espcap:dead_letter={dead}"])
+            kept = read_ndjson(dead) if os.path.exists(dead) else []
+        packets, indexed, failed = summary(run.stderr)
+        self.assertEqual(packets, 60)
+        self.assertGreater(failed, 0)
+        self.assertEqual(indexed + failed, 60)
+        self.assertEqual(len(kept), failed)
+        self.assertTrue(all(k["status"] == 413 for k in kept))
+        self.assertEqual(count("it-413one-*"), indexed)
+        self.assertNotEqual(run.returncode, 0)
+
+
+class TestTlsAndAuthentication(unittest.TestCase):
+    PASSWORD = "s3cret-Pa55"
+
+    def run_through(self, proxy, *options):
+        delete_indices("it-tls-*")
+        args = ["-r", DNS, "-q", "-X", f"espcap:node={proxy.node}", "-X", "espcap:index=it-tls",
+                "-X", "espcap:user=analyst"]
+        for option in options:
+            args += ["-X", f"espcap:{option}"]
+        run = run_tshark(args, timeout=120)
+        output = (run.stdout + run.stderr).decode(errors="replace")
+        self.assertNotIn(self.PASSWORD, output)
+        return run, output
+
+    def test_certificate_and_password_are_both_required(self):
+        with NginxProxy(tls=True, user="analyst", password=self.PASSWORD) as proxy:
+            run, output = self.run_through(proxy, f"password={self.PASSWORD}")
+            self.assertNotEqual(run.returncode, 0)
+            self.assertIn("set ca_file", output)
+
+            run, output = self.run_through(proxy, f"ca_file={proxy.ca_file}", "password=wrong")
+            self.assertNotEqual(run.returncode, 0)
+            self.assertIn("authentication failed", output)
+
+            run, output = self.run_through(proxy, f"ca_file={proxy.ca_file}", f"password={self.PASSWORD}")
+            self.assertEqual(run.returncode, 0, output)
+            self.assertEqual(summary(run.stderr), (108, 108, 0))
+            self.assertEqual(count("it-tls-*"), 108)
+
+            run, output = self.run_through(proxy, "tls_verify=false", f"password={self.PASSWORD}")
+            self.assertEqual(run.returncode, 0, output)
+            self.assertIn("tls_verify=false", output)
+
+
+class TestMappingConflict(unittest.TestCase):
+    def test_exactly_the_conflicting_documents_are_dead_lettered(self):
+        delete_indices("it-conflict-*")
+        # An http.host that must be an IP address: every HTTP request with a host name conflicts.
+        es("PUT", "/it-conflict-2015-07-30", {"mappings": {"properties": {"layers": {"properties": {
+            "http": {"properties": {"http_http_host": {"type": "ip"}}}}}}}})
+        run = run_tshark(["-r", HTTP, "-Y", "http.host", "-T", "fields", "-e", "frame.number"])
+        conflicting = sorted(int(n) for n in run.stdout.split())
+        self.assertGreater(len(conflicting), 0)
+        with tempfile.TemporaryDirectory() as tmp:
+            dead = os.path.join(tmp, "dead.ndjson")
+            run = run_tshark(["-r", HTTP, "-q", "-X", f"espcap:node={ES_NODE}", "-X", "espcap:index=it-conflict",
+                              "-X", "espcap:template=false", "-X", f"espcap:dead_letter={dead}"])
+            kept = read_ndjson(dead)
+        self.assertEqual(run.returncode, 2)
+        self.assertEqual(summary(run.stderr), (1268, 1268 - len(conflicting), len(conflicting)))
+        self.assertEqual(sorted(int(k["document"]["layers"]["frame"]["frame_frame_number"]) for k in kept),
+                         conflicting)
+        self.assertTrue(all("http_http_host" in k["error"] for k in kept))
+        self.assertEqual(count("it-conflict-*"), 1268 - len(conflicting))
+
+
+class TestElasticsearchCrashes(unittest.TestCase):
+    def test_killed_and_restarted_three_times_mid_run(self):
+        delete_indices("it-crash-*")
+        with tempfile.TemporaryDirectory() as tmp:
+            big = os.path.join(tmp, "big.pcapng")
+            subprocess.run([os.path.join(SHARED_PCAPS, "make-bench-capture"), big, "5"],
+                           check=True, stdout=subprocess.DEVNULL)
+            total = tshark_packet_count(big)
+            self.assertGreater(total, 100000)
+            tshark = subprocess.Popen(["tshark", "-r", big, "-q", "-X", f"espcap:node={ES_NODE}",
+                                       "-X", "espcap:index=it-crash"],
+                                      stderr=subprocess.PIPE, env=tshark_env())
+            stderr_chunks = []
+            reader = threading.Thread(target=lambda: stderr_chunks.append(tshark.stderr.read()))
+            reader.start()
+            for _ in range(3):
+                time.sleep(8)
+                if tshark.poll() is not None:
+                    break
+                subprocess.run([ES_SERVER, "kill"], check=True, stderr=subprocess.DEVNULL)
+                time.sleep(2)
+                subprocess.run([ES_SERVER, "start"], check=True, stderr=subprocess.DEVNULL)
+            tshark.wait(timeout=1800)
+            reader.join()
+        stderr = b"".join(stderr_chunks)
+        self.assertEqual(tshark.returncode, 0, stderr)
+        packets, indexed, failed = summary(stderr)
+        self.assertEqual((packets, failed), (total, 0), stderr)
+        self.assertEqual(count("it-crash-*"), total)
+        self.assertTrue(frame_numbers_are_unique("it-crash-*", total))
+        delete_indices("it-crash-*")
+
+
+class TestFullWriteQueue(unittest.TestCase):
+    PORT = 9201
+
+    def setUp(self):
+        subprocess.run([ES_SERVER, "start", "--port", str(self.PORT), "--write-queue", "1"], check=True)
+
+    def tearDown(self):
+        subprocess.run([ES_SERVER, "stop", "--port", str(self.PORT)], check=True)
+
+    def test_429s_are_retried_until_everything_is_indexed(self):
+        node = f"127.0.0.1:{self.PORT}"
+        runs = [subprocess.Popen(["tshark", "-r", HTTP, "-q", "-X", f"espcap:node={node}",
+                                  "-X", f"espcap:index=it-queue{i}", "-X", "espcap:chunk=50"],
+                                 stderr=subprocess.PIPE, env=tshark_env()) for i in range(4)]
+        results = [(r.wait(timeout=900), r.stderr.read()) for r in runs]
+        retried = 0
+        for code, stderr in results:
+            self.assertEqual(code, 0, stderr)
+            self.assertEqual(summary(stderr), (1268, 1268, 0))
+            if b" retried" in stderr:
+                retried += 1
+        es_url = f"http://{node}"
+        import urllib.request
+        urllib.request.urlopen(urllib.request.Request(f"{es_url}/it-queue*/_refresh", method="POST")).read()
+        with urllib.request.urlopen(f"{es_url}/it-queue*/_count") as reply:
+            self.assertEqual(json.loads(reply.read())["count"], 4 * 1268)
+        self.assertGreater(retried, 0, "the write queue never filled: the test proves nothing")
+
+
+if __name__ == "__main__":
+    unittest.main()
