@@ -118,12 +118,27 @@ bool valid_index_prefix(std::string_view prefix, std::string &error) {
     return true;
 }
 
+// Options whose value is taken as it is, and true/false options.
+const std::pair<const char *, std::string Options::*> kTextOptions[] = {
+    {"file", &Options::output_file}, {"filter", &Options::filter},   {"user", &Options::user},
+    {"password", &Options::password}, {"api_key", &Options::api_key}, {"ca_file", &Options::ca_file},
+    {"dead_letter", &Options::dead_letter},
+};
+const std::pair<const char *, bool Options::*> kBoolOptions[] = {
+    {"template", &Options::install_template}, {"gzip", &Options::gzip}, {"tls_verify", &Options::tls_verify},
+};
+
 bool apply_option(Options &o, const std::string &key, const std::string &value, std::string &error) {
-    if (key == "node") return parse_node_list(value, o.nodes, error);
-    if (key == "file") {
-        o.output_file = value;
-        return true;
+    for (const auto &[name, member] : kTextOptions) {
+        if (key == name) {
+            o.*member = value;
+            return true;
+        }
     }
+    for (const auto &[name, member] : kBoolOptions) {
+        if (key == name) return parse_bool(value, o.*member, error);
+    }
+    if (key == "node") return parse_node_list(value, o.nodes, error);
     if (key == "chunk") {
         if (parse_whole_number<std::size_t>(value, 1, kMaxChunk, o.chunk)) return true;
         error = "expects a whole number from 1 to " + std::to_string(kMaxChunk) + ", got '" + value + "'";
@@ -137,10 +152,6 @@ bool apply_option(Options &o, const std::string &key, const std::string &value, 
         error = "'" + value + "' " + error;
         return false;
     }
-    if (key == "filter") {
-        o.filter = value;
-        return true;
-    }
     if (key == "timeout") {
         if (parse_whole_number<long>(value, 1, kMaxTimeoutSeconds, o.timeout_seconds)) return true;
         error = "expects seconds from 1 to " + std::to_string(kMaxTimeoutSeconds) + ", got '" + value + "'";
@@ -150,29 +161,6 @@ bool apply_option(Options &o, const std::string &key, const std::string &value, 
         if (parse_whole_number<long>(value, 0, kMaxRetrySeconds, o.retry_seconds)) return true;
         error = "expects seconds from 0 to " + std::to_string(kMaxRetrySeconds) + ", got '" + value + "'";
         return false;
-    }
-    if (key == "template") return parse_bool(value, o.install_template, error);
-    if (key == "gzip") return parse_bool(value, o.gzip, error);
-    if (key == "tls_verify") return parse_bool(value, o.tls_verify, error);
-    if (key == "user") {
-        o.user = value;
-        return true;
-    }
-    if (key == "password") {
-        o.password = value;
-        return true;
-    }
-    if (key == "api_key") {
-        o.api_key = value;
-        return true;
-    }
-    if (key == "ca_file") {
-        o.ca_file = value;
-        return true;
-    }
-    if (key == "dead_letter") {
-        o.dead_letter = value;
-        return true;
     }
     if (key == "bulk_bytes") {
         if (parse_byte_size(value, kMinBulkBytes, kMaxBulkBytes, o.bulk_bytes)) return true;

@@ -43,6 +43,14 @@ def tshark_packet_count(pcap):
     return sum(1 for line in run.stdout.splitlines() if line.strip())
 
 
+def build_bench_capture(directory, copies):
+    """A capture of `copies` time-shifted copies of shared/pcaps/bench (~22k packets each)."""
+    path = os.path.join(directory, f"bench-{copies}.pcapng")
+    subprocess.run([os.path.join(SHARED_PCAPS, "make-bench-capture"), path, str(copies)],
+                   check=True, stdout=subprocess.DEVNULL)
+    return path
+
+
 def es(method, path, body=None):
     data = None
     headers = {}

@@ -8,8 +8,8 @@ import threading
 import time
 import unittest
 
-from espcap_test import (ES_NODE, ROOT, SHARED_PCAPS, TEST_PCAPS, count, delete_indices, es, run_tshark,
-                         summary, tshark_env, tshark_packet_count)
+from espcap_test import (ES_NODE, ROOT, TEST_PCAPS, build_bench_capture, count, delete_indices, es,
+                         run_tshark, summary, tshark_env, tshark_packet_count)
 from nginx_proxy import NginxProxy
 
 DNS = os.path.join(TEST_PCAPS, "test_dns.pcap")
@@ -134,9 +134,7 @@ class TestElasticsearchCrashes(unittest.TestCase):
     def test_killed_and_restarted_three_times_mid_run(self):
         delete_indices("it-crash-*")
         with tempfile.TemporaryDirectory() as tmp:
-            big = os.path.join(tmp, "big.pcapng")
-            subprocess.run([os.path.join(SHARED_PCAPS, "make-bench-capture"), big, "5"],
-                           check=True, stdout=subprocess.DEVNULL)
+            big = build_bench_capture(tmp, 5)
             total = tshark_packet_count(big)
             self.assertGreater(total, 100000)
             tshark = subprocess.Popen(["tshark", "-r", big, "-q", "-X", f"espcap:node={ES_NODE}",

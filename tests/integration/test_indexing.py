@@ -2,7 +2,6 @@
 and each document equals tshark -T ek's document for that packet."""
 import glob
 import os
-import re
 import unittest
 
 import ek_reference as ek

@@ -2,16 +2,14 @@
 or silently dropped."""
 import json
 import os
-import shutil
 import signal
 import subprocess
 import tempfile
 import time
 import unittest
 
-import ek_reference as ek
-from espcap_test import (ES_NODE, SHARED_PCAPS, TEST_PCAPS, count, delete_indices, es, index_counts,
-                         run_tshark, summary, tshark_env, tshark_packet_count)
+from espcap_test import (ES_NODE, SHARED_PCAPS, TEST_PCAPS, build_bench_capture, count, delete_indices, es,
+                         index_counts, run_tshark, summary, tshark_env, tshark_packet_count)
 
 DNS = os.path.join(TEST_PCAPS, "test_dns.pcap")
 HTTP = os.path.join(TEST_PCAPS, "test_http.pcap")
@@ -179,9 +177,7 @@ class TestInterruptedRead(unittest.TestCase):
     def test_sigint_indexes_everything_read_so_far(self):
         delete_indices("it-sigint-*")
         with tempfile.TemporaryDirectory() as tmp:
-            big = os.path.join(tmp, "big.pcapng")
-            subprocess.run([os.path.join(SHARED_PCAPS, "make-bench-capture"), big, "2"],
-                           check=True, stdout=subprocess.DEVNULL)
+            big = build_bench_capture(tmp, 2)
             total = tshark_packet_count(big)
             tshark = subprocess.Popen(["tshark", "-r", big, "-q", "-X", f"espcap:node={ES_NODE}",
                                        "-X", "espcap:index=it-sigint"],
