@@ -52,8 +52,9 @@ void apply_settings() {
         espcap::host::report_bad_usage(result.error);
         return;
     }
-    // The GUI exports from its menu; only tshark indexes every packet it reads.
-    if (!espcap::host::is_tshark() && command_line_options.empty()) return;
+    // Only tshark indexes every packet it reads: the GUI dissects packets again each
+    // time one is selected, and gets its own export command instead.
+    if (!espcap::host::is_tshark()) return;
     if (const std::string error = session.configure(result.options); !error.empty())
         espcap::host::report_bad_usage(error);
 }
