@@ -7,6 +7,7 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.request
 
 from espcap_test import (ES_NODE, ROOT, TEST_PCAPS, build_bench_capture, count, delete_indices, es,
                          run_tshark, summary, tshark_env, tshark_packet_count)
@@ -167,6 +168,12 @@ class TestFullWriteQueue(unittest.TestCase):
 
     def setUp(self):
         subprocess.run([ES_SERVER, "start", "--port", str(self.PORT), "--write-queue", "1"], check=True)
+        self.es_url = f"http://127.0.0.1:{self.PORT}"
+        self.request("DELETE", "/it-queue*?expand_wildcards=all")
+
+    def request(self, method, path):
+        with urllib.request.urlopen(urllib.request.Request(self.es_url + path, method=method)) as reply:
+            return json.loads(reply.read())
 
     def tearDown(self):
         subprocess.run([ES_SERVER, "stop", "--port", str(self.PORT)], check=True)
@@ -183,11 +190,8 @@ class TestFullWriteQueue(unittest.TestCase):
             self.assertEqual(summary(stderr), (1268, 1268, 0))
             if b" retried" in stderr:
                 retried += 1
-        es_url = f"http://{node}"
-        import urllib.request
-        urllib.request.urlopen(urllib.request.Request(f"{es_url}/it-queue*/_refresh", method="POST")).read()
-        with urllib.request.urlopen(f"{es_url}/it-queue*/_count") as reply:
-            self.assertEqual(json.loads(reply.read())["count"], 4 * 1268)
+        self.request("POST", "/it-queue*/_refresh")
+        self.assertEqual(self.request("GET", "/it-queue*/_count")["count"], 4 * 1268)
         self.assertGreater(retried, 0, "the write queue never filled: the test proves nothing")
 
 
