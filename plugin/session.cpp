@@ -69,7 +69,7 @@ void Session::unregister_tap() {
     tap_registered_ = false;
 }
 
-bool Session::start() {
+void Session::start() {
     started_ = true;
     started_at_ = now_seconds();
     const CaptureSource source = capture_source_from_arguments(current_process_arguments());
@@ -87,9 +87,7 @@ bool Session::start() {
         start_failed_ = true;
         host::report_error(start_error_ + "; stopping");
         host::ask_to_stop();
-        return false;
     }
-    return true;
 }
 
 bool Session::on_packet(const packet_info *pinfo, const epan_dissect_t *edt) {

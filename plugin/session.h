@@ -34,7 +34,7 @@ public:
     bool active() const { return tap_registered_; }
 
 private:
-    bool start();
+    void start();
     std::string register_tap();
     void unregister_tap();
 
