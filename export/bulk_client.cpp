@@ -135,7 +135,6 @@ void BulkClient::send_part(const BulkBatch &batch, std::vector<std::size_t> pend
     auto reject_all = [&](long status, const std::string &error) {
         for (std::size_t d : pending) outcome.rejected.push_back(Rejection{d, status, error});
     };
-    const bool whole_batch = pending.size() == batch.document_count();
     std::string body_storage;
     std::string compressed;
     bool body_ready = false;
@@ -152,7 +151,7 @@ void BulkClient::send_part(const BulkBatch &batch, std::vector<std::size_t> pend
         }
         if (!body_ready) {  // the whole batch is sent as it is; a subset is reassembled
             body_storage.clear();
-            if (!whole_batch || attempt > 0)
+            if (pending.size() != batch.document_count())
                 for (std::size_t d : pending) body_storage += batch.document_lines(d);
             const std::string &plain = body_storage.empty() ? batch.body() : body_storage;
             if (gzip_) compressed = gzip_compress(plain);

@@ -121,14 +121,14 @@ void EkTreeWriter::write_value(const proto_node *node, std::string &out) {
 bool EkTreeWriter::write_common_value(const field_info *fi, std::string &out) {
     const fvalue_t &value = fi->value;
     const int display = fi->hfinfo->display;
-    switch (fvalue_type_ftenum(const_cast<fvalue_t *>(&value))) {
+    const int type = fvalue_type_ftenum(const_cast<fvalue_t *>(&value));
+    switch (type) {
     case FT_UINT8:
     case FT_UINT16:
     case FT_UINT24:
     case FT_UINT32: {
         out += '"';
         if ((display & 0xff) == BASE_HEX || (display & 0xff) == BASE_HEX_DEC) {
-            const int type = fvalue_type_ftenum(const_cast<fvalue_t *>(&value));
             const int digits = type == FT_UINT8 ? 2 : type == FT_UINT16 ? 4 : type == FT_UINT24 ? 6 : 8;
             append_hex_number(out, value.value.uinteger, digits);
         } else {
