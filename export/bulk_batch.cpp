@@ -24,4 +24,23 @@ void BulkBatch::clear() {
     document_starts_.clear();
 }
 
+bool BulkBatch::assign_body(std::string body) {
+    clear();
+    body_ = std::move(body);
+    std::size_t line_start = 0;
+    bool action_line = true;
+    while (line_start < body_.size()) {
+        const std::size_t newline = body_.find('\n', line_start);
+        if (newline == std::string::npos) break;
+        if (action_line) document_starts_.push_back(line_start);
+        action_line = !action_line;
+        line_start = newline + 1;
+    }
+    if (line_start != body_.size() || !action_line) {
+        clear();
+        return false;
+    }
+    return true;
+}
+
 }  // namespace espcap::exporter

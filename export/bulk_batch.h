@@ -33,6 +33,10 @@ public:
 
     void clear();  // keeps the allocation for reuse
 
+    // Takes a body written earlier (a spool file): pairs of action and document
+    // lines. False when it is not such pairs.
+    bool assign_body(std::string body);
+
 private:
     std::string body_;
     std::vector<std::size_t> document_starts_;

@@ -66,21 +66,24 @@ void BulkClient::mark_up(NodeState &node) {
     node.down_until = {};
 }
 
-std::string BulkClient::probe() {
+ProbeResult BulkClient::probe() {
+    ProbeResult result;
     std::string problems;
     for (std::size_t i = 0; i < nodes_.size(); ++i) {
         NodeState &node = pick_node();
         const HttpResponse response = http_.get(node.endpoint.url() + "/");
         if (response.reached() && response.status == 200) {
             mark_up(node);
-            return "";
+            return result;
         }
-        if (!response.reached()) mark_down(node);
+        if (response.reached()) result.reached = true;
+        else mark_down(node);
         if (!problems.empty()) problems += "; ";
         problems += node.endpoint.url() + ": " +
                     (response.reached() ? describe_http_failure(response.status, "") : response.transport_error);
     }
-    return "cannot reach Elasticsearch (" + problems + ")";
+    result.error = "cannot reach Elasticsearch (" + problems + ")";
+    return result;
 }
 
 std::string BulkClient::install_template(const std::string &name, const std::string &body) {
@@ -132,8 +135,8 @@ BulkOutcome BulkClient::send(const BulkBatch &batch) {
 
 void BulkClient::send_part(const BulkBatch &batch, std::vector<std::size_t> pending, BulkOutcome &outcome,
                            std::vector<std::vector<std::size_t>> &work) {
-    auto reject_all = [&](long status, const std::string &error) {
-        for (std::size_t d : pending) outcome.rejected.push_back(Rejection{d, status, error});
+    auto reject_all = [&](long status, const std::string &error, bool gave_up = false) {
+        for (std::size_t d : pending) outcome.rejected.push_back(Rejection{d, status, error, gave_up});
     };
     std::string body_storage;
     std::string compressed;
@@ -223,7 +226,7 @@ void BulkClient::send_part(const BulkBatch &batch, std::vector<std::size_t> pend
     }
     if (!pending.empty())
         reject_all(0, "gave up after retrying for " + std::to_string(retry_budget_.count()) + " s: " +
-                          last_transient_error);
+                          last_transient_error, true);
 }
 
 }  // namespace espcap::exporter

@@ -25,6 +25,13 @@ struct Rejection {
     std::size_t document;  // index in the batch
     long status;           // HTTP status of the item (or of the request)
     std::string error;
+    bool gave_up = false;  // transient trouble outlasted the retry budget: try again later
+};
+
+struct ProbeResult {
+    bool reached = false;  // some node answered HTTP at all
+    std::string error;     // empty when a node answered 200
+    bool ok() const { return error.empty(); }
 };
 
 struct BulkOutcome {
@@ -39,8 +46,8 @@ class BulkClient {
 public:
     BulkClient(const Options &options);
 
-    // Empty when a node answers; otherwise why none did.
-    std::string probe();
+    // Asks each node for its banner until one answers 200.
+    ProbeResult probe();
 
     // Installs (or replaces) a composable index template. Empty on success.
     std::string install_template(const std::string &name, const std::string &body);

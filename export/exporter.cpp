@@ -3,6 +3,10 @@
 #include "index_template.h"
 
 namespace espcap::exporter {
+namespace {
+// How often an unreachable node is asked again while batches go to the spool.
+constexpr std::chrono::seconds kReconnectInterval{5};
+}  // namespace
 
 Exporter::Exporter(const Options &options) : options_(options), dead_letter_(options.dead_letter) {
     if (!options_.nodes.empty()) client_ = std::make_unique<BulkClient>(options_);
@@ -18,15 +22,29 @@ std::string Exporter::start() {
     }
     if (client_) {
         HttpClient::global_init();
-        if (std::string error = client_->probe(); !error.empty()) return error;
-        if (options_.install_template) {
-            const std::string error = client_->install_template(index_template_name(options_.index_prefix),
-                                                                index_template_body(options_.index_prefix));
-            if (!error.empty()) return error;
+        if (!options_.spool.empty()) {
+            spool_ = std::make_unique<Spool>(options_.spool, options_.nodes, options_.spool_max);
+            if (std::string error = spool_->open(); !error.empty()) return error;
+        }
+        const ProbeResult probe = client_->probe();
+        if (probe.ok()) {
+            if (std::string error = install_template(); !error.empty()) return error;
+            node_ready_ = true;
+        } else if (probe.reached || !spool_) {
+            return probe.error;  // a node that refuses us will not change its mind
+        } else {
+            start_warning_ = probe.error + "; spooling to " + spool_->folder() + " until it answers";
+            next_connect_attempt_ = Clock::now() + kReconnectInterval;
         }
     }
     sender_ = std::thread(&Exporter::send_loop, this);
     return "";
+}
+
+std::string Exporter::install_template() {
+    if (!options_.install_template) return "";
+    return client_->install_template(index_template_name(options_.index_prefix),
+                                     index_template_body(options_.index_prefix));
 }
 
 void Exporter::add_document(std::string_view index, std::string_view id, std::string_view document) {
@@ -55,6 +73,7 @@ void Exporter::close_batch_locked(std::unique_lock<std::mutex> &lock) {
 
 void Exporter::send_loop() {
     const auto flush_interval = std::chrono::milliseconds(options_.flush_interval_ms);
+    if (client_ && node_ready_) replay_spool();  // what earlier runs left goes first
     std::unique_lock<std::mutex> lock(mutex_);
     while (true) {
         queue_not_empty_.wait_for(lock, flush_interval, [&] { return closing_ || !queue_.empty(); });
@@ -85,26 +104,112 @@ void Exporter::deliver(const BulkBatch &batch) {
         else
             stats_.note_error(error);
     }
-    if (client_) {
-        const BulkOutcome outcome = client_->send(batch);
-        stats_.documents_indexed += outcome.indexed;
-        stats_.documents_duplicate += outcome.duplicates;
-        stats_.documents_retried += outcome.retried;
-        stats_.bytes_sent += outcome.bytes_sent;
-        stats_.documents_failed += outcome.rejected.size();
-        for (const Rejection &rejection : outcome.rejected) {
-            stats_.note_error(rejection.error);
-            const std::string error =
-                dead_letter_.write(rejection.status, rejection.error, batch.document_lines(rejection.document));
-            if (error.empty()) {
-                ++stats_.documents_dead_lettered;
-                stats_.dead_letter_path = dead_letter_.path();
-            } else {
-                stats_.note_error(error);
+    if (!client_) return;
+    std::vector<std::size_t> all(batch.document_count());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+    if (connect_if_due()) replay_spool();
+    if (!node_ready_) {
+        keep_for_later(batch, all, "Elasticsearch unreachable");
+        return;
+    }
+    const std::vector<std::size_t> later = send_and_account(batch, false);
+    if (!later.empty()) keep_for_later(batch, later, "Elasticsearch unreachable past the retry budget");
+}
+
+// While the node is away, check on it every few seconds, not once per batch: batches
+// then go straight to the spool instead of each waiting out the retry budget.
+bool Exporter::connect_if_due() {
+    if (node_ready_) return true;
+    const auto now = Clock::now();
+    if (now < next_connect_attempt_) return false;
+    next_connect_attempt_ = now + kReconnectInterval;
+    if (!client_->probe().ok()) return false;
+    if (std::string error = install_template(); !error.empty()) {
+        stats_.note_error(error);
+        return false;
+    }
+    node_ready_ = true;
+    replay_due_ = true;
+    return true;
+}
+
+std::vector<std::size_t> Exporter::send_and_account(const BulkBatch &batch, bool replaying) {
+    const BulkOutcome outcome = client_->send(batch);
+    (replaying ? stats_.replayed_indexed : stats_.documents_indexed) += outcome.indexed;
+    (replaying ? stats_.replayed_duplicates : stats_.documents_duplicate) += outcome.duplicates;
+    stats_.documents_retried += outcome.retried;
+    stats_.bytes_sent += outcome.bytes_sent;
+    std::vector<std::size_t> later;
+    for (const Rejection &rejection : outcome.rejected) {
+        if (rejection.gave_up && spool_) {
+            later.push_back(rejection.document);
+            continue;
+        }
+        ++stats_.documents_failed;
+        stats_.note_error(rejection.error);
+        dead_letter(batch, rejection.document, rejection.status, rejection.error);
+    }
+    if (!later.empty()) {
+        node_ready_ = false;
+        next_connect_attempt_ = Clock::now() + kReconnectInterval;
+    }
+    return later;
+}
+
+void Exporter::keep_for_later(const BulkBatch &batch, const std::vector<std::size_t> &documents,
+                              const std::string &reason) {
+    if (std::string error = spool_->store(batch, documents); !error.empty()) {
+        // Not even the disk takes them: keep each with the reason in the dead-letter file.
+        stats_.note_error(reason + "; " + error);
+        for (std::size_t d : documents) {
+            ++stats_.documents_failed;
+            dead_letter(batch, d, 0, reason + "; " + error);
+        }
+        return;
+    }
+    stats_.documents_spooled += documents.size();
+    stats_.spool_folder = spool_->folder();
+}
+
+// Sends what earlier runs (or this one, while the node was away) left in the spool.
+void Exporter::replay_spool() {
+    if (!replay_due_ || !spool_) return;
+    replay_due_ = false;
+    if (!spool_->try_lock_replay()) return;  // another espcap is replaying this folder
+    BulkBatch batch;
+    for (const std::string &file : spool_->pending_files()) {
+        std::string error;
+        if (!spool_->load(file, batch, error)) {
+            stats_.note_error("spool: " + error + "; kept as " + spool_->set_aside(file));
+            continue;
+        }
+        const std::vector<std::size_t> later = send_and_account(batch, true);
+        if (!later.empty()) {
+            // The node went away again: what is left of this file waits for next time.
+            if (std::string store_error = spool_->store(batch, later); !store_error.empty()) {
+                stats_.note_error("spool: " + store_error);
+                break;  // keep the whole file rather than lose its remainder
             }
         }
+        spool_->remove(file);
+        if (!node_ready_) break;
+    }
+    spool_->unlock_replay();
+}
+
+void Exporter::dead_letter(const BulkBatch &batch, std::size_t document, long status, const std::string &error) {
+    const std::string problem = dead_letter_.write(status, error, batch.document_lines(document));
+    if (problem.empty()) {
+        ++stats_.documents_dead_lettered;
+        stats_.dead_letter_path = dead_letter_.path();
+    } else {
+        stats_.note_error(problem);
     }
 }
+
+std::size_t Exporter::spool_files_left() const { return spool_ ? spool_->pending_files().size() : 0; }
+
+std::string Exporter::spool_folder() const { return spool_ ? spool_->folder() : ""; }
 
 RunStats Exporter::finish() {
     if (finished_) return stats_;

@@ -9,6 +9,10 @@
 // first document, whichever comes first, so a quiet live link still shows its packets
 // promptly. The queue is bounded: when Elasticsearch is slower than dissection,
 // add_document() waits, so memory stays flat instead of growing with the capture.
+//
+// When Elasticsearch stays unreachable past the retry budget (or from the start), batches
+// go to the spool folder instead, and the sender checks every few seconds whether a node
+// answers again; then it replays the spool, oldest first, before anything new.
 #pragma once
 
 #include <chrono>
@@ -27,6 +31,7 @@
 #include "ndjson_file.h"
 #include "options.h"
 #include "run_stats.h"
+#include "spool.h"
 
 namespace espcap::exporter {
 
@@ -38,14 +43,20 @@ public:
     Exporter &operator=(const Exporter &) = delete;
 
     // Opens the output file, checks that a node answers and installs the index
-    // template. Empty on success.
+    // template. Empty on success. An unreachable node is not an error when spooling is
+    // on: start_warning() then says where batches will wait.
     std::string start();
+    const std::string &start_warning() const { return start_warning_; }
 
     void add_document(std::string_view index, std::string_view id, std::string_view document);
 
     // Sends the open batch and everything queued, stops the sender and returns the
     // delivery counts. Safe to call more than once.
     RunStats finish();
+
+    // After finish(): batches still waiting in the spool folder ("" when spooling is off).
+    std::size_t spool_files_left() const;
+    std::string spool_folder() const;
 
 private:
     using Clock = std::chrono::steady_clock;
@@ -54,12 +65,27 @@ private:
     void send_loop();
     void deliver(const BulkBatch &batch);
 
+    // The rest run on the sender thread.
+    bool connect_if_due();
+    std::string install_template();
+    void replay_spool();
+    // Sends and accounts; returns the documents to try again later (spool on).
+    std::vector<std::size_t> send_and_account(const BulkBatch &batch, bool replaying);
+    void keep_for_later(const BulkBatch &batch, const std::vector<std::size_t> &documents,
+                        const std::string &reason);
+    void dead_letter(const BulkBatch &batch, std::size_t document, long status, const std::string &error);
+
     static constexpr std::size_t kQueueCapacity = 4;
 
     Options options_;
     std::unique_ptr<BulkClient> client_;
     NdjsonFile file_;
     DeadLetterFile dead_letter_;
+    std::unique_ptr<Spool> spool_;
+    std::string start_warning_;
+    bool node_ready_ = false;  // a node answered and the template is in place
+    bool replay_due_ = true;   // look at the spool after the next (re)connection
+    Clock::time_point next_connect_attempt_{};
 
     std::mutex mutex_;  // guards everything below
     std::condition_variable queue_not_empty_;

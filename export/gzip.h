@@ -10,4 +10,8 @@ namespace espcap::exporter {
 // Fast compression (level 1): the sender must keep up with dissection.
 std::string gzip_compress(std::string_view data);
 
+// Inflates a gzip member into `out`. Returns false (with `error` set) on damaged data
+// or when the result would exceed `max_size`, so a corrupt file cannot exhaust memory.
+bool gzip_decompress(std::string_view data, std::size_t max_size, std::string &out, std::string &error);
+
 }  // namespace espcap::exporter

@@ -39,6 +39,10 @@ std::string RunStats::summary_line() const {
         line += ", " + std::to_string(documents_failed) + " failed";
         if (documents_dead_lettered > 0)
             line += " (" + std::to_string(documents_dead_lettered) + " kept in " + dead_letter_path + ")";
+        if (documents_spooled > 0)
+            line += ", " + std::to_string(documents_spooled) + " spooled to " + spool_folder;
+        if (replayed_indexed + replayed_duplicates > 0)
+            line += ", " + std::to_string(replayed_indexed + replayed_duplicates) + " replayed from spool";
         if (documents_duplicate > 0) line += ", " + std::to_string(documents_duplicate) + " already indexed";
         if (documents_retried > 0) line += ", " + std::to_string(documents_retried) + " retried";
         line += ", " + human_bytes(bytes_sent) + " sent";

@@ -14,6 +14,10 @@ struct RunStats {
     std::uint64_t documents_duplicate = 0;  // already indexed by an earlier run
     std::uint64_t documents_dead_lettered = 0;  // failed ones kept in the dead-letter file
     std::string dead_letter_path;
+    std::uint64_t documents_spooled = 0;  // kept on disk for a later run (or espcap-replay)
+    std::string spool_folder;
+    std::uint64_t replayed_indexed = 0;  // spooled by earlier runs, delivered by this one
+    std::uint64_t replayed_duplicates = 0;
     std::uint64_t documents_written = 0;  // to the NDJSON file
     std::uint64_t documents_retried = 0;
     std::uint64_t bytes_sent = 0;
@@ -24,6 +28,7 @@ struct RunStats {
     bool wrote_file = false;
 
     bool failed() const { return documents_failed > 0 || !first_error.empty(); }
+    bool spooled() const { return documents_spooled > 0; }
     void note_error(const std::string &error) {
         if (first_error.empty()) first_error = error;
     }

@@ -15,6 +15,7 @@ namespace espcap::host {
 namespace {
 constexpr int kBadUsageStatus = 1;     // tshark's own INVALID_OPTION
 constexpr int kDeliveryFailedStatus = 2;
+constexpr int kSpooledStatus = 3;
 }  // namespace
 
 bool is_tshark() { return std::strncmp(program_invocation_short_name, "tshark", 6) == 0; }
@@ -43,10 +44,15 @@ void ask_to_stop() {
     if (is_tshark()) std::raise(SIGINT);
 }
 
-void exit_with_failure_status() {
+namespace {
+void exit_tshark_with(int status) {
     if (!is_tshark()) return;
     std::fflush(nullptr);
-    std::exit(kDeliveryFailedStatus);
+    std::exit(status);
 }
+}  // namespace
+
+void exit_with_failure_status() { exit_tshark_with(kDeliveryFailedStatus); }
+void exit_with_spooled_status() { exit_tshark_with(kSpooledStatus); }
 
 }  // namespace espcap::host

@@ -20,7 +20,10 @@ void report_bad_usage(const std::string &message);
 // current packet, runs its shutdown routines and exits.
 void ask_to_stop();
 
-// At shutdown: documents were lost, so tshark must not exit with status 0.
+// At shutdown, when not everything reached Elasticsearch, tshark must not exit with
+// status 0: 2 when documents failed (see the dead-letter file), 3 when some wait in the
+// spool (nothing lost, but not searchable yet).
 void exit_with_failure_status();
+void exit_with_spooled_status();
 
 }  // namespace espcap::host

@@ -14,6 +14,8 @@ constexpr long kMaxTimeoutSeconds = 3600;
 constexpr long kMaxRetrySeconds = 86400;
 constexpr std::size_t kMinBulkBytes = 1024;
 constexpr std::size_t kMaxBulkBytes = 1024 * 1024 * 1024;
+constexpr std::size_t kMinSpoolBytes = 1024 * 1024;
+constexpr std::size_t kMaxSpoolBytes = std::size_t{1024} * 1024 * 1024 * 1024;
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -167,6 +169,19 @@ bool apply_option(Options &o, const std::string &key, const std::string &value, 
         error = "expects a size from 1k to 1g (e.g. 5m), got '" + value + "'";
         return false;
     }
+    if (key == "spool") {
+        o.spool = (value == "off" || value == "false") ? "" : value;
+        return true;
+    }
+    if (key == "spool_max") {
+        std::size_t bytes = 0;
+        if (parse_byte_size(value, kMinSpoolBytes, kMaxSpoolBytes, bytes)) {
+            o.spool_max = bytes;
+            return true;
+        }
+        error = "expects a size from 1m to 1024g (e.g. 10g), got '" + value + "'";
+        return false;
+    }
     if (key == "flush_interval") {
         if (parse_seconds_as_ms(value, o.flush_interval_ms)) return true;
         error = "expects seconds from 0.01 to 3600 (e.g. 0.5), got '" + value + "'";
@@ -216,6 +231,13 @@ const std::vector<OptionSpec> &option_specs() {
         {"dead_letter", "Dead-letter file",
          "Documents Elasticsearch refuses for good go here with the reason, as NDJSON; "
          "default espcap-dead-letter.ndjson in the current directory."},
+        {"spool", "Spool folder",
+         "When Elasticsearch stays unreachable past the retry budget, batches wait in "
+         "FOLDER/<node> and are sent first by the next run (or espcap-replay); 'off' loses "
+         "them instead. Default espcap-spool in the current directory."},
+        {"spool_max", "Spool size limit",
+         "Bytes the spool folder may hold (gzipped), e.g. 10g; past it documents count as "
+         "failed. Default 1g."},
         {"index", "Index prefix", "Documents go to PREFIX-YYYY-MM-DD (UTC day of each packet); default 'packets'."},
         {"filter", "Packet filter", "Display filter: only matching packets are indexed; default: all packets."},
         {"timeout", "Request timeout (s)", "Seconds to wait for Elasticsearch per request; default 30."},

@@ -36,6 +36,10 @@ struct Options {
     std::string user, password, api_key, ca_file;
     bool tls_verify = true;
     std::string dead_letter = "espcap-dead-letter.ndjson";
+    // Batches Elasticsearch could not take (down past the retry budget) wait here;
+    // empty when spooling is off ("spool=off").
+    std::string spool = "espcap-spool";
+    std::uint64_t spool_max = std::uint64_t{1} << 30;
 
     // espcap does nothing unless there is somewhere to send documents.
     bool active() const { return !nodes.empty() || !output_file.empty(); }

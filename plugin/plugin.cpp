@@ -89,7 +89,11 @@ void register_preferences() {
 }
 
 void on_shutdown() {
-    if (!session.finish()) espcap::host::exit_with_failure_status();
+    switch (session.finish()) {
+    case espcap::Session::Outcome::failed: espcap::host::exit_with_failure_status(); break;
+    case espcap::Session::Outcome::spooled: espcap::host::exit_with_spooled_status(); break;
+    case espcap::Session::Outcome::delivered: break;
+    }
 }
 
 void on_capture_opened() {

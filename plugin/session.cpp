@@ -83,6 +83,7 @@ void Session::start() {
         host::report_error("warning: tls_verify=false: the node's certificate is not checked");
     exporter_ = std::make_unique<exporter::Exporter>(options_);
     start_error_ = exporter_->start();
+    if (!exporter_->start_warning().empty()) host::report_error("warning: " + exporter_->start_warning());
     if (!start_error_.empty()) {
         start_failed_ = true;
         host::report_error(start_error_ + "; stopping");
@@ -107,8 +108,8 @@ bool Session::on_packet(const packet_info *pinfo, const epan_dissect_t *edt) {
     return true;
 }
 
-bool Session::finish() {
-    if (!tap_registered_) return true;
+Session::Outcome Session::finish() {
+    if (!tap_registered_) return Outcome::delivered;
     exporter::RunStats stats;
     if (exporter_) stats = exporter_->finish();
     stats.packets_seen = counts_.packets_seen;
@@ -121,7 +122,8 @@ bool Session::finish() {
     std::fprintf(stderr, "%s\n", stats.summary_line().c_str());
     std::fflush(stderr);
     unregister_tap();
-    return !stats.failed();
+    if (stats.failed()) return Outcome::failed;
+    return stats.spooled() ? Outcome::spooled : Outcome::delivered;
 }
 
 }  // namespace espcap

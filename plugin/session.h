@@ -28,8 +28,9 @@ public:
     // The tap's per-packet callback. False when the tap should not be called again.
     bool on_packet(const _packet_info *pinfo, const epan_dissect *edt);
 
-    // Sends what is left and prints the summary; returns false when documents were lost.
-    bool finish();
+    enum class Outcome { delivered, spooled, failed };
+    // Sends what is left and prints the summary.
+    Outcome finish();
 
     bool active() const { return tap_registered_; }
 

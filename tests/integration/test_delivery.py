@@ -195,5 +195,96 @@ class TestFullWriteQueue(unittest.TestCase):
         self.assertGreater(retried, 0, "the write queue never filled: the test proves nothing")
 
 
+class TestSpool(unittest.TestCase):
+    """Elasticsearch stopped for whole runs: everything waits in the spool, and the
+    replay (by the next run or by espcap-replay) brings the counts to the packet counts."""
+    PORT = 9207
+    NODE = f"127.0.0.1:{PORT}"
+    URL = f"http://127.0.0.1:{PORT}"
+
+    def es_server(self, *args):
+        subprocess.run([ES_SERVER, *args, "--port", str(self.PORT)], check=True, stderr=subprocess.DEVNULL)
+
+    def request(self, method, path):
+        with urllib.request.urlopen(urllib.request.Request(self.URL + path, method=method)) as reply:
+            return json.loads(reply.read())
+
+    def count(self, pattern):
+        self.request("POST", f"/{pattern}/_refresh")
+        return self.request("GET", f"/{pattern}/_count")["count"]
+
+    def espcap(self, pcap, index, spool, *more):
+        return run_tshark(["-r", pcap, "-q", "-X", f"espcap:node={self.NODE}", "-X", f"espcap:index={index}",
+                           "-X", f"espcap:spool={spool}", *more])
+
+    def replay(self, spool):
+        return subprocess.run(["espcap-replay", f"node={self.NODE}", f"spool={spool}"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
+
+    def setUp(self):
+        self.es_server("start")
+        self.request("DELETE", "/it-spool*?expand_wildcards=all")
+        self.es_server("stop")
+
+    def tearDown(self):
+        self.es_server("stop")
+
+    def test_stopped_for_whole_runs_then_replayed(self):
+        with tempfile.TemporaryDirectory() as spool, tempfile.TemporaryDirectory() as other_spool:
+            folder = os.path.join(spool, f"127.0.0.1_{self.PORT}")
+            for pcap, index, packets in ((HTTP, "it-spool-a", 1268), (DNS, "it-spool-b", 108)):
+                run = self.espcap(pcap, index, spool)
+                self.assertEqual(run.returncode, 3, run.stderr)
+                self.assertEqual(summary(run.stderr), (packets, 0, 0))
+                self.assertIn(f"{packets} spooled to {folder}".encode(), run.stderr)
+            run = self.espcap(DNS, "it-spool-c", other_spool)
+            self.assertEqual(run.returncode, 3, run.stderr)
+            still_down = self.replay(other_spool)
+            self.assertEqual(still_down.returncode, 3, still_down.stderr)
+            self.assertIn(b"cannot reach Elasticsearch", still_down.stderr)
+
+            self.es_server("start")
+            # espcap-replay needs no capture.
+            replayed = self.replay(other_spool)
+            self.assertEqual(replayed.returncode, 0, replayed.stderr)
+            self.assertIn(b"108 replayed (108 indexed, 0 already indexed), 0 failed; 0 files left",
+                          replayed.stderr)
+            self.assertEqual(self.count("it-spool-c-*"), 108)
+
+            # The next tshark run sends the spool first, then its own packets (already there).
+            run = self.espcap(DNS, "it-spool-b", spool)
+            self.assertEqual(run.returncode, 0, run.stderr)
+            self.assertEqual(summary(run.stderr), (108, 0, 0))
+            self.assertIn(b"1376 replayed from spool, 108 already indexed", run.stderr)
+            self.assertEqual(self.count("it-spool-a-*"), 1268)
+            self.assertEqual(self.count("it-spool-b-*"), 108)
+            self.assertEqual([f for f in os.listdir(folder) if not f.startswith(".")], [])
+
+    def test_memory_stays_flat_while_a_million_packets_spool(self):
+        """Peak RSS over plain `tshark -r` (which dissects every packet for its summary
+        lines) stays under a fixed bound while 1M packets go to the spool."""
+        bound_kib = 128 * 1024
+        with tempfile.TemporaryDirectory() as tmp:
+            big = build_bench_capture(tmp, 46)
+            plain = subprocess.run(["/usr/bin/time", "-f", "%M", "tshark", "-r", big],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=tshark_env(), check=True)
+            plain_kib = int(plain.stderr.split()[-1])
+            spool = os.path.join(tmp, "spool")
+            run = subprocess.run(["/usr/bin/time", "-f", "%M", "tshark", "-r", big, "-q",
+                                  "-X", f"espcap:node={self.NODE}", "-X", "espcap:index=it-spool-big",
+                                  "-X", f"espcap:spool={spool}", "-X", "espcap:spool_max=8g"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=tshark_env())
+            espcap_kib = int(run.stderr.split()[-1])
+            packets, indexed, failed = summary(run.stderr)
+            print(f"\n1M-packet spool run: {packets} packets, peak RSS {espcap_kib // 1024} MiB; "
+                  f"plain tshark -r {plain_kib // 1024} MiB; difference {(espcap_kib - plain_kib) // 1024} MiB "
+                  f"(bound {bound_kib // 1024} MiB)")
+            self.assertEqual(run.returncode, 3, run.stderr[-2000:])
+            self.assertGreater(packets, 1000000)
+            self.assertEqual((indexed, failed), (0, 0))
+            self.assertIn(f"{packets} spooled".encode(), run.stderr)
+            self.assertLess(espcap_kib - plain_kib, bound_kib)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -53,14 +53,26 @@ class TestBadOptions(unittest.TestCase):
 
 
 class TestUnreachableNode(unittest.TestCase):
-    def test_clear_error_and_failure_status(self):
-        run = run_tshark(["-r", HTTP, "-q", "-X", "espcap:node=127.0.0.1:1"], timeout=120)
+    def test_without_spool_clear_error_and_failure_status(self):
+        run = run_tshark(["-r", HTTP, "-q", "-X", "espcap:node=127.0.0.1:1", "-X", "espcap:spool=off"],
+                         timeout=120)
         stderr = run.stderr.decode(errors="replace")
-        self.assertNotEqual(run.returncode, 0, stderr)
+        self.assertEqual(run.returncode, 2, stderr)
         self.assertIn("cannot reach Elasticsearch", stderr)
         packets, indexed, failed = summary(run.stderr)
         self.assertEqual(indexed, 0)
         self.assertEqual(failed, packets)  # nothing claimed, nothing silently dropped
+
+    def test_with_spool_warns_and_keeps_everything(self):
+        with tempfile.TemporaryDirectory() as spool:
+            run = run_tshark(["-r", HTTP, "-q", "-X", "espcap:node=127.0.0.1:1", "-X", f"espcap:spool={spool}"],
+                             timeout=120)
+            stderr = run.stderr.decode(errors="replace")
+            self.assertEqual(run.returncode, 3, stderr)  # 3: nothing lost, not indexed yet
+            self.assertIn("warning: cannot reach Elasticsearch", stderr)
+            self.assertEqual(summary(run.stderr), (1268, 0, 0))
+            self.assertIn(f"1268 spooled to {spool}/127.0.0.1_1", stderr)
+            self.assertTrue(os.listdir(os.path.join(spool, "127.0.0.1_1")))
 
 
 class TestWithoutEspcapOptions(unittest.TestCase):

@@ -32,3 +32,24 @@ TEST_CASE("Request bodies round-trip through gzip", "[export][gzip]") {
     CHECK(gunzip(compressed) == body);
     CHECK(gunzip(espcap::exporter::gzip_compress("")).empty());
 }
+
+TEST_CASE("Spool files inflate back, and damaged or oversized data is refused", "[export][gzip]") {
+    using espcap::exporter::gzip_compress;
+    using espcap::exporter::gzip_decompress;
+    std::string body(300000, 'x');
+    const std::string compressed = gzip_compress(body);
+    std::string out, error;
+    REQUIRE(gzip_decompress(compressed, body.size(), out, error));
+    CHECK(out == body);
+
+    CHECK_FALSE(gzip_decompress(compressed, body.size() - 1, out, error));
+    CHECK_THAT(error, Catch::Contains("larger than"));
+
+    error.clear();
+    CHECK_FALSE(gzip_decompress(compressed.substr(0, compressed.size() / 2), body.size(), out, error));
+    CHECK(error == "truncated gzip data");
+
+    error.clear();
+    CHECK_FALSE(gzip_decompress("not gzip at all", 1000, out, error));
+    CHECK(error == "damaged gzip data");
+}

@@ -112,3 +112,13 @@ TEST_CASE("Every option has a title and a description for the Preferences dialog
         CHECK_THAT(parse_options({{spec.key, ""}}).error, !Catch::Contains("unknown"));
     }
 }
+
+TEST_CASE("The spool is on by default, takes a folder and a size bound, and can be turned off", "[options]") {
+    CHECK(parse_options({}).options.spool == "espcap-spool");
+    CHECK(parse_options({}).options.spool_max == std::uint64_t{1} << 30);
+    CHECK(parse_options({{"spool", "/var/spool/espcap"}}).options.spool == "/var/spool/espcap");
+    CHECK(parse_options({{"spool", "off"}}).options.spool.empty());
+    CHECK(parse_options({{"spool_max", "20g"}}).options.spool_max == std::uint64_t{20} << 30);
+    CHECK_THAT(parse_options({{"spool_max", "10k"}}).error, Catch::Contains("option 'spool_max'"));
+    CHECK_THAT(parse_options({{"spool_max", "lots"}}).error, Catch::Contains("1m to 1024g"));
+}

@@ -1,0 +1,174 @@
+#include "spool.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <system_error>
+
+#include "gzip.h"
+
+namespace espcap::exporter {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char *kSuffix = ".ndjson.gz";
+// A spool file holds one batch, and a batch is at most bulk_bytes (1 GiB) plus a document.
+constexpr std::size_t kMaxBatchBytes = std::size_t{1100} * 1024 * 1024;
+
+bool is_spool_file(const fs::path &path) {
+    const std::string name = path.filename().string();
+    return name.size() > std::strlen(kSuffix) && name.front() != '.' &&
+           name.compare(name.size() - std::strlen(kSuffix), std::string::npos, kSuffix) == 0;
+}
+
+std::string system_error_text(int error) { return std::strerror(error); }
+
+}  // namespace
+
+std::string spool_folder_name(const std::vector<Endpoint> &nodes) {
+    if (nodes.empty()) return "none";
+    const Endpoint &node = nodes.front();
+    std::string name = node.host + "_" + std::to_string(node.port) + node.path_prefix;
+    for (char &c : name) {
+        const bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                          c == '.' || c == '-' || c == '_';
+        if (!safe) c = '_';
+    }
+    return name;
+}
+
+Spool::Spool(const std::string &root, const std::vector<Endpoint> &nodes, std::uint64_t max_bytes)
+    : folder_((fs::path(root) / spool_folder_name(nodes)).string()), max_bytes_(max_bytes) {}
+
+Spool::~Spool() { unlock_replay(); }
+
+std::string Spool::open() {
+    std::error_code error;
+    fs::create_directories(folder_, error);
+    if (error) return "cannot create spool folder " + folder_ + ": " + error.message();
+    used_bytes_ = 0;
+    for (const fs::directory_entry &entry : fs::directory_iterator(folder_, error)) {
+        if (is_spool_file(entry.path())) used_bytes_ += entry.file_size(error);
+    }
+    if (error) return "cannot read spool folder " + folder_ + ": " + error.message();
+    return "";
+}
+
+std::string Spool::store(const BulkBatch &batch, const std::vector<std::size_t> &documents) {
+    std::string body;
+    if (documents.size() == batch.document_count()) {
+        body = batch.body();
+    } else {
+        for (std::size_t d : documents) body += batch.document_lines(d);
+    }
+    const std::string compressed = gzip_compress(body);
+    if (used_bytes_ + compressed.size() > max_bytes_)
+        return "spool folder " + folder_ + " is full (spool_max " + std::to_string(max_bytes_) + " bytes)";
+
+    // Names sort by time, so replay keeps the capture's order.
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    char name[96];
+    std::snprintf(name, sizeof name, "%020lld-%d-%llu",
+                  static_cast<long long>(std::chrono::duration_cast<std::chrono::microseconds>(now).count()),
+                  static_cast<int>(getpid()), static_cast<unsigned long long>(sequence_++));
+    const fs::path final_path = fs::path(folder_) / (std::string(name) + kSuffix);
+    const fs::path temporary_path = fs::path(folder_) / ("." + std::string(name) + ".tmp");
+
+    const int fd = ::open(temporary_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return "cannot write spool file in " + folder_ + ": " + system_error_text(errno);
+    std::size_t written = 0;
+    int write_errno = 0;
+    while (written < compressed.size()) {
+        const ssize_t n = ::write(fd, compressed.data() + written, compressed.size() - written);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            write_errno = errno;
+            break;
+        }
+        written += static_cast<std::size_t>(n);
+    }
+    // The file must be on disk before the batch counts as kept.
+    if (write_errno == 0 && ::fsync(fd) != 0) write_errno = errno;
+    if (::close(fd) != 0 && write_errno == 0) write_errno = errno;
+    if (write_errno == 0 && std::rename(temporary_path.c_str(), final_path.c_str()) != 0) write_errno = errno;
+    if (write_errno != 0) {
+        ::unlink(temporary_path.c_str());
+        return "cannot write spool file in " + folder_ + ": " + system_error_text(write_errno);
+    }
+    used_bytes_ += compressed.size();
+    return "";
+}
+
+std::vector<std::string> Spool::pending_files() const {
+    std::vector<std::string> files;
+    std::error_code error;
+    for (const fs::directory_entry &entry : fs::directory_iterator(folder_, error)) {
+        if (is_spool_file(entry.path())) files.push_back(entry.path().string());
+    }
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+bool Spool::load(const std::string &file, BulkBatch &batch, std::string &error) const {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+        error = "cannot open " + file;
+        return false;
+    }
+    const std::string compressed((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string body;
+    if (!gzip_decompress(compressed, kMaxBatchBytes, body, error)) {
+        error = file + ": " + error;
+        return false;
+    }
+    if (!batch.assign_body(std::move(body))) {
+        error = file + ": not a bulk body (action and document line pairs)";
+        return false;
+    }
+    return true;
+}
+
+void Spool::remove(const std::string &file) {
+    std::error_code error;
+    const std::uintmax_t size = fs::file_size(file, error);
+    if (fs::remove(file, error) && size != static_cast<std::uintmax_t>(-1))
+        used_bytes_ -= std::min<std::uint64_t>(used_bytes_, size);
+}
+
+std::string Spool::set_aside(const std::string &file) {
+    const std::string damaged = file + ".damaged";
+    std::error_code error;
+    fs::rename(file, damaged, error);
+    return error ? file : damaged;
+}
+
+bool Spool::try_lock_replay() {
+    if (lock_fd_ >= 0) return true;
+    const std::string lock_path = (fs::path(folder_) / ".replay.lock").string();
+    lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lock_fd_ < 0) return false;
+    if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+        ::close(lock_fd_);
+        lock_fd_ = -1;
+        return false;
+    }
+    return true;
+}
+
+void Spool::unlock_replay() {
+    if (lock_fd_ < 0) return;
+    ::flock(lock_fd_, LOCK_UN);
+    ::close(lock_fd_);
+    lock_fd_ = -1;
+}
+
+}  // namespace espcap::exporter

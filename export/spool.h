@@ -1,0 +1,61 @@
+// Batches that could not be delivered, kept on disk until Elasticsearch answers again.
+//
+// One folder per destination (spool/<node>), one file per batch: the gzipped _bulk body
+// exactly as it would have been sent, so a file can also be replayed by hand with curl
+// (--data-binary @FILE, headers Content-Encoding: gzip and Content-Type:
+// application/x-ndjson, to http://node:9200/_bulk).
+// Files are written under a temporary name and renamed, so a crash never leaves half a
+// batch behind; replay takes them oldest first. Several espcap processes may share a
+// folder: names are unique per process, and replay holds a lock so only one replays.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bulk_batch.h"
+#include "options.h"
+
+namespace espcap::exporter {
+
+class Spool {
+public:
+    // `root` is the spool option; the folder used is root/<name of the first node>.
+    Spool(const std::string &root, const std::vector<Endpoint> &nodes, std::uint64_t max_bytes);
+    ~Spool();
+    Spool(const Spool &) = delete;
+    Spool &operator=(const Spool &) = delete;
+
+    // Creates the folder and measures what it already holds. Empty on success.
+    std::string open();
+    const std::string &folder() const { return folder_; }
+
+    // Stores the given documents of `batch`. Empty on success; otherwise why not (the
+    // size bound reached, a write error) and nothing was stored.
+    std::string store(const BulkBatch &batch, const std::vector<std::size_t> &documents);
+
+    // Files waiting for replay, oldest first.
+    std::vector<std::string> pending_files() const;
+    bool load(const std::string &file, BulkBatch &batch, std::string &error) const;
+    void remove(const std::string &file);
+    // Renames a damaged file out of the replay's way (FILE.damaged) so it is kept for a
+    // person to look at but not tried again and again.
+    std::string set_aside(const std::string &file);
+
+    // Replay is exclusive across processes; false when another process holds it.
+    bool try_lock_replay();
+    void unlock_replay();
+
+private:
+    std::string folder_;
+    std::uint64_t max_bytes_;
+    std::uint64_t used_bytes_ = 0;
+    std::uint64_t sequence_ = 0;
+    int lock_fd_ = -1;
+};
+
+// The folder name for a destination: "127.0.0.1_9200", safe as a path component.
+std::string spool_folder_name(const std::vector<Endpoint> &nodes);
+
+}  // namespace espcap::exporter

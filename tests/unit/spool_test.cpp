@@ -1,0 +1,128 @@
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "bulk_batch.h"
+#include "spool.h"
+
+namespace fs = std::filesystem;
+using espcap::Endpoint;
+using espcap::exporter::BulkBatch;
+using espcap::exporter::Spool;
+
+namespace {
+
+struct TemporaryFolder {
+    fs::path path;
+    TemporaryFolder() {
+        char name[] = "/tmp/espcap-spool-test-XXXXXX";
+        REQUIRE(mkdtemp(name) != nullptr);
+        path = name;
+    }
+    ~TemporaryFolder() { fs::remove_all(path); }
+};
+
+BulkBatch batch_of(int documents) {
+    BulkBatch batch;
+    for (int i = 0; i < documents; ++i) {
+        batch.begin_document("packets-2015-07-30", "c0ffee-" + std::to_string(i));
+        batch.buffer() += R"({"layers":{"frame":{"frame_frame_number":")" + std::to_string(i) + "\"}}}";
+        batch.end_document();
+    }
+    return batch;
+}
+
+Endpoint node(const std::string &host, std::uint16_t port) {
+    Endpoint e;
+    e.scheme = "http";
+    e.host = host;
+    e.port = port;
+    return e;
+}
+
+}  // namespace
+
+TEST_CASE("A spooled batch comes back document for document", "[export][spool]") {
+    TemporaryFolder root;
+    Spool spool(root.path.string(), {node("127.0.0.1", 9200)}, 1 << 20);
+    REQUIRE(spool.open().empty());
+    CHECK(spool.folder() == (root.path / "127.0.0.1_9200").string());
+
+    const BulkBatch sent = batch_of(5);
+    REQUIRE(spool.store(sent, {0, 1, 2, 3, 4}).empty());
+    REQUIRE(spool.store(sent, {1, 3}).empty());  // only the documents that were not delivered
+
+    const auto files = spool.pending_files();
+    REQUIRE(files.size() == 2);
+    BulkBatch loaded;
+    std::string error;
+    REQUIRE(spool.load(files[0], loaded, error));
+    CHECK(loaded.body() == sent.body());
+    REQUIRE(spool.load(files[1], loaded, error));
+    REQUIRE(loaded.document_count() == 2);
+    CHECK(loaded.document_lines(0) == sent.document_lines(1));
+    CHECK(loaded.document_lines(1) == sent.document_lines(3));
+
+    spool.remove(files[0]);
+    CHECK(spool.pending_files() == std::vector<std::string>{files[1]});
+}
+
+TEST_CASE("The spool keeps to its size bound and says so", "[export][spool]") {
+    TemporaryFolder root;
+    Spool spool(root.path.string(), {node("es.example", 9200)}, 400);
+    REQUIRE(spool.open().empty());
+    const BulkBatch batch = batch_of(50);
+    std::string error;
+    for (int i = 0; i < 10 && error.empty(); ++i) error = spool.store(batch, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
+    CHECK_THAT(error, Catch::Contains("is full"));
+    std::uintmax_t on_disk = 0;
+    for (const auto &file : spool.pending_files()) on_disk += fs::file_size(file);
+    CHECK(on_disk <= 400);
+    CHECK(on_disk > 0);
+
+    // A new process starts from what the folder already holds.
+    Spool again(root.path.string(), {node("es.example", 9200)}, 400);
+    REQUIRE(again.open().empty());
+    CHECK_THAT(again.store(batch, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}), Catch::Contains("is full"));
+}
+
+TEST_CASE("Damaged spool files are refused and set aside", "[export][spool]") {
+    TemporaryFolder root;
+    Spool spool(root.path.string(), {node("::1", 9201)}, 1 << 20);
+    REQUIRE(spool.open().empty());
+    CHECK(fs::path(spool.folder()).filename() == "__1_9201");
+    const std::string damaged = spool.folder() + "/00000000000000000001-1-0.ndjson.gz";
+    std::ofstream(damaged) << "this is not gzip";
+    BulkBatch batch;
+    std::string error;
+    CHECK_FALSE(spool.load(damaged, batch, error));
+    CHECK_THAT(error, Catch::Contains("damaged gzip data"));
+    CHECK(spool.set_aside(damaged) == damaged + ".damaged");
+    CHECK(spool.pending_files().empty());
+}
+
+TEST_CASE("Only one process replays a spool folder at a time", "[export][spool]") {
+    TemporaryFolder root;
+    Spool first(root.path.string(), {node("127.0.0.1", 9200)}, 1 << 20);
+    Spool second(root.path.string(), {node("127.0.0.1", 9200)}, 1 << 20);
+    REQUIRE(first.open().empty());
+    REQUIRE(second.open().empty());
+    REQUIRE(first.try_lock_replay());
+    CHECK_FALSE(second.try_lock_replay());  // flock is per open file, so this models two processes
+    first.unlock_replay();
+    CHECK(second.try_lock_replay());
+}
+
+TEST_CASE("A bulk body is split back into its documents", "[export][spool]") {
+    BulkBatch batch;
+    CHECK(batch.assign_body("{\"create\":{}}\n{\"a\":1}\n{\"create\":{}}\n{\"b\":2}\n"));
+    CHECK(batch.document_count() == 2);
+    CHECK(batch.document_lines(1) == "{\"create\":{}}\n{\"b\":2}\n");
+    CHECK_FALSE(batch.assign_body("{\"create\":{}}\n"));              // an action without its document
+    CHECK_FALSE(batch.assign_body("{\"create\":{}}\n{\"a\":1}"));     // cut off mid-line
+    CHECK(batch.empty());
+}
