@@ -57,6 +57,19 @@ class TestProxyLimits(unittest.TestCase):
         self.assertEqual(count("it-413-*"), 1268)
         self.assertTrue(frame_numbers_are_unique("it-413-*", 1268))
 
+    def test_64k_limit_splits_down_to_small_requests(self):
+        delete_indices("it-64k-*")
+        # test_dns.pcap's 108 documents are ~2-4 KiB each: ~300 KiB of NDJSON per batch.
+        with NginxProxy(max_body="64k") as proxy:
+            run = run_tshark(["-r", DNS, "-q", "-X", f"espcap:node={proxy.node}", "-X", "espcap:index=it-64k",
+                              "-X", "espcap:gzip=false"])
+            statuses = proxy.status_counts()
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertEqual(summary(run.stderr), (108, 108, 0))
+        self.assertGreater(statuses.get("413", 0), 0, statuses)
+        self.assertEqual(count("it-64k-*"), 108)
+        self.assertTrue(frame_numbers_are_unique("it-64k-*", 108))
+
     def test_a_document_larger_than_the_limit_is_dead_lettered(self):
         delete_indices("it-413one-*")
         with tempfile.TemporaryDirectory() as tmp, NginxProxy(max_body="4k") as proxy:
