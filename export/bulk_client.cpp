@@ -1,6 +1,7 @@
 #include "bulk_client.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <thread>
 
 #include "backoff.h"
@@ -36,9 +37,18 @@ std::string describe_http_failure(long status, const std::string &body) {
 }
 
 BulkClient::BulkClient(const Options &options)
-    : gzip_(options.gzip), retry_budget_(options.retry_seconds), http_(HttpSettings::from(options)),
+    : gzip_(options.gzip), trace_(options.trace), retry_budget_(options.retry_seconds), http_(HttpSettings::from(options)),
       random_(std::random_device{}()) {
     for (const Endpoint &e : options.nodes) nodes_.push_back(NodeState{e});
+}
+
+void BulkClient::trace(const std::string &text) const {
+    if (!trace_) return;
+    constexpr std::size_t kMaxTraced = 64 * 1024;  // a hostile reply must not flood the terminal
+    std::string line = text.size() <= kMaxTraced
+                           ? text
+                           : text.substr(0, kMaxTraced) + "... (" + std::to_string(text.size() - kMaxTraced) + " bytes more)";
+    std::fprintf(stderr, "espcap: trace: %s\n", line.c_str());
 }
 
 BulkClient::NodeState &BulkClient::pick_node() {
@@ -169,8 +179,11 @@ void BulkClient::send_part(const BulkBatch &batch, std::vector<std::size_t> pend
         if (!response.reached()) {
             mark_down(node);
             last_transient_error = node.endpoint.url() + ": " + response.transport_error;
+            trace("POST " + node.endpoint.url() + "/_bulk: " + response.transport_error);
             continue;
         }
+        if (response.status != 200) trace("POST " + node.endpoint.url() + "/_bulk: HTTP " +
+                                          std::to_string(response.status) + ": " + response.body);
         mark_up(node);
         outcome.bytes_sent += wire.size();
         if (response.status == 413) {
@@ -202,6 +215,7 @@ void BulkClient::send_part(const BulkBatch &batch, std::vector<std::size_t> pend
         const BulkResponse reply = parse_bulk_response(response.body);
         if (!reply.parsed || reply.items.size() != pending.size()) {
             // Unconfirmed: nothing of this request may be counted as indexed.
+            trace("POST " + node.endpoint.url() + "/_bulk: unconfirmed reply: " + response.body);
             last_transient_error = node.endpoint.url() + ": unexpected bulk reply (" +
                                    (reply.parsed ? "item count differs" : reply.problem) + ")";
             continue;
@@ -217,6 +231,8 @@ void BulkClient::send_part(const BulkBatch &batch, std::vector<std::size_t> pend
             } else if (is_transient(item.status)) {
                 again.push_back(pending[k]);
                 last_transient_error = "HTTP " + std::to_string(item.status) + ": " + item.error;
+                trace("item " + std::to_string(pending[k]) + ": HTTP " + std::to_string(item.status) + ": " +
+                      item.error + " (will retry)");
             } else {
                 outcome.rejected.push_back(Rejection{pending[k], item.status, item.error});
             }

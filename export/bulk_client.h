@@ -71,7 +71,10 @@ private:
 
     std::vector<NodeState> nodes_;
     std::size_t next_node_ = 0;
+    void trace(const std::string &text) const;  // trace=true: one stderr line per error
+
     bool gzip_;
+    bool trace_;
     std::chrono::seconds retry_budget_;
     std::size_t max_request_bytes_ = SIZE_MAX;  // learned from 413 replies
     HttpClient http_;

@@ -1,5 +1,7 @@
 #include "exporter.h"
 
+#include <cstdio>
+
 #include "index_template.h"
 
 namespace espcap::exporter {
@@ -148,6 +150,7 @@ std::vector<std::size_t> Exporter::send_and_account(const BulkBatch &batch, bool
         ++stats_.documents_failed;
         stats_.note_error(rejection.error);
         dead_letter(batch, rejection.document, rejection.status, rejection.error);
+        if (options_.trace) trace_rejection(batch, rejection);
     }
     if (!later.empty()) {
         node_ready_ = false;
@@ -195,6 +198,13 @@ void Exporter::replay_spool() {
         if (!node_ready_) break;
     }
     spool_->unlock_replay();
+}
+
+void Exporter::trace_rejection(const BulkBatch &batch, const Rejection &rejection) const {
+    std::string_view action = batch.document_lines(rejection.document);
+    action = action.substr(0, action.find('\n'));
+    std::fprintf(stderr, "espcap: trace: rejected %.*s: HTTP %ld: %s\n", static_cast<int>(action.size()),
+                 action.data(), rejection.status, rejection.error.c_str());
 }
 
 void Exporter::dead_letter(const BulkBatch &batch, std::size_t document, long status, const std::string &error) {

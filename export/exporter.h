@@ -73,6 +73,7 @@ private:
     std::vector<std::size_t> send_and_account(const BulkBatch &batch, bool replaying);
     void keep_for_later(const BulkBatch &batch, const std::vector<std::size_t> &documents,
                         const std::string &reason);
+    void trace_rejection(const BulkBatch &batch, const Rejection &rejection) const;
     void dead_letter(const BulkBatch &batch, std::size_t document, long status, const std::string &error);
 
     static constexpr std::size_t kQueueCapacity = 4;

@@ -124,10 +124,11 @@ bool valid_index_prefix(std::string_view prefix, std::string &error) {
 const std::pair<const char *, std::string Options::*> kTextOptions[] = {
     {"file", &Options::output_file}, {"filter", &Options::filter},   {"user", &Options::user},
     {"password", &Options::password}, {"api_key", &Options::api_key}, {"ca_file", &Options::ca_file},
-    {"dead_letter", &Options::dead_letter},
+    {"dead_letter", &Options::dead_letter}, {"not_protocols", &Options::not_protocols_file},
 };
 const std::pair<const char *, bool Options::*> kBoolOptions[] = {
     {"template", &Options::install_template}, {"gzip", &Options::gzip}, {"tls_verify", &Options::tls_verify},
+    {"trace", &Options::trace},
 };
 
 bool apply_option(Options &o, const std::string &key, const std::string &value, std::string &error) {
@@ -244,6 +245,12 @@ const std::vector<OptionSpec> &option_specs() {
         {"retry_seconds", "Retry budget (s)",
          "How long a request is retried through connection errors, timeouts and 429/502/503/504 "
          "before its documents are given up; default 120."},
+        {"not_protocols", "Layers that are not protocols",
+         "File of layer names (one per line, '*' wildcards, # comments) that never count as a "
+         "packet's 'protocol'; replaces the built-in config/not_protocols.list."},
+        {"trace", "Trace bulk errors",
+         "true or false: print every bulk error in full on stderr (each rejected document, each "
+         "failed request); default false."},
         {"template", "Install index template",
          "true or false: install the espcap-PREFIX index template before indexing; default true."},
     };

@@ -39,6 +39,8 @@ struct Options {
     // Batches Elasticsearch could not take (down past the retry budget) wait here;
     // empty when spooling is off ("spool=off").
     std::string spool = "espcap-spool";
+    std::string not_protocols_file;  // replaces the built-in config/not_protocols.list
+    bool trace = false;              // print every bulk error in full
     std::uint64_t spool_max = std::uint64_t{1} << 30;
 
     // espcap does nothing unless there is somewhere to send documents.

@@ -7,6 +7,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 
 #include "capture_source.h"
 #include "host_program.h"
@@ -31,6 +33,14 @@ std::string Session::configure(const Options &options) {
     if (!options_.active()) {
         unregister_tap();
         return "";
+    }
+    protocol_layers_ = tap::ProtocolLayers();
+    if (!options_.not_protocols_file.empty()) {
+        std::ifstream in(options_.not_protocols_file);
+        if (!in) return "option 'not_protocols': cannot read '" + options_.not_protocols_file + "'";
+        std::ostringstream text;
+        text << in.rdbuf();
+        protocol_layers_.load(text.str());
     }
     // Registered now, before tshark decides whether packets need dissecting at all;
     // the filter is set in prepare_capture().
@@ -77,7 +87,7 @@ void Session::start() {
     context.file_name = source.read_file;
     context.file_date_utc = file_date_utc(source.read_file);
     id_prefix_ = capture_identity(source.read_file) + "-";
-    writer_ = std::make_unique<tap::PacketDocumentWriter>(context, tap::ProtocolLayers());
+    writer_ = std::make_unique<tap::PacketDocumentWriter>(context, protocol_layers_);
     daily_index_ = std::make_unique<tap::DailyIndex>(options_.index_prefix);
     if (!options_.tls_verify)
         host::report_error("warning: tls_verify=false: the node's certificate is not checked");

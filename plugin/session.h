@@ -9,6 +9,7 @@
 #include "exporter.h"
 #include "options.h"
 #include "packet_document.h"
+#include "protocol_layers.h"
 
 struct _packet_info;
 struct epan_dissect;
@@ -47,6 +48,7 @@ private:
     std::unique_ptr<exporter::Exporter> exporter_;
     std::unique_ptr<tap::PacketDocumentWriter> writer_;
     std::unique_ptr<tap::DailyIndex> daily_index_;
+    tap::ProtocolLayers protocol_layers_;
     std::string id_prefix_;  // capture identity + '-'; the frame number follows
     std::string id_;
     std::string document_;  // reused for every packet

@@ -3,7 +3,9 @@
 #include <wireshark.h>
 #include <epan/packet_info.h>
 #include <epan/proto.h>
+#include <epan/epan.h>
 #include <epan/wmem_scopes.h>
+#include <wiretap/wtap.h>
 
 #include <cstdio>
 
@@ -65,6 +67,25 @@ std::string_view PacketDocumentWriter::highest_protocol(const packet_info *pinfo
     return highest != nullptr ? highest : top != nullptr ? top : "";
 }
 
+void PacketDocumentWriter::append_interface(const packet_info *pinfo, std::string &out) {
+    if (pinfo->rec == nullptr || !(pinfo->rec->presence_flags & WTAP_HAS_INTERFACE_ID)) return;
+    const std::size_t id = pinfo->rec->rec_header.packet_header.interface_id;
+    if (id >= interface_known_.size()) {
+        interface_known_.resize(id + 1, false);
+        interface_members_.resize(id + 1);
+    }
+    if (!interface_known_[id]) {
+        // Asked once per interface: the name comes from the capture's interface block.
+        if (const char *name = epan_get_interface_name(pinfo->epan, static_cast<guint32>(id)); name && *name) {
+            interface_members_[id] += ',';
+            append_member_name(interface_members_[id], "interface");
+            append_json_string(interface_members_[id], name);
+        }
+        interface_known_[id] = true;
+    }
+    out += interface_members_[id];
+}
+
 void PacketDocumentWriter::write(const packet_info *pinfo, const proto_node *tree, std::string &out) {
     const nstime_t &ts = pinfo->abs_ts;
     out += R"({"timestamp":")";
@@ -81,6 +102,7 @@ void PacketDocumentWriter::write(const packet_info *pinfo, const proto_node *tre
     append_utc_date_time(out, to_utc(ts.secs));
     out += '"';
     out += file_members_;
+    append_interface(pinfo, out);
     out += R"(,"protocol":)";
     append_json_string(out, highest_protocol(pinfo));
 

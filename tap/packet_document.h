@@ -1,6 +1,7 @@
 // Writes one packet's document: tshark -T ek's packet line ("timestamp" + "layers")
 // plus the ancestor's fields: file_name, file_date_utc, sniff_date_utc,
-// sniff_timestamp and protocol.
+// sniff_timestamp and protocol, and the capture interface's name when the capture
+// records it (live captures, pcapng files).
 #pragma once
 
 #include <string>
@@ -26,11 +27,14 @@ public:
 
 private:
     std::string_view highest_protocol(const _packet_info *pinfo);
+    void append_interface(const _packet_info *pinfo, std::string &out);
 
     std::string file_members_;  // pre-encoded ',"file_name":...,"file_date_utc":...'
     EkTreeWriter tree_writer_;
     ProtocolLayers layers_;
     std::vector<signed char> counts_as_protocol_;  // by protocol id: -1 unknown, 0, 1
+    std::vector<std::string> interface_members_;   // by interface id: ',"interface":"eth0"'
+    std::vector<bool> interface_known_;
 };
 
 // Epoch seconds as a JSON number with 9 decimals, correct for negative times too.

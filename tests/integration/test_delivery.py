@@ -134,7 +134,8 @@ class TestMappingConflict(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             dead = os.path.join(tmp, "dead.ndjson")
             run = run_tshark(["-r", HTTP, "-q", "-X", f"espcap:node={ES_NODE}", "-X", "espcap:index=it-conflict",
-                              "-X", "espcap:template=false", "-X", f"espcap:dead_letter={dead}"])
+                              "-X", "espcap:template=false", "-X", f"espcap:dead_letter={dead}",
+                              "-X", "espcap:trace=true"])
             kept = read_ndjson(dead)
         self.assertEqual(run.returncode, 2)
         self.assertEqual(summary(run.stderr), (1268, 1268 - len(conflicting), len(conflicting)))
@@ -142,6 +143,11 @@ class TestMappingConflict(unittest.TestCase):
                          conflicting)
         self.assertTrue(all("http_http_host" in k["error"] for k in kept))
         self.assertEqual(count("it-conflict-*"), 1268 - len(conflicting))
+        # trace=true (the ancestor's --trace): one line per rejected document, error in full.
+        traced = [line for line in run.stderr.decode().splitlines() if line.startswith("espcap: trace: rejected ")]
+        self.assertEqual(len(traced), len(conflicting))
+        self.assertTrue(all("http_http_host" in line and '"_index":"it-conflict-2015-07-30"' in line
+                            for line in traced))
 
 
 class TestElasticsearchCrashes(unittest.TestCase):
