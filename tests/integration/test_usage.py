@@ -2,6 +2,7 @@
 or silently dropped."""
 import json
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -183,6 +184,54 @@ class TestDamagedCaptures(unittest.TestCase):
         self.check_every_readable_packet_is_indexed(
             os.path.join(SHARED_PCAPS, "corpus", "tcp-malformed.pcap"), "it-malformed")
         self.assertEqual(count("it-malformed-*", {"exists": {"field": "layers._ws_malformed"}}), 2)
+
+
+class TestDirectoryMode(unittest.TestCase):
+    """espcap-index, the ancestor's --dir: one tshark per capture file, sorted, with a
+    line per file."""
+
+    def test_folder_with_three_captures_one_truncated(self):
+        delete_indices("it-dir-*")
+        with tempfile.TemporaryDirectory() as folder:
+            os.makedirs(os.path.join(folder, "sub"))
+            shutil.copy(DNS, os.path.join(folder, "a-dns.pcap"))
+            shutil.copy(os.path.join(SHARED_PCAPS, "corpus", "1000-requests-one-dropped-response.pcap.gz"),
+                        os.path.join(folder, "sub", "b-gzipped.pcap.gz"))
+            with open(HTTP, "rb") as f, open(os.path.join(folder, "c-cut.pcap"), "wb") as out:
+                out.write(f.read()[:300000])
+            with open(os.path.join(folder, "notes.txt"), "w") as f:
+                f.write("not a capture\n")
+            files = [os.path.join(folder, n) for n in ("a-dns.pcap", "c-cut.pcap", "sub/b-gzipped.pcap.gz")]
+            readable = [tshark_packet_count(f) for f in files]
+            run = subprocess.run(["espcap-index", folder, "--", "-X", f"espcap:node={ES_NODE}",
+                                  "-X", "espcap:index=it-dir"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 timeout=600, env=tshark_env())
+        output = run.stdout.decode()
+        self.assertEqual(run.returncode, 0, output + run.stderr.decode())
+        lines = output.splitlines()
+        self.assertEqual([line.split(":")[0] for line in lines[:3]], files)  # sorted, one line each
+        for line, packets in zip(lines, readable):
+            self.assertIn(f": {packets} packets, {packets} indexed, 0 failed", line)
+        self.assertIn("capture damaged", lines[1])
+        self.assertTrue(lines[3].startswith(f"espcap-index: 3 of 3 files, {sum(readable)} packets, "
+                                            f"{sum(readable)} indexed, 0 failed"), lines[3])
+        self.assertEqual(count("it-dir-*"), sum(readable))
+
+    def test_stops_at_the_first_failure(self):
+        with tempfile.TemporaryDirectory() as folder:
+            for name in ("a.pcap", "b.pcap"):
+                shutil.copy(DNS, os.path.join(folder, name))
+            run = subprocess.run(["espcap-index", folder, "--", "-X", "espcap:node=127.0.0.1:1",
+                                  "-X", "espcap:spool=off"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 timeout=300, env=tshark_env())
+        output = run.stdout.decode()
+        self.assertEqual(run.returncode, 2, output)
+        self.assertIn("stopped, 1 file not indexed", output)
+
+    def test_bad_usage(self):
+        run = subprocess.run(["espcap-index", "/nonexistent/folder"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.assertEqual(run.returncode, 1)
+        self.assertIn(b"no such file or folder", run.stderr)
 
 
 class TestInterruptedRead(unittest.TestCase):
