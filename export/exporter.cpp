@@ -127,7 +127,8 @@ bool Exporter::connect_if_due() {
     next_connect_attempt_ = now + kReconnectInterval;
     if (!client_->probe().ok()) return false;
     if (std::string error = install_template(); !error.empty()) {
-        stats_.note_error(error);
+        // Not a failure of any document: they keep going to the spool until it works.
+        std::fprintf(stderr, "espcap: warning: %s; still spooling\n", error.c_str());
         return false;
     }
     node_ready_ = true;

@@ -9,7 +9,7 @@ import re
 import subprocess
 
 # Fields espcap adds to tshark's "timestamp" + "layers".
-ESPCAP_FIELDS = ("sniff_timestamp", "sniff_date_utc", "file_name", "file_date_utc", "protocol")
+ESPCAP_FIELDS = ("sniff_timestamp", "sniff_date_utc", "file_name", "file_date_utc", "protocol", "interface")
 
 # tshark formats absolute times into a 20-byte buffer, so years past 9999 come out as
 # garbage (corpus/pcapng-example has year 586524). espcap writes them in full.

@@ -73,6 +73,8 @@ class TestDocumentsEqualTsharkEk(unittest.TestCase):
         self.assertIsInstance(doc["sniff_timestamp"], (int, float))
         self.assertTrue(doc["protocol"])
         self.assertNotIn(doc["protocol"], ("data", "ethertype", "_ws.malformed", "media"))
+        # The interface's name is given exactly when tshark shows one for the frame.
+        self.assertEqual(doc.get("interface"), doc["layers"]["frame"].get("frame_frame_interface_name"))
 
     def test_test_pcaps(self):
         for i, pcap in enumerate(sorted(glob.glob(os.path.join(TEST_PCAPS, "*")))):
