@@ -118,11 +118,22 @@ void GuiExportRun::on_packet(const packet_info *pinfo, const epan_dissect_t *edt
     exporter_.add_document(index, id_, document_);
 }
 
+bool GuiExportRun::exported_anything() const {
+    return connect_error_.empty() && read_error_.empty() && frames_read_ > 0;
+}
+
 std::string GuiExportRun::result_text() const {
-    const bool exported = connect_error_.empty() && read_error_.empty() && frames_read_ > 0;
-    std::string text = !exported ? "Nothing was exported.\n\n"
-                       : stats_.failed() ? "Export finished with errors.\n\n"
-                                         : "Export complete.\n\n";
+    std::string text = !exported_anything() ? "Nothing was exported.\n"
+                       : stats_.failed()    ? "Export finished with errors.\n"
+                                            : "Export complete.\n";
+    text += "\n" + facts() + "\n";
+    if (const std::string words = explanation(); !words.empty()) text += words + "\n";
+    return text + stats_.summary_line() + "\n";
+}
+
+// What was exported where, one "Label: value" line each.
+std::string GuiExportRun::facts() const {
+    std::string text;
     const auto line = [&text](const std::string &label, const std::string &value) {
         text += label;
         text.append(label.size() < 18 ? 18 - label.size() : 1, ' ');
@@ -155,31 +166,30 @@ std::string GuiExportRun::result_text() const {
     std::string indices;
     for (const std::string &index : stats_.indices) indices += (indices.empty() ? "" : ", ") + index;
     line("Indices:", indices.empty() ? "none" : indices);
+    return text;
+}
 
-    text += "\n";
-    if (!connect_error_.empty()) {
-        text += "Elasticsearch did not accept the connection: " + connect_error_ + ".\n";
-        text += "Check the node and credentials in Edit > Preferences > Protocols > espcap.\n";
-    } else if (!read_error_.empty()) {
-        text += "The packets could not be read: " + read_error_ + ".\n";
-    } else if (frames_read_ == 0) {
-        text += "No packets were read: open a capture file first, or wait until it has finished loading.\n";
-    } else {
-        if (capture_ && frames_read_ < capture_->frames)
-            text += "Reading stopped after " + std::to_string(frames_read_) + " of " +
-                    std::to_string(capture_->frames) + " packets; only those were exported.\n";
-        if (stats_.documents_failed > 0) {
-            text += std::to_string(stats_.documents_failed) + " documents could not be indexed";
-            if (stats_.documents_dead_lettered > 0)
-                text += "; they are kept with the reason in " + stats_.dead_letter_path;
-            text += ".\n";
-        }
-        if (!stats_.first_error.empty()) text += "First error: " + stats_.first_error + "\n";
-        if (!capture_ || capture_->is_temporary)
-            text += "This capture is not a saved file, so its documents got ids of their own: exporting "
-                    "it again would store them again.\n";
+// What went wrong, or what the user should know, in plain words; "" when nothing.
+std::string GuiExportRun::explanation() const {
+    if (!connect_error_.empty())
+        return "Elasticsearch did not accept the connection: " + connect_error_ +
+               ".\nCheck the node and credentials in Edit > Preferences > Protocols > espcap.\n";
+    if (!read_error_.empty()) return "The packets could not be read: " + read_error_ + ".\n";
+    if (frames_read_ == 0)
+        return "No packets were read: open a capture file first, or wait until it has finished loading.\n";
+    std::string text;
+    if (capture_ && frames_read_ < capture_->frames)
+        text += "Reading stopped after " + std::to_string(frames_read_) + " of " + std::to_string(capture_->frames) +
+                " packets; only those were exported.\n";
+    if (stats_.documents_failed > 0) {
+        text += std::to_string(stats_.documents_failed) + " documents could not be indexed";
+        if (stats_.documents_dead_lettered > 0) text += "; they are kept with the reason in " + stats_.dead_letter_path;
+        text += ".\n";
     }
-    text += "\n" + stats_.summary_line() + "\n";
+    if (!stats_.first_error.empty()) text += "First error: " + stats_.first_error + "\n";
+    if (!capture_ || capture_->is_temporary)
+        text += "This capture is not a saved file, so its documents got ids of their own: exporting it again "
+                "would store them again.\n";
     return text;
 }
 

@@ -62,6 +62,9 @@ public:
 
 private:
     void start_documents(const _packet_info *pinfo);
+    bool exported_anything() const;
+    std::string facts() const;
+    std::string explanation() const;
 
     Options options_;
     Scope scope_;
