@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "capture_source.h"
+#include "session.h"
 
 namespace espcap {
 namespace {
@@ -40,8 +41,14 @@ GuiExportRun::~GuiExportRun() {
 void GuiExportRun::connect_in_background() {
     started_at_ = now_seconds();
     worker_done_ = false;
+    connect_error_ = load_protocol_layers(options_, protocol_layers_);
+    if (!connect_error_.empty()) {
+        worker_done_ = true;
+        return;
+    }
     worker_ = std::thread([this] {
         connect_error_ = exporter_.start();
+        connect_warning_ = exporter_.start_warning();
         worker_done_ = true;
     });
 }
@@ -100,7 +107,7 @@ void GuiExportRun::start_documents(const packet_info *pinfo) {
     context.file_name = file;
     context.file_date_utc = file_date_utc(file);
     id_prefix_ = capture_identity(file) + "-";
-    writer_ = std::make_unique<tap::PacketDocumentWriter>(context, tap::ProtocolLayers());
+    writer_ = std::make_unique<tap::PacketDocumentWriter>(context, protocol_layers_);
     daily_index_ = std::make_unique<tap::DailyIndex>(options_.index_prefix);
 }
 
@@ -125,6 +132,7 @@ bool GuiExportRun::exported_anything() const {
 std::string GuiExportRun::result_text() const {
     std::string text = !exported_anything() ? "Nothing was exported.\n"
                        : stats_.failed()    ? "Export finished with errors.\n"
+                       : stats_.spooled()   ? "Export incomplete: documents wait in the spool.\n"
                                             : "Export complete.\n";
     text += "\n" + facts() + "\n";
     if (const std::string words = explanation(); !words.empty()) text += words + "\n";
@@ -158,6 +166,8 @@ std::string GuiExportRun::facts() const {
         line("Indexed:", std::to_string(stats_.documents_indexed));
         line("Already indexed:", std::to_string(stats_.documents_duplicate));
         line("Failed:", std::to_string(stats_.documents_failed));
+        if (stats_.spooled()) line("Spooled:", std::to_string(stats_.documents_spooled));
+        if (stats_.replayed_indexed > 0) line("Replayed:", std::to_string(stats_.replayed_indexed));
     }
     if (stats_.wrote_file) line("Written to file:", std::to_string(stats_.documents_written));
     char seconds[32];
@@ -178,6 +188,12 @@ std::string GuiExportRun::explanation() const {
     if (frames_read_ == 0)
         return "No packets were read: open a capture file first, or wait until it has finished loading.\n";
     std::string text;
+    if (!connect_warning_.empty())
+        text += "Elasticsearch could not be reached when the export started: " + connect_warning_ + ".\n";
+    if (stats_.spooled())
+        text += std::to_string(stats_.documents_spooled) + " documents wait in " + stats_.spool_folder +
+                ". The next export or tshark run with the same node sends them first, or run espcap-replay.\n";
+    if (!options_.tls_verify) text += "tls_verify=false: the node's certificate was not checked.\n";
     if (capture_ && frames_read_ < capture_->frames)
         text += "Reading stopped after " + std::to_string(frames_read_) + " of " + std::to_string(capture_->frames) +
                 " packets; only those were exported.\n";

@@ -24,6 +24,7 @@
 #include "open_capture.h"
 #include "options.h"
 #include "packet_document.h"
+#include "protocol_layers.h"
 
 struct _packet_info;
 struct epan_dissect;
@@ -72,6 +73,8 @@ private:
     std::thread worker_;
     std::atomic<bool> worker_done_{false};
     std::string connect_error_;
+    std::string connect_warning_;  // the node did not answer; batches go to the spool
+    tap::ProtocolLayers protocol_layers_;
     std::string read_error_;
     double started_at_ = 0;
 

@@ -87,7 +87,9 @@ class Wireshark:
         if auto_export:
             env["ESPCAP_GUI_EXPORT"] = auto_export
         self.log = open(os.path.join(self.home, "wireshark.log"), "wb")
-        self.process = subprocess.Popen(["wireshark", *args], env=env, stdout=self.log, stderr=self.log)
+        # Started in its own folder: the default spool and dead-letter paths are relative.
+        self.process = subprocess.Popen(["wireshark", *args], env=env, cwd=self.home, stdout=self.log,
+                                        stderr=self.log)
 
     def close(self):
         if self.process.poll() is None:
@@ -214,12 +216,25 @@ class TestGuiExport(unittest.TestCase):
         self.assertEqual(count("it-gui-ask-*"), HTTP_PACKETS)
 
     def test_unreachable_node_is_explained(self):
-        wireshark = self.open_wireshark(["-r", HTTP, "-X", "espcap:node=127.0.0.1:1"], auto_export="all")
-        text = wireshark.wait_for_results(1)[0]
+        spool = tempfile.mkdtemp(prefix="espcap-gui-spool-")
+        self.addCleanup(shutil.rmtree, spool, True)
+        # As in tshark, the documents wait in the spool for the node to come back...
+        spooling = self.open_wireshark(["-r", HTTP, "-X", "espcap:node=127.0.0.1:1", "-X", f"espcap:spool={spool}"],
+                                       auto_export="all")
+        text = spooling.wait_for_results(1)[0]
+        self.assertTrue(text.startswith("Export incomplete"), text)
+        self.assertIn("could not be reached", text)
+        self.assertIn("cannot reach Elasticsearch", text)
+        self.assertEqual(field(text, "Spooled"), str(HTTP_PACKETS))
+        self.assertIn(f"documents wait in {spool}", text)
+        spooling.close()
+        # ...and without a spool, nothing is exported and the window says why.
+        stopped = self.open_wireshark(["-r", HTTP, "-X", "espcap:node=127.0.0.1:1", "-X", "espcap:spool=off"],
+                                      auto_export="all")
+        text = stopped.wait_for_results(1)[0]
         self.assertTrue(text.startswith("Nothing was exported."), text)
         self.assertIn("cannot reach Elasticsearch", text)
         self.assertIn("Edit > Preferences > Protocols > espcap", text)
-
 
 if __name__ == "__main__":
     unittest.main()
