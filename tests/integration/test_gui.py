@@ -66,6 +66,13 @@ class VirtualDisplay:
         first_child = lines[[i for i, line in enumerate(lines) if line.strip().endswith("children:")][0] + 1]
         return first_child.split()[0]
 
+    def wait_for_new_top_window(self, what, *known):
+        """A window (a menu, say) that opened on top of the `known` ones."""
+        def new_on_top():
+            top = self.topmost_window()
+            return top if top not in known else None
+        return wait_until(new_on_top, 10, what)
+
     def save(self, png_name, window="root"):
         os.makedirs(ARTIFACTS, exist_ok=True)
         path = os.path.join(ARTIFACTS, png_name)
@@ -151,12 +158,14 @@ class TestGuiExport(unittest.TestCase):
         self.assertEqual(count("it-gui-all-*"), 0)
         # Tools (Alt+T); the menu's last entry is Lua, ours is the one above it.
         self.display.xdotool("windowfocus", "--sync", main_window)
+        before = self.display.topmost_window()
         self.display.xdotool("key", "alt+t")
-        time.sleep(0.5)
+        tools_menu = self.display.wait_for_new_top_window("the Tools menu", before)
         self.display.xdotool("key", "Up", "Up", "Right")
-        time.sleep(1)
+        submenu = self.display.wait_for_new_top_window("the Export to Elasticsearch submenu", before, tools_menu)
+        time.sleep(0.5)  # drawn
         self.display.save("gui-menu-screen.png")
-        self.display.save("gui-menu.png", self.display.topmost_window())  # the open submenu
+        self.display.save("gui-menu.png", submenu)
         self.display.xdotool("key", "Return")  # "All Packets"
 
         text = wireshark.wait_for_results(1)[0]
