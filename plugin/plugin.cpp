@@ -1,5 +1,6 @@
 // Registers espcap with Wireshark: the plugin symbols, the "espcap" preferences
-// module and the shutdown routine. Everything else lives in Session.
+// module, the shutdown routine and the GUI's menu. Everything else lives in Session
+// (tshark) and GuiExportRun (Wireshark).
 #define WS_BUILD_DLL
 #include <wireshark.h>
 #include <epan/ex-opt.h>
@@ -9,6 +10,7 @@
 
 #include <vector>
 
+#include "gui_export.h"
 #include "host_program.h"
 #include "options.h"
 #include "session.h"
@@ -44,16 +46,20 @@ espcap::RawOptions preference_options() {
 }
 
 // Preferences first, -X last: -X wins.
-void apply_settings() {
+espcap::OptionsResult current_settings() {
     espcap::RawOptions raw = preference_options();
     raw.insert(raw.end(), command_line_options.begin(), command_line_options.end());
-    const espcap::OptionsResult result = espcap::parse_options(raw);
+    return espcap::parse_options(raw);
+}
+
+void apply_settings() {
+    const espcap::OptionsResult result = current_settings();
     if (!result.ok()) {
         espcap::host::report_bad_usage(result.error);
         return;
     }
     // Only tshark indexes every packet it reads: the GUI dissects packets again each
-    // time one is selected, and gets its own export command instead.
+    // time one is selected, and exports from its Tools menu instead (gui_export.cpp).
     if (!espcap::host::is_tshark()) return;
     if (const std::string error = session.configure(result.options); !error.empty())
         espcap::host::report_bad_usage(error);
@@ -106,6 +112,7 @@ void register_protocol() {
     register_preferences();
     register_init_routine(on_capture_opened);
     register_shutdown_routine(on_shutdown);
+    if (!espcap::host::is_tshark()) espcap::gui::register_menu(current_settings);
 }
 
 // -X options are known here; preferences are applied later and call apply_settings.

@@ -27,6 +27,17 @@ tap_packet_status tap_packet(void *session, packet_info *pinfo, epan_dissect_t *
 
 }  // namespace
 
+std::string load_protocol_layers(const Options &options, tap::ProtocolLayers &layers) {
+    layers = tap::ProtocolLayers();
+    if (options.not_protocols_file.empty()) return "";
+    std::ifstream in(options.not_protocols_file);
+    if (!in) return "option 'not_protocols': cannot read '" + options.not_protocols_file + "'";
+    std::ostringstream text;
+    text << in.rdbuf();
+    layers.load(text.str());
+    return "";
+}
+
 std::string Session::configure(const Options &options) {
     if (started_) return "";  // preferences changed mid-run: the run keeps its settings
     options_ = options;
@@ -34,14 +45,7 @@ std::string Session::configure(const Options &options) {
         unregister_tap();
         return "";
     }
-    protocol_layers_ = tap::ProtocolLayers();
-    if (!options_.not_protocols_file.empty()) {
-        std::ifstream in(options_.not_protocols_file);
-        if (!in) return "option 'not_protocols': cannot read '" + options_.not_protocols_file + "'";
-        std::ostringstream text;
-        text << in.rdbuf();
-        protocol_layers_.load(text.str());
-    }
+    if (std::string error = load_protocol_layers(options_, protocol_layers_); !error.empty()) return error;
     // Registered now, before tshark decides whether packets need dissecting at all;
     // the filter is set in prepare_capture().
     return register_tap();

@@ -16,6 +16,10 @@ struct epan_dissect;
 
 namespace espcap {
 
+// The protocol layer list in force: the built-in one, or the `not_protocols` file.
+// Returns an error for the user, or "".
+std::string load_protocol_layers(const Options &options, tap::ProtocolLayers &layers);
+
 class Session {
 public:
     // Called whenever the options may have changed (handoff, preferences applied).

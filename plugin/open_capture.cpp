@@ -1,0 +1,42 @@
+#include "open_capture.h"
+
+#include <wireshark.h>
+#include <cfile.h>
+#include <epan/packet_info.h>
+
+#include <cstddef>
+
+namespace espcap {
+namespace {
+
+// The head of epan.c's private struct epan_session, unchanged since Wireshark 2.4.
+struct EpanSessionHead {
+    const packet_provider_data *provider;
+};
+
+const capture_file *capture_file_of(const epan_t *session) {
+    if (session == nullptr) return nullptr;
+    const packet_provider_data *provider = reinterpret_cast<const EpanSessionHead *>(session)->provider;
+    if (provider == nullptr) return nullptr;
+    const auto *file = reinterpret_cast<const capture_file *>(reinterpret_cast<const char *>(provider) -
+                                                              offsetof(capture_file, provider));
+    // A capture_file found this way must name the very session we started from;
+    // anything else means the layout is not the one we were built against.
+    return file->epan == session ? file : nullptr;
+}
+
+}  // namespace
+
+std::optional<OpenCapture> open_capture_of(const packet_info *pinfo) {
+    const capture_file *file = capture_file_of(pinfo != nullptr ? pinfo->epan : nullptr);
+    if (file == nullptr || file->filename == nullptr) return std::nullopt;
+    OpenCapture capture;
+    capture.file_name = file->filename;
+    capture.is_temporary = file->is_tempfile != FALSE;
+    capture.display_filter = file->dfilter != nullptr ? file->dfilter : "";
+    capture.frames = file->count;
+    capture.displayed = file->displayed_count;
+    return capture;
+}
+
+}  // namespace espcap

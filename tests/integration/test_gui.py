@@ -1,0 +1,249 @@
+"""Wireshark's Tools > Export to Elasticsearch, driven in a real Wireshark (Qt) on a
+virtual X display (Xvfb) against the real Elasticsearch.
+
+The menu is picked with the keyboard through xdotool. The other cases start the same
+menu callback through ESPCAP_GUI_EXPORT once the file is loaded, and read what the
+result window showed from ESPCAP_GUI_RESULT_FILE. Screenshots go to build/artifacts
+(or $ESPCAP_ARTIFACTS_DIR). Budget: about 1 minute, 4 at most (ctest TIMEOUT 240)."""
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+
+import screenshot
+from espcap_test import ES_NODE, ROOT, TEST_PCAPS, count, delete_indices, run_tshark, tshark_env
+
+HTTP = os.path.join(TEST_PCAPS, "test_http.pcap")
+HTTP_PACKETS = 1268
+ARTIFACTS = os.environ.get("ESPCAP_ARTIFACTS_DIR", os.path.join(ROOT, "build", "artifacts"))
+WINDOW_TITLE = "Export to Elasticsearch"
+STARTUP_SECONDS = 60
+EXPORT_SECONDS = 90
+
+
+def wait_until(condition, seconds, what):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {seconds} s waiting for {what}")
+
+
+class VirtualDisplay:
+    """An Xvfb server on the first free display number (Xvfb picks it: -displayfd)."""
+
+    def __enter__(self):
+        read_end, write_end = os.pipe()
+        self.server = subprocess.Popen(
+            ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x900x24", "-nolisten", "tcp"],
+            pass_fds=(write_end,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(write_end)
+        with os.fdopen(read_end) as numbers:
+            self.name = ":" + numbers.readline().strip()
+        return self
+
+    def __exit__(self, *_):
+        self.server.terminate()
+        self.server.wait(timeout=30)
+
+    def xdotool(self, *args):
+        run = subprocess.run(["xdotool", *args], env={**os.environ, "DISPLAY": self.name},
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=30, check=False)
+        return run.stdout.decode().split()
+
+    def windows_named(self, title):
+        return self.xdotool("search", "--onlyvisible", "--name", title)
+
+    def topmost_window(self):
+        """The window on top of the stacking order (xwininfo lists the top one first)."""
+        run = subprocess.run(["xwininfo", "-display", self.name, "-root", "-children"], stdout=subprocess.PIPE,
+                             check=True, timeout=30)
+        lines = run.stdout.decode().splitlines()
+        first_child = lines[[i for i, line in enumerate(lines) if line.strip().endswith("children:")][0] + 1]
+        return first_child.split()[0]
+
+    def wait_for_new_top_window(self, what, *known):
+        """A window (a menu, say) that opened on top of the `known` ones."""
+        def new_on_top():
+            top = self.topmost_window()
+            return top if top not in known else None
+        return wait_until(new_on_top, 10, what)
+
+    def save(self, png_name, window="root"):
+        os.makedirs(ARTIFACTS, exist_ok=True)
+        path = os.path.join(ARTIFACTS, png_name)
+        screenshot.capture(self.name, path, window)
+        return path
+
+
+class Wireshark:
+    """wireshark -r FILE on `display`, with its own configuration folder, so personal
+    preferences (an espcap.node, say) cannot change what the test sees."""
+
+    def __init__(self, display, args, auto_export=None):
+        self.display = display
+        self.home = tempfile.mkdtemp(prefix="espcap-gui-")
+        self.result_file = os.path.join(self.home, "results.txt")
+        env = {**tshark_env(), "DISPLAY": display.name, "WIRESHARK_CONFIG_DIR": self.home,
+               "XDG_RUNTIME_DIR": self.home, "ESPCAP_GUI_RESULT_FILE": self.result_file}
+        env.pop("ESPCAP_GUI_EXPORT", None)
+        if auto_export:
+            env["ESPCAP_GUI_EXPORT"] = auto_export
+        self.log = open(os.path.join(self.home, "wireshark.log"), "wb")
+        # Started in its own folder: the default spool and dead-letter paths are relative.
+        self.process = subprocess.Popen(["wireshark", *args], env=env, cwd=self.home, stdout=self.log,
+                                        stderr=self.log)
+
+    def close(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+        shutil.rmtree(self.home, ignore_errors=True)
+
+    def wait_for_main_window(self, file_name):
+        return wait_until(lambda: self.display.windows_named(file_name), STARTUP_SECONDS,
+                          f"Wireshark's window for {file_name}")[0]
+
+    def texts_shown(self):
+        """Every text espcap showed in a window, oldest first."""
+        if not os.path.exists(self.result_file):
+            return []
+        with open(self.result_file, encoding="utf-8") as shown:
+            return [block.strip("\n") for block in shown.read().split("\n----\n") if block.strip()]
+
+    def wait_for_results(self, how_many):
+        return wait_until(lambda: len(self.texts_shown()) >= how_many and self.texts_shown(), EXPORT_SECONDS,
+                          f"{how_many} espcap result text(s)")
+
+
+def field(text, label):
+    """The value after 'label:' in a result text."""
+    for line in text.splitlines():
+        if line.startswith(label + ":"):
+            return line.split(":", 1)[1].strip()
+    raise AssertionError(f"no '{label}:' line in:\n{text}")
+
+
+class TestGuiExport(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        for tool in ("wireshark", "Xvfb", "xdotool", "xwd", "xwininfo"):
+            if shutil.which(tool) is None:
+                raise AssertionError(f"{tool} is missing: run scripts/install-deps")
+
+    def setUp(self):
+        self.display = VirtualDisplay().__enter__()
+        self.addCleanup(self.display.__exit__)
+
+    def open_wireshark(self, args, auto_export=None):
+        wireshark = Wireshark(self.display, args, auto_export)
+        self.addCleanup(wireshark.close)
+        return wireshark
+
+    def test_menu_exports_every_packet_and_a_second_export_adds_nothing(self):
+        delete_indices("it-gui-all-*")
+        wireshark = self.open_wireshark(["-r", HTTP, "-X", f"espcap:node={ES_NODE}", "-X", "espcap:index=it-gui-all"])
+        main_window = wireshark.wait_for_main_window("test_http.pcap")
+        time.sleep(1)  # the packet list is drawn after the window appears
+        # Loading and showing the file dissects every packet; none of that is indexed.
+        self.assertEqual(count("it-gui-all-*"), 0)
+        # Tools (Alt+T); the menu's last entry is Lua, ours is the one above it.
+        self.display.xdotool("windowfocus", "--sync", main_window)
+        before = self.display.topmost_window()
+        self.display.xdotool("key", "alt+t")
+        tools_menu = self.display.wait_for_new_top_window("the Tools menu", before)
+        self.display.xdotool("key", "Up", "Up", "Right")
+        submenu = self.display.wait_for_new_top_window("the Export to Elasticsearch submenu", before, tools_menu)
+        time.sleep(0.5)  # drawn
+        self.display.save("gui-menu-screen.png")
+        self.display.save("gui-menu.png", submenu)
+        self.display.xdotool("key", "Return")  # "All Packets"
+
+        text = wireshark.wait_for_results(1)[0]
+        self.assertTrue(text.startswith("Export complete."), text)
+        self.assertEqual(field(text, "Packets"), f"all {HTTP_PACKETS} packets")
+        self.assertEqual(field(text, "Indexed"), str(HTTP_PACKETS))
+        self.assertEqual(field(text, "Failed"), "0")
+        self.assertEqual(field(text, "Indices"), "it-gui-all-2015-07-30")
+        self.assertIn(f"espcap: {HTTP_PACKETS} packets, {HTTP_PACKETS} indexed, 0 failed", text)
+        self.assertEqual(count("it-gui-all-*"), HTTP_PACKETS)
+        result_window = wait_until(lambda: self.display.windows_named(WINDOW_TITLE), 10, "the result window")[-1]
+        time.sleep(0.5)
+        self.display.save("gui-result.png", result_window)
+
+        wireshark.close()
+
+        # The same file again from a second Wireshark: the ids repeat, nothing is added.
+        # Two exports are asked for at once; the second must be turned away politely.
+        again = self.open_wireshark(["-r", HTTP, "-X", f"espcap:node={ES_NODE}", "-X", "espcap:index=it-gui-all"],
+                                    auto_export="all,all")
+        refused, result = again.wait_for_results(2)
+        self.assertIn("already running", refused)
+        self.assertEqual(field(result, "Indexed"), "0")
+        self.assertEqual(field(result, "Already indexed"), str(HTTP_PACKETS))
+        self.assertEqual(count("it-gui-all-*"), HTTP_PACKETS)
+
+    def test_displayed_packets_only(self):
+        # test_http.pcap has no DNS packet; its HTTP packets are a proper subset.
+        delete_indices("it-gui-shown-*")
+        shown = run_tshark(["-r", HTTP, "-Y", "http", "-T", "fields", "-e", "frame.number"]).stdout.decode().split()
+        self.assertGreater(len(shown), 0)
+        self.assertLess(len(shown), HTTP_PACKETS)
+        wireshark = self.open_wireshark(["-r", HTTP, "-Y", "http", "-X", f"espcap:node={ES_NODE}",
+                                         "-X", "espcap:index=it-gui-shown"], auto_export="displayed")
+        text = wireshark.wait_for_results(1)[0]
+        self.assertEqual(field(text, "Packets"),
+                         f"the {len(shown)} displayed of {HTTP_PACKETS} packets (display filter: http)")
+        self.assertEqual(field(text, "Indexed"), str(len(shown)))
+        self.assertEqual(count("it-gui-shown-*"), len(shown))
+        # Exactly the frames tshark's filter shows, not just as many.
+        self.assertEqual(count("it-gui-shown-*", {"terms": {"layers.frame.frame_frame_number": shown}}), len(shown))
+
+    def test_without_a_node_the_user_is_asked_for_one(self):
+        delete_indices("it-gui-ask-*")
+        wireshark = self.open_wireshark(["-r", HTTP, "-X", "espcap:index=it-gui-ask"], auto_export="all")
+        dialog = wait_until(lambda: self.display.windows_named(WINDOW_TITLE), STARTUP_SECONDS, "the node dialog")[0]
+        time.sleep(0.5)
+        self.display.save("gui-ask-node.png", dialog)
+        # The OK button has the focus; click into the text field (it ends at the right edge).
+        width = int(dict(line.split("=") for line in self.display.xdotool("getwindowgeometry", "--shell", dialog))["WIDTH"])
+        self.display.xdotool("mousemove", "--window", dialog, str(width - 30), "22", "click", "1")
+        self.display.xdotool("type", ES_NODE)
+        self.display.xdotool("key", "Return")
+        text = wireshark.wait_for_results(1)[0]
+        self.assertEqual(field(text, "Elasticsearch"), f"http://{ES_NODE}", text)
+        self.assertEqual(field(text, "Indexed"), str(HTTP_PACKETS), text)
+        self.assertEqual(count("it-gui-ask-*"), HTTP_PACKETS)
+
+    def test_unreachable_node_is_explained(self):
+        spool = tempfile.mkdtemp(prefix="espcap-gui-spool-")
+        self.addCleanup(shutil.rmtree, spool, True)
+        # As in tshark, the documents wait in the spool for the node to come back...
+        spooling = self.open_wireshark(["-r", HTTP, "-X", "espcap:node=127.0.0.1:1", "-X", f"espcap:spool={spool}"],
+                                       auto_export="all")
+        text = spooling.wait_for_results(1)[0]
+        self.assertTrue(text.startswith("Export incomplete"), text)
+        self.assertIn("could not be reached", text)
+        self.assertIn("cannot reach Elasticsearch", text)
+        self.assertEqual(field(text, "Spooled"), str(HTTP_PACKETS))
+        self.assertIn(f"documents wait in {spool}", text)
+        spooling.close()
+        # ...and without a spool, nothing is exported and the window says why.
+        stopped = self.open_wireshark(["-r", HTTP, "-X", "espcap:node=127.0.0.1:1", "-X", "espcap:spool=off"],
+                                      auto_export="all")
+        text = stopped.wait_for_results(1)[0]
+        self.assertTrue(text.startswith("Nothing was exported."), text)
+        self.assertIn("cannot reach Elasticsearch", text)
+        self.assertIn("Edit > Preferences > Protocols > espcap", text)
+
+if __name__ == "__main__":
+    unittest.main()
