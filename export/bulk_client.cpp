@@ -86,8 +86,8 @@ ProbeResult BulkClient::probe() {
             mark_up(node);
             return result;
         }
-        if (response.reached()) result.reached = true;
-        else mark_down(node);
+        if (response.reached() || response.certificate_refused) result.reached = true;
+        if (!response.reached()) mark_down(node);
         if (!problems.empty()) problems += "; ";
         problems += node.endpoint.url() + ": " +
                     (response.reached() ? describe_http_failure(response.status, "") : response.transport_error);

@@ -29,7 +29,7 @@ struct Rejection {
 };
 
 struct ProbeResult {
-    bool reached = false;  // some node answered HTTP at all
+    bool reached = false;  // some node answered (HTTP, or TLS with a certificate we refuse)
     std::string error;     // empty when a node answered 200
     bool ok() const { return error.empty(); }
 };

@@ -105,8 +105,10 @@ HttpResponse HttpClient::perform(const std::string &url) {
     const CURLcode code = curl_easy_perform(handle_);
     if (code != CURLE_OK) {
         response.transport_error = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
-        if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE)
+        if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE) {
             response.transport_error += " (the server's certificate is not trusted: set ca_file)";
+            response.certificate_refused = true;
+        }
         response.body.clear();
         return response;
     }

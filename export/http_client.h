@@ -26,6 +26,8 @@ struct HttpResponse {
     long status = 0;              // 0 when no HTTP reply arrived
     std::string body;
     std::string transport_error;  // set when no HTTP reply arrived
+    // The server answered but we refused it (its certificate): waiting will not help.
+    bool certificate_refused = false;
     bool reached() const { return transport_error.empty(); }
 };
 

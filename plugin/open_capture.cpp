@@ -2,6 +2,7 @@
 
 #include <wireshark.h>
 #include <cfile.h>
+#include <ws_version.h>
 #include <epan/packet_info.h>
 
 #include <cstddef>
@@ -15,6 +16,7 @@ struct EpanSessionHead {
 };
 
 const capture_file *capture_file_of(const epan_t *session) {
+#if WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR == 0
     if (session == nullptr) return nullptr;
     const packet_provider_data *provider = reinterpret_cast<const EpanSessionHead *>(session)->provider;
     if (provider == nullptr) return nullptr;
@@ -23,6 +25,11 @@ const capture_file *capture_file_of(const epan_t *session) {
     // A capture_file found this way must name the very session we started from;
     // anything else means the layout is not the one we were built against.
     return file->epan == session ? file : nullptr;
+#else
+    // Not checked against other versions' private layout: run-unique ids instead.
+    (void)session;
+    return nullptr;
+#endif
 }
 
 }  // namespace
