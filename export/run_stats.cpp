@@ -45,8 +45,11 @@ std::string RunStats::summary_line() const {
             line += ", " + std::to_string(replayed_indexed + replayed_duplicates) + " replayed from spool";
         if (documents_duplicate > 0) line += ", " + std::to_string(documents_duplicate) + " already indexed";
         if (documents_retried > 0) line += ", " + std::to_string(documents_retried) + " retried";
-        line += ", " + human_bytes(bytes_sent) + " sent";
     }
+    // Malformed packets are indexed like any other; this says how many Wireshark could
+    // not fully dissect. After the counts the tests parse, so older readers still match.
+    if (packets_malformed > 0) line += ", " + std::to_string(packets_malformed) + " malformed";
+    if (sent_to_node) line += ", " + human_bytes(bytes_sent) + " sent";
     if (wrote_file) line += ", " + std::to_string(documents_written) + " written to file";
     char seconds_text[32];
     std::snprintf(seconds_text, sizeof seconds_text, " in %.2f s", seconds);

@@ -9,6 +9,7 @@ namespace espcap::exporter {
 
 struct RunStats {
     std::uint64_t packets_seen = 0;
+    std::uint64_t packets_malformed = 0;  // with a _ws.malformed item; still indexed
     std::uint64_t documents_indexed = 0;
     std::uint64_t documents_failed = 0;
     std::uint64_t documents_duplicate = 0;  // already indexed by an earlier run

@@ -62,9 +62,11 @@ std::string Session::prepare_capture() {
 
 std::string Session::register_tap() {
     if (tap_registered_) return "";
-    // The "frame" tap fires once per frame, malformed ones included.
-    GString *error = register_tap_listener("frame", this, nullptr, TL_REQUIRES_PROTO_TREE, nullptr, tap_packet,
-                                           nullptr, nullptr);
+    // The "frame" tap fires once per frame, malformed ones included. A dissector that
+    // throws inside an embedded packet (an ICMP error, an SCTP PKTDROP chunk) leaves
+    // the frame marked as an "error packet", which taps skip unless they ask for them.
+    GString *error = register_tap_listener("frame", this, nullptr, TL_REQUIRES_PROTO_TREE | TL_REQUIRES_ERROR_PACKETS,
+                                           nullptr, tap_packet, nullptr, nullptr);
     if (error != nullptr) {
         std::string message = "cannot register the packet tap: " + std::string(error->str);
         g_string_free(error, TRUE);
@@ -118,6 +120,7 @@ bool Session::on_packet(const packet_info *pinfo, const epan_dissect_t *edt) {
     id_.assign(id_prefix_).append(std::to_string(pinfo->num));
     document_.clear();
     writer_->write(pinfo, edt->tree, document_);
+    if (writer_->last_packet_malformed()) ++counts_.packets_malformed;
     exporter_->add_document(index, id_, document_);
     return true;
 }
@@ -127,6 +130,7 @@ Session::Outcome Session::finish() {
     exporter::RunStats stats;
     if (exporter_) stats = exporter_->finish();
     stats.packets_seen = counts_.packets_seen;
+    stats.packets_malformed = counts_.packets_malformed;
     stats.indices = counts_.indices;
     stats.sent_to_node = !options_.nodes.empty();
     stats.wrote_file = !options_.output_file.empty();

@@ -42,6 +42,8 @@ void write_absolute_time(const nstime_t &t, std::string &out) {
 
 }  // namespace
 
+EkTreeWriter::EkTreeWriter() : malformed_proto_id_(proto_get_id_by_filter_name("_ws.malformed")) {}
+
 std::uint32_t EkTreeWriter::intern(std::unordered_map<std::string, std::uint32_t> &table, const std::string &text) {
     auto [it, inserted] = table.try_emplace(text, static_cast<std::uint32_t>(table.size()));
     return it->second;
@@ -61,6 +63,7 @@ const EkTreeWriter::FieldKeys &EkTreeWriter::keys_for(const header_field_info *h
 }
 
 void EkTreeWriter::write_layers(const proto_node *root, std::string &out) {
+    saw_malformed_ = false;
     write_object(root, kRootParent, out);
 }
 
@@ -68,6 +71,7 @@ void EkTreeWriter::collect_items(const proto_node *parent, std::uint32_t parent_
     for (const proto_node *child = parent->first_child; child != nullptr; child = child->next) {
         const field_info *fi = PNODE_FINFO(child);
         if (fi == nullptr) continue;  // only in invisible trees, which we never get
+        if (fi->hfinfo->id == malformed_proto_id_) saw_malformed_ = true;
         const FieldKeys &keys = keys_for(fi->hfinfo);
         items_.push_back(EkItem{group_key(parent_abbrev_id, keys.abbrev_id), keys.name_id, child});
         // A field's subtree is flattened into its protocol's object; a protocol

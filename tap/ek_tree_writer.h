@@ -21,7 +21,12 @@ namespace espcap::tap {
 
 class EkTreeWriter {
 public:
+    EkTreeWriter();
     void write_layers(const _proto_node *root, std::string &out);
+
+    // Whether the last tree written holds a `_ws.malformed` item: some dissector met
+    // bytes it could not parse (anywhere in the tree, as `tshark -Y _ws.malformed` finds).
+    bool saw_malformed() const { return saw_malformed_; }
 
 private:
     struct FieldKeys {
@@ -39,6 +44,9 @@ private:
     void write_value(const _proto_node *node, std::string &out);
     void write_field_value(const field_info *fi, std::string &out);
     bool write_common_value(const field_info *fi, std::string &out);
+
+    int malformed_proto_id_;  // looked up once; the walk compares ids
+    bool saw_malformed_ = false;
 
     std::vector<FieldKeys> keys_by_field_;                    // indexed by hf id
     std::unordered_map<std::string, std::uint32_t> abbrev_ids_;

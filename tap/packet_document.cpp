@@ -111,6 +111,7 @@ void PacketDocumentWriter::write(const packet_info *pinfo, const proto_node *tre
         tree_writer_.write_layers(tree, out);
     else
         out += "{}";
+    last_packet_malformed_ = tree != nullptr && tree_writer_.saw_malformed();
     out += '}';
 }
 

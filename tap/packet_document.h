@@ -25,6 +25,9 @@ public:
 
     void write(const _packet_info *pinfo, const _proto_node *tree, std::string &out);
 
+    // Whether the packet last written was malformed (see EkTreeWriter::saw_malformed).
+    bool last_packet_malformed() const { return last_packet_malformed_; }
+
 private:
     std::string_view highest_protocol(const _packet_info *pinfo);
     void append_interface(const _packet_info *pinfo, std::string &out);
@@ -35,6 +38,7 @@ private:
     std::vector<signed char> counts_as_protocol_;  // by protocol id: -1 unknown, 0, 1
     std::vector<std::string> interface_members_;   // by interface id: ',"interface":"eth0"'
     std::vector<bool> interface_known_;
+    bool last_packet_malformed_ = false;
 };
 
 // Epoch seconds as a JSON number with 9 decimals, correct for negative times too.

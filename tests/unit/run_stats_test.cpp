@@ -38,3 +38,23 @@ TEST_CASE("Documents already indexed by an earlier run are counted apart, not as
     CHECK_THAT(stats.summary_line(), Catch::StartsWith("espcap: 10 packets, 4 indexed, 0 failed, 6 already indexed,"));
     CHECK_FALSE(stats.failed());
 }
+
+TEST_CASE("Malformed packets are counted after the delivery counts, and only when there are some",
+          "[export][summary]") {
+    RunStats stats;
+    stats.packets_seen = 66;
+    stats.documents_indexed = 66;
+    stats.bytes_sent = 2048;
+    stats.sent_to_node = true;
+    CHECK_THAT(stats.summary_line(), !Catch::Contains("malformed"));
+
+    stats.packets_malformed = 2;
+    CHECK_THAT(stats.summary_line(), Catch::StartsWith("espcap: 66 packets, 66 indexed, 0 failed, 2 malformed, 2.0 KiB sent in "));
+
+    SECTION("also when writing only to a file") {
+        stats.sent_to_node = false;
+        stats.wrote_file = true;
+        stats.documents_written = 66;
+        CHECK_THAT(stats.summary_line(), Catch::StartsWith("espcap: 66 packets, 2 malformed, 66 written to file in "));
+    }
+}
