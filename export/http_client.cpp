@@ -8,9 +8,24 @@ namespace espcap::exporter {
 namespace {
 
 constexpr long kConnectTimeoutSeconds = 10;
+// A bulk reply lists each item's status, and the error of each item that failed
+// (a few hundred bytes), so the longest reply we accept grows with `chunk`.
+constexpr std::size_t kReplyBytesBase = 8 * 1024 * 1024;
+constexpr std::size_t kReplyBytesPerDocument = 2048;
+
+struct ReplyBuffer {
+    std::string &body;
+    std::size_t limit;
+    bool too_long = false;
+};
 
 size_t collect_body(char *data, size_t size, size_t count, void *user) {
-    static_cast<std::string *>(user)->append(data, size * count);
+    auto &reply = *static_cast<ReplyBuffer *>(user);
+    if (size * count > reply.limit - reply.body.size()) {
+        reply.too_long = true;
+        return 0;  // makes libcurl abort the transfer
+    }
+    reply.body.append(data, size * count);
     return size * count;
 }
 
@@ -29,6 +44,7 @@ HttpSettings HttpSettings::from(const Options &options) {
     settings.api_key = options.api_key;
     settings.ca_file = options.ca_file;
     settings.tls_verify = options.tls_verify;
+    settings.max_reply_bytes = kReplyBytesBase + options.chunk * kReplyBytesPerDocument;
     return settings;
 }
 
@@ -83,9 +99,10 @@ HttpResponse HttpClient::perform(const std::string &url) {
         return response;
     }
     char error_buffer[CURL_ERROR_SIZE] = "";
+    ReplyBuffer reply{response.body, settings_.max_reply_bytes};
     curl_easy_setopt(handle_, CURLOPT_URL, url.c_str());
     curl_easy_setopt(handle_, CURLOPT_WRITEFUNCTION, collect_body);
-    curl_easy_setopt(handle_, CURLOPT_WRITEDATA, &response.body);
+    curl_easy_setopt(handle_, CURLOPT_WRITEDATA, &reply);
     curl_easy_setopt(handle_, CURLOPT_ERRORBUFFER, error_buffer);
     curl_easy_setopt(handle_, CURLOPT_CONNECTTIMEOUT, kConnectTimeoutSeconds);
     curl_easy_setopt(handle_, CURLOPT_TIMEOUT, settings_.timeout_seconds);
@@ -105,6 +122,9 @@ HttpResponse HttpClient::perform(const std::string &url) {
     const CURLcode code = curl_easy_perform(handle_);
     if (code != CURLE_OK) {
         response.transport_error = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
+        if (reply.too_long)
+            response.transport_error = "the reply is longer than " + std::to_string(settings_.max_reply_bytes) +
+                                       " bytes; not read to the end";
         if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE) {
             response.transport_error += " (the server's certificate is not trusted: set ca_file)";
             response.certificate_refused = true;

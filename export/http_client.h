@@ -18,6 +18,9 @@ struct HttpSettings {
     std::string api_key;         // "Authorization: ApiKey ..." when set
     std::string ca_file;         // extra trust anchors for https
     bool tls_verify = true;
+    // A reply longer than this is cut off and reported as a transport error, so a broken
+    // or hostile server cannot make us buffer without bound.
+    std::size_t max_reply_bytes = 64 * 1024 * 1024;
 
     static HttpSettings from(const Options &options);
 };

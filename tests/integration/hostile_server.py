@@ -1,0 +1,174 @@
+"""A fake Elasticsearch on 127.0.0.1 that misbehaves on purpose, for espcap's tests.
+
+It answers `GET /` and the index template like a real node, so espcap gets as far as
+sending documents, then answers each `_bulk` request the way `bulk` says:
+
+    garbage         bytes that are not HTTP, then a close
+    half_close      a 200 header promising a body, half of it, then a close
+    malformed_200   a complete 200 whose body is not valid JSON
+    wrong_items     a valid bulk reply with one item fewer than documents sent
+    huge_200        a 200 whose (valid-looking) body is 100 MB long
+    trickle         a 200 header, then one body byte every 0.2 s for ever
+    silent          reads the request and never answers
+    reject_all      a valid reply refusing every document with status 400
+
+`probe="silent"` makes `GET /` itself go unanswered. With `credentials` set, every
+request must carry them (basic or ApiKey), or gets 401.
+
+    with HostileServer(bulk="garbage") as server:
+        run tshark with -X espcap:node=server.node
+"""
+import base64
+import gzip
+import json
+import socket
+import socketserver
+import threading
+import time
+
+HUGE_REPLY_BYTES = 100 * 1024 * 1024
+ROOT_REPLY = json.dumps({"name": "hostile", "version": {"number": "8.8.2"}, "tagline": "You Know, for Search"})
+
+
+class HostileServer:
+    def __init__(self, bulk, probe="normal", credentials=None):
+        self.bulk = bulk
+        self.probe = probe
+        self.expected_authorization = credentials
+        self.bulk_requests = 0
+        self.stopping = threading.Event()
+        outer = self
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self):
+                try:
+                    outer.serve_connection(self.request)
+                except (OSError, ValueError):
+                    pass  # the client gave up on us, which is what these tests provoke
+
+        socketserver.ThreadingTCPServer.allow_reuse_address = True
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.node = f"127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self):
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+    # --- HTTP, just enough of it -------------------------------------------------------
+
+    def serve_connection(self, sock):
+        reader = sock.makefile("rb")
+        while not self.stopping.is_set():
+            request_line = reader.readline()
+            if not request_line:
+                return
+            method, path, _ = request_line.decode("latin-1").split(" ", 2)
+            headers = {}
+            while True:
+                line = reader.readline().decode("latin-1").strip()
+                if not line:
+                    break
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+            body = reader.read(int(headers.get("content-length", "0")))
+            if headers.get("content-encoding") == "gzip":
+                body = gzip.decompress(body)
+            if not self.answer(sock, method, path, headers, body):
+                return
+
+    @staticmethod
+    def reply(sock, status, body, content_type="application/json"):
+        data = body.encode() if isinstance(body, str) else body
+        sock.sendall(f"HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\n"
+                     f"Content-Length: {len(data)}\r\n\r\n".encode() + data)
+
+    def wait_until_client_leaves(self, sock):
+        sock.settimeout(0.2)
+        while not self.stopping.is_set():
+            try:
+                if sock.recv(65536) == b"":
+                    return
+            except socket.timeout:
+                continue
+
+    def answer(self, sock, method, path, headers, body):
+        """Answers one request; False closes the connection."""
+        if self.expected_authorization and headers.get("authorization") != self.expected_authorization:
+            self.reply(sock, 401, '{"error":"unauthorized"}')
+            return True
+        if method == "GET" and path == "/":
+            if self.probe == "silent":
+                self.wait_until_client_leaves(sock)
+                return False
+            self.reply(sock, 200, ROOT_REPLY)
+            return True
+        if method == "PUT" and path.startswith("/_index_template/"):
+            self.reply(sock, 200, '{"acknowledged":true}')
+            return True
+        if method == "POST" and path.startswith("/_bulk"):
+            self.bulk_requests += 1
+            documents = len([line for line in body.splitlines() if line.strip()]) // 2
+            return getattr(self, "bulk_" + self.bulk)(sock, documents)
+        self.reply(sock, 404, '{"error":"no such thing"}')
+        return True
+
+    # --- the misbehaviours, one per `bulk` value ----------------------------------------
+
+    def bulk_garbage(self, sock, documents):
+        sock.sendall(b"\x00\xff\xfeNOT HTTP AT ALL\r\n\r\n\x1b[31m" + bytes(range(256)))
+        return False
+
+    def bulk_half_close(self, sock, documents):
+        body = json.dumps({"errors": False, "items": [{"create": {"status": 201}}] * documents}).encode()
+        sock.sendall(f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                     f"Content-Length: {len(body)}\r\n\r\n".encode() + body[: len(body) // 2])
+        sock.shutdown(socket.SHUT_WR)
+        return False
+
+    def bulk_malformed_200(self, sock, documents):
+        self.reply(sock, 200, '{"errors":false,"items":[{"create":{"status":201}}' + ',{"create":' * documents)
+        return True
+
+    def bulk_wrong_items(self, sock, documents):
+        items = [{"create": {"status": 201}}] * max(documents - 1, 0)
+        self.reply(sock, 200, json.dumps({"errors": False, "items": items}))
+        return True
+
+    def bulk_huge_200(self, sock, documents):
+        item = b'{"create":{"status":201}},'
+        sock.sendall(f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                     f"Content-Length: {HUGE_REPLY_BYTES}\r\n\r\n".encode() + b'{"errors":false,"items":[')
+        block = item * (1024 * 1024 // len(item))
+        sent = 25
+        while sent + len(block) <= HUGE_REPLY_BYTES:
+            sock.sendall(block)
+            sent += len(block)
+        sock.sendall(b" " * (HUGE_REPLY_BYTES - sent))
+        return True
+
+    def bulk_trickle(self, sock, documents):
+        sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n")
+        while not self.stopping.is_set():
+            sock.sendall(b" ")
+            time.sleep(0.2)
+        return False
+
+    def bulk_silent(self, sock, documents):
+        self.wait_until_client_leaves(sock)
+        return False
+
+    def bulk_reject_all(self, sock, documents):
+        error = {"type": "mapper_parsing_exception", "reason": "failed to parse field [layers] (hostile test)"}
+        items = [{"create": {"status": 400, "error": error}}] * documents
+        self.reply(sock, 200, json.dumps({"errors": True, "items": items}))
+        return True
+
+
+def basic_authorization(user, password):
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()

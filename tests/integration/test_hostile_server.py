@@ -1,0 +1,176 @@
+"""A broken or hostile server (hostile_server.py, on 127.0.0.1): espcap neither crashes
+nor hangs past its timeouts, never counts a document as indexed without the server's
+confirmation, and never shows a credential anywhere."""
+import base64
+import os
+import re
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+
+from espcap_test import TEST_PCAPS, summary, tshark_env
+from hostile_server import HostileServer, basic_authorization
+
+DNS = os.path.join(TEST_PCAPS, "test_dns.pcap")  # 108 packets: one bulk request
+DNS_PACKETS = 108
+# Short timeouts keep each run to seconds: a request waits at most 1 s, and a batch is
+# retried for 2 s, plus one back-off sleep of at most 8 s.
+FAST_GIVE_UP = ["-X", "espcap:timeout=1", "-X", "espcap:retry_seconds=2"]
+LONGEST_RUN_SECONDS = 40  # generous for a loaded 2-core CI machine or a sanitizer build
+SPOOLED = re.compile(rb"(\d+) spooled")
+
+
+def run_measured(args, cwd, timeout=120):
+    """tshark's exit status, stdout, stderr, wall seconds and peak RSS in MiB."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.monotonic()
+        process = subprocess.Popen(["tshark", *args], stdout=out, stderr=err, cwd=cwd, env=tshark_env())
+        killer = threading.Timer(timeout, process.kill)
+        killer.start()
+        _, wait_status, usage = os.wait4(process.pid, 0)  # this child's own peak RSS
+        killer.cancel()
+        process.returncode = os.waitstatus_to_exitcode(wait_status)
+        seconds = time.monotonic() - started
+        if seconds >= timeout:
+            raise AssertionError(f"tshark still running after {timeout} s: it hangs")
+        out.seek(0)
+        err.seek(0)
+        return process.returncode, out.read(), err.read(), seconds, usage.ru_maxrss / 1024
+
+
+def delivery_counts(stderr):
+    """(packets, indexed, failed, spooled) from the summary line; spooled is 0 when absent."""
+    parsed = summary(stderr)
+    if parsed is None:
+        raise AssertionError("no summary line in: " + stderr.decode(errors="replace"))
+    packets, indexed, failed = parsed
+    spooled = SPOOLED.search(stderr)
+    return packets, indexed, failed, int(spooled.group(1)) if spooled else 0
+
+
+class TestBrokenBulkReplies(unittest.TestCase):
+    """Each reply below leaves the documents unconfirmed: they must all end up failed
+    (dead-lettered) or spooled, none indexed, within the timeouts."""
+
+    def check_nothing_confirmed(self, bulk, extra_args=()):
+        with tempfile.TemporaryDirectory() as tmp, HostileServer(bulk=bulk) as server:
+            dead_letter = os.path.join(tmp, "dead.ndjson")
+            status, _, stderr, seconds, peak_mib = run_measured(
+                ["-r", DNS, "-q", "-X", f"espcap:node={server.node}", "-X", f"espcap:dead_letter={dead_letter}",
+                 *FAST_GIVE_UP, *extra_args], cwd=tmp)
+            text = stderr.decode(errors="replace")
+            self.assertGreater(server.bulk_requests, 0, text)
+            packets, indexed, failed, spooled = delivery_counts(stderr)
+            self.assertEqual(packets, DNS_PACKETS, text)
+            self.assertEqual(indexed, 0, text)
+            self.assertEqual(indexed + failed + spooled, packets, text)
+            self.assertEqual(status, 2 if failed else 0, text)  # 2: documents were lost
+            self.assertLess(seconds, LONGEST_RUN_SECONDS, text)
+            self.assertNotIn("Segmentation", text)
+            return text, peak_mib
+
+    def test_garbage_instead_of_http(self):
+        self.check_nothing_confirmed("garbage")
+
+    def test_connection_closed_half_way_through_the_reply(self):
+        self.check_nothing_confirmed("half_close")
+
+    def test_200_with_a_body_that_is_not_json(self):
+        text, _ = self.check_nothing_confirmed("malformed_200")
+        self.assertIn("unexpected bulk reply", text)
+
+    def test_200_with_fewer_items_than_documents(self):
+        text, _ = self.check_nothing_confirmed("wrong_items")
+        self.assertIn("item count differs", text)
+
+    def test_reply_that_never_comes(self):
+        self.check_nothing_confirmed("silent")
+
+    def test_reply_that_trickles_for_ever(self):
+        self.check_nothing_confirmed("trickle")
+
+    def test_100_mb_reply_is_not_buffered(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            _, _, _, _, baseline_mib = run_measured(["-r", DNS, "-q", "-X", "espcap:file=/dev/null"], cwd=tmp)
+        text, peak_mib = self.check_nothing_confirmed("huge_200", ["-X", "espcap:timeout=20"])
+        self.assertIn("the reply is longer than", text)
+        # The reply is cut at 10 MiB (8 MiB + 2 KiB per document of chunk=1000); reading
+        # all of it would take 100-200 MiB more than the same run without a node.
+        self.assertLess(peak_mib - baseline_mib, 64, f"peak RSS {peak_mib:.0f} MiB, without a node {baseline_mib:.0f} MiB")
+
+
+class TestNodeThatNeverAnswers(unittest.TestCase):
+    def test_silent_node_stops_the_run_within_the_timeout(self):
+        with tempfile.TemporaryDirectory() as tmp, HostileServer(bulk="silent", probe="silent") as server:
+            status, _, stderr, seconds, _ = run_measured(
+                ["-r", DNS, "-q", "-X", f"espcap:node={server.node}", *FAST_GIVE_UP], cwd=tmp)
+        text = stderr.decode(errors="replace")
+        self.assertNotEqual(status, 0, text)
+        self.assertIn("cannot reach Elasticsearch", text)
+        packets, indexed, failed, spooled = delivery_counts(stderr)
+        self.assertEqual(indexed, 0, text)
+        self.assertEqual(indexed + failed + spooled, packets, text)
+        self.assertLess(seconds, LONGEST_RUN_SECONDS, text)
+
+
+class TestNoCredentialInAnyOutput(unittest.TestCase):
+    """A distinctive password and API key must not appear in stdout, stderr, or any file
+    the run leaves behind (dead-letter file, spool), in clear or in base64."""
+    USER = "espcap-tester"
+    PASSWORD = "Pw-harden-7Zq4!x"
+    API_KEY = base64.b64encode(b"keyid-harden:ApiKey-harden-9Xw2").decode()
+
+    def forbidden(self):
+        return [self.PASSWORD.encode(), self.API_KEY.encode(), b"ApiKey-harden-9Xw2",
+                basic_authorization(self.USER, self.PASSWORD).split()[1].encode()]
+
+    def assert_nowhere(self, directory, *outputs):
+        for secret in self.forbidden():
+            for output in outputs:
+                self.assertNotIn(secret, output)
+            for folder, _, files in os.walk(directory):
+                for name in files:
+                    with open(os.path.join(folder, name), "rb") as f:
+                        self.assertNotIn(secret, f.read(), f"in {name}")
+
+    def run_against(self, credentials, args):
+        with tempfile.TemporaryDirectory() as tmp, HostileServer(bulk="reject_all", credentials=credentials) as server:
+            # cwd=tmp: default dead-letter and spool files land where we search.
+            status, stdout, stderr, _, _ = run_measured(
+                ["-r", DNS, "-q", "-X", f"espcap:node={server.node}", "-X", "espcap:file=-", *FAST_GIVE_UP, *args],
+                cwd=tmp)
+            self.assert_nowhere(tmp, stdout, stderr)
+            files = [name for _, _, names in os.walk(tmp) for name in names]
+            return status, stdout, stderr.decode(errors="replace"), files
+
+    def test_password_accepted_then_every_document_refused(self):
+        status, stdout, stderr, files = self.run_against(
+            basic_authorization(self.USER, self.PASSWORD),
+            ["-X", f"espcap:user={self.USER}", "-X", f"espcap:password={self.PASSWORD}"])
+        self.assertEqual(status, 2, stderr)
+        self.assertIn("mapper_parsing_exception", stderr)
+        self.assertIn("espcap-dead-letter.ndjson", files)  # the file searched holds the documents
+        self.assertEqual(stdout.count(b'"create"'), DNS_PACKETS)
+
+    def test_wrong_password(self):
+        status, _, stderr, _ = self.run_against(
+            basic_authorization(self.USER, "the-right-one"),
+            ["-o", f"espcap.user:{self.USER}", "-o", f"espcap.password:{self.PASSWORD}"])
+        self.assertNotEqual(status, 0, stderr)
+        self.assertIn("authentication failed", stderr)
+
+    def test_api_key_accepted_then_every_document_refused(self):
+        status, _, stderr, files = self.run_against("ApiKey " + self.API_KEY, ["-X", f"espcap:api_key={self.API_KEY}"])
+        self.assertEqual(status, 2, stderr)
+        self.assertIn("espcap-dead-letter.ndjson", files)
+
+    def test_wrong_api_key(self):
+        status, _, stderr, _ = self.run_against("ApiKey c29tZXRoaW5nLWVsc2U=", ["-X", f"espcap:api_key={self.API_KEY}"])
+        self.assertNotEqual(status, 0, stderr)
+        self.assertIn("authentication failed", stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
