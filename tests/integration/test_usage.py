@@ -161,31 +161,6 @@ class TestRejectedDocuments(unittest.TestCase):
                          list(range(1, 109)))
 
 
-class TestDamagedCaptures(unittest.TestCase):
-    def check_every_readable_packet_is_indexed(self, pcap, prefix):
-        delete_indices(f"{prefix}-*")
-        readable = tshark_packet_count(pcap)
-        run = run_tshark(["-r", pcap, "-q", "-X", f"espcap:node={ES_NODE}", "-X", f"espcap:index={prefix}"])
-        self.assertEqual(summary(run.stderr), (readable, readable, 0), run.stderr)
-        self.assertEqual(count(f"{prefix}-*"), readable)
-
-    def test_capture_cut_mid_packet(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            cut = os.path.join(tmp, "cut.pcap")
-            with open(HTTP, "rb") as f, open(cut, "wb") as out:
-                out.write(f.read()[:500000])
-            self.check_every_readable_packet_is_indexed(cut, "it-cut")
-
-    def test_fuzzed_capture(self):
-        self.check_every_readable_packet_is_indexed(
-            os.path.join(SHARED_PCAPS, "broken", "fuzz-2021-10-13.pcap"), "it-fuzz")
-
-    def test_malformed_packets_are_indexed(self):
-        self.check_every_readable_packet_is_indexed(
-            os.path.join(SHARED_PCAPS, "corpus", "tcp-malformed.pcap"), "it-malformed")
-        self.assertEqual(count("it-malformed-*", {"exists": {"field": "layers._ws_malformed"}}), 2)
-
-
 class TestDirectoryMode(unittest.TestCase):
     """espcap-index, the ancestor's --dir: one tshark per capture file, sorted, with a
     line per file."""
