@@ -5,6 +5,12 @@
 namespace espcap::exporter {
 namespace {
 
+// A bulk reply is {"items":[{"create":{"error":{"caused_by":{...}}}}]}: a few levels,
+// plus a short chain of causes. Anything deeper is refused while parsing, before the
+// recursive parts of nlohmann::json (and describe_error) could overflow the stack on a
+// hostile reply of a million nested brackets.
+constexpr int kMaxReplyDepth = 64;
+
 std::string describe_error(const nlohmann::json &error) {
     if (error.is_string()) return error.get<std::string>();
     if (!error.is_object()) return error.dump();
@@ -24,7 +30,16 @@ std::string describe_error(const nlohmann::json &error) {
 
 BulkResponse parse_bulk_response(std::string_view body) {
     BulkResponse response;
-    const nlohmann::json reply = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+    bool too_deep = false;
+    const auto limit_depth = [&too_deep](int depth, nlohmann::json::parse_event_t, nlohmann::json &) {
+        if (depth > kMaxReplyDepth) too_deep = true;
+        return !too_deep;
+    };
+    const nlohmann::json reply = nlohmann::json::parse(body, limit_depth, /*allow_exceptions=*/false);
+    if (too_deep) {
+        response.problem = "the reply is nested more than " + std::to_string(kMaxReplyDepth) + " levels deep";
+        return response;
+    }
     if (reply.is_discarded() || !reply.is_object()) {
         response.problem = "the reply is not a JSON object";
         return response;

@@ -42,6 +42,30 @@ TEST_CASE("Replies that are not bulk replies are recognised", "[export][bulk]") 
     }
 }
 
+TEST_CASE("Stack overflow on a reply nested a million levels deep", "[export][bulk][regression]") {
+    // A hostile server's 2 MB reply used to crash tshark through nlohmann::json's and
+    // describe_error's recursion. It is now refused while it is parsed.
+    constexpr std::size_t kDepth = 1000000;
+    const std::string arrays = R"({"items":[{"create":{"status":400,"error":)" + std::string(kDepth, '[') +
+                               std::string(kDepth, ']') + "}}]}";
+    std::string causes = R"({"items":[{"create":{"status":400,"error":)";
+    for (std::size_t i = 0; i < kDepth; ++i) causes += R"({"caused_by":)";
+    causes += "{}" + std::string(kDepth, '}') + "}}]}";
+    for (const std::string *body : std::initializer_list<const std::string *>{&arrays, &causes}) {
+        const auto reply = parse_bulk_response(*body);
+        CHECK_FALSE(reply.parsed);
+        CHECK_THAT(reply.problem, Catch::Contains("nested more than"));
+    }
+
+    SECTION("a chain of causes as deep as Elasticsearch writes is still read") {
+        const auto reply = parse_bulk_response(
+            R"({"items":[{"create":{"status":400,"error":{"type":"a","reason":"1","caused_by":{"type":"b",)"
+            R"("reason":"2","caused_by":{"type":"c","reason":"3","caused_by":{"type":"d","reason":"4"}}}}}}]})");
+        REQUIRE(reply.parsed);
+        CHECK(reply.items[0].error == "a: 1 (caused by b: 2 (caused by c: 3 (caused by d: 4)))");
+    }
+}
+
 TEST_CASE("A batch is action and document line pairs", "[export][batch]") {
     BulkBatch batch;
     batch.begin_document("packets-2015-07-30", "c0ffee-1");
