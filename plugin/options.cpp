@@ -81,7 +81,15 @@ bool parse_seconds_as_ms(std::string_view text, long &out_ms) {
     return true;
 }
 
+bool refuse_credentials(std::string_view text, std::string &error) {
+    if (text.find('@') == std::string_view::npos) return false;
+    error = "credentials in a node URL are not accepted";  // never echo the text: it holds a password
+    return true;
+}
+
 bool parse_node_list(std::string_view text, std::vector<Endpoint> &nodes, std::string &error) {
+    // Checked before splitting: a password may hold the ',' that separates nodes.
+    if (refuse_credentials(text, error)) return false;
     nodes.clear();
     while (true) {
         const auto comma = text.find(',');
@@ -302,11 +310,7 @@ OptionsResult parse_options(const RawOptions &raw) {
 }
 
 bool parse_endpoint(std::string_view text, Endpoint &out, std::string &error) {
-    if (text.find('@') != std::string_view::npos) {
-        // Never echo the text: it holds a password.
-        error = "credentials in a node URL are not accepted";
-        return false;
-    }
+    if (refuse_credentials(text, error)) return false;
     const std::string original(text);
     Endpoint e;
     e.scheme = "http";

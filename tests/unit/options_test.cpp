@@ -77,6 +77,13 @@ TEST_CASE("A password in a node URL is never echoed", "[options][security]") {
     const auto result = parse_options({{"node", "http://elastic:s3cret@localhost:9200"}});
     REQUIRE_FALSE(result.ok());
     CHECK_THAT(result.error, !Catch::Contains("s3cret"));
+
+    SECTION("not even a password holding the ',' that separates nodes (found by fuzz_options)") {
+        const auto split = parse_options({{"node", "es1:9200,http://elastic:s3c,ret@es2:9200"}});
+        REQUIRE_FALSE(split.ok());
+        CHECK_THAT(split.error, Catch::Contains("credentials"));
+        CHECK_THAT(split.error, !Catch::Contains("s3c"));
+    }
 }
 
 TEST_CASE("Later entries win, so -X overrides preferences", "[options]") {

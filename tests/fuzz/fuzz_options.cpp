@@ -1,0 +1,78 @@
+// Fuzzes option parsing: each input line is one "-X espcap:" argument. Beyond not
+// crashing:
+// - accepted options are within their documented ranges;
+// - every accepted node URL reads back as the same node (Endpoint::url round trip);
+// - no error message depends on a password, an API key, or a node URL holding
+//   credentials (the same options with other credentials give the same error).
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "options.h"
+
+namespace {
+void require(bool condition, const char *what) {
+    if (!condition) {
+        std::fprintf(stderr, "fuzz_options: %s\n", what);
+        std::abort();
+    }
+}
+
+void check_endpoint(const espcap::Endpoint &e) {
+    require(e.scheme == "http" || e.scheme == "https", "scheme");
+    require(!e.host.empty() && e.port != 0, "host and port");
+    require(e.path_prefix.empty() || (e.path_prefix.front() == '/' && e.path_prefix.back() != '/'), "path prefix");
+    espcap::Endpoint again;
+    std::string error;
+    require(espcap::parse_endpoint(e.url(), again, error), "url() parses");
+    require(again.scheme == e.scheme && again.host == e.host && again.port == e.port &&
+                again.path_prefix == e.path_prefix,
+            "url() round trip");
+}
+
+void check_in_range(const espcap::Options &o) {
+    require(o.chunk >= 1 && o.chunk <= 100000, "chunk");
+    require(o.bulk_bytes >= 1024 && o.bulk_bytes <= 1024u * 1024 * 1024, "bulk_bytes");
+    require(o.flush_interval_ms >= 10 && o.flush_interval_ms <= 3600 * 1000, "flush_interval");
+    require(o.timeout_seconds >= 1 && o.timeout_seconds <= 3600, "timeout");
+    require(o.retry_seconds >= 0 && o.retry_seconds <= 86400, "retry_seconds");
+    require(!o.index_prefix.empty() && o.index_prefix.size() <= 200, "index");
+    for (const espcap::Endpoint &e : o.nodes) check_endpoint(e);
+}
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *bytes, std::size_t size) {
+    std::string_view input(reinterpret_cast<const char *>(bytes), size);
+    espcap::RawOptions raw;
+    while (!input.empty()) {
+        const auto newline = input.find('\n');
+        const std::string_view argument = input.substr(0, newline);
+        input.remove_prefix(newline == std::string_view::npos ? input.size() : newline + 1);
+        std::pair<std::string, std::string> entry;
+        std::string error;
+        if (!espcap::split_option_argument(argument, entry, error)) {
+            require(!error.empty(), "split errors are explained");
+            continue;
+        }
+        require(!entry.first.empty(), "keys are not empty");
+        raw.push_back(std::move(entry));
+    }
+
+    const espcap::OptionsResult result = espcap::parse_options(raw);
+    if (result.ok()) check_in_range(result.options);
+
+    // The same options with other credentials must give the same outcome, word for word:
+    // otherwise a credential shows in (or at least shapes) what the user is told.
+    espcap::RawOptions redacted = raw;
+    for (auto &[key, value] : redacted) {
+        if (key == "password" || key == "api_key") value = "REDACTED";
+        if (key == "node" && value.find('@') != std::string::npos) value = "user:REDACTED@host";
+    }
+    const espcap::OptionsResult again = espcap::parse_options(redacted);
+    if (again.error != result.error) {
+        std::fprintf(stderr, "error: %s\nwith other credentials: %s\n", result.error.c_str(), again.error.c_str());
+        require(false, "a credential shapes an error");
+    }
+    return 0;
+}
