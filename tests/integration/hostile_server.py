@@ -11,6 +11,8 @@ sending documents, then answers each `_bulk` request the way `bulk` says:
     trickle         a 200 header, then one body byte every 0.2 s for ever
     silent          reads the request and never answers
     reject_all      a valid reply refusing every document with status 400
+    always_413      413 Request Entity Too Large, however small the request
+    always_429      429 Too Many Requests, for ever
 
 `probe="silent"` makes `GET /` itself go unanswered. With `credentials` set, every
 request must carry them (basic or ApiKey), or gets 401.
@@ -167,6 +169,14 @@ class HostileServer:
         error = {"type": "mapper_parsing_exception", "reason": "failed to parse field [layers] (hostile test)"}
         items = [{"create": {"status": 400, "error": error}}] * documents
         self.reply(sock, 200, json.dumps({"errors": True, "items": items}))
+        return True
+
+    def bulk_always_413(self, sock, documents):
+        self.reply(sock, 413, "<html>413 Request Entity Too Large</html>", "text/html")
+        return True
+
+    def bulk_always_429(self, sock, documents):
+        self.reply(sock, 429, '{"error":{"type":"es_rejected_execution_exception"},"status":429}')
         return True
 
 

@@ -91,6 +91,14 @@ class TestBrokenBulkReplies(unittest.TestCase):
     def test_reply_that_trickles_for_ever(self):
         self.check_nothing_confirmed("trickle")
 
+    def test_413_for_every_request_however_small(self):
+        text, _ = self.check_nothing_confirmed("always_413")
+        self.assertIn("413", text)
+
+    def test_429_for_ever(self):
+        text, _ = self.check_nothing_confirmed("always_429")
+        self.assertIn("gave up after retrying", text)
+
     def test_100_mb_reply_is_not_buffered(self):
         with tempfile.TemporaryDirectory() as tmp:
             _, _, _, _, baseline_mib = run_measured(["-r", DNS, "-q", "-X", "espcap:file=/dev/null"], cwd=tmp)
