@@ -364,8 +364,16 @@ bool parse_endpoint(std::string_view text, Endpoint &out, std::string &error) {
         error = "'" + original + "': no host";
         return false;
     }
-    if (e.host.find_first_of(" \t\"'<>\\") != std::string::npos) {
+    // Brackets belong around IPv6 addresses only; '?' and '#' would make libcurl read
+    // a query or fragment and connect to a host other than the one we name.
+    const bool control_character = std::any_of(e.host.begin(), e.host.end(),
+                                               [](unsigned char c) { return c < 0x20 || c == 0x7f; });
+    if (control_character || e.host.find_first_of(" \"'<>\\[]?#") != std::string::npos) {
         error = "'" + original + "': invalid character in host";
+        return false;
+    }
+    if (e.path_prefix.find_first_of("?# ") != std::string::npos) {
+        error = "'" + original + "': invalid character in path";
         return false;
     }
     e.port = kDefaultPort;

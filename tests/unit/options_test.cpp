@@ -73,6 +73,18 @@ TEST_CASE("Sizes and intervals take units", "[options]") {
     CHECK(parse_options({{"flush_interval", "2"}}).options.flush_interval_ms == 2000);
 }
 
+TEST_CASE("Node hosts that would not read back as the same URL are refused", "[options]") {
+    // Found by fuzz_options: "[[e]" gave the host "[e", written back as "http://[e:9200".
+    for (const char *node : {"[[e]", "a]:9200", "es?x=1:9200", "es#frag", "e\ts", "e\x01s",
+                             "es:9200/pre?fix", "es:9200/a#b"}) {
+        CAPTURE(node);
+        Endpoint endpoint;
+        std::string error;
+        CHECK_FALSE(parse_endpoint(node, endpoint, error));
+        CHECK_THAT(error, Catch::Contains("invalid character"));
+    }
+}
+
 TEST_CASE("A password in a node URL is never echoed", "[options][security]") {
     const auto result = parse_options({{"node", "http://elastic:s3cret@localhost:9200"}});
     REQUIRE_FALSE(result.ok());
