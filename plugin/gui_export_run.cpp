@@ -60,9 +60,12 @@ bool GuiExportRun::connected() {
 }
 
 std::string GuiExportRun::read_packets(const std::function<void()> &retap) {
-    // The "frame" tap fires once per frame, malformed ones included.
+    // The "frame" tap fires once per frame, malformed ones included, and with
+    // TL_REQUIRES_ERROR_PACKETS also for frames a nested exception left marked as error
+    // packets (see Session::register_tap).
     GString *error = register_tap_listener("frame", this, options_.filter.empty() ? nullptr : options_.filter.c_str(),
-                                           TL_REQUIRES_PROTO_TREE, nullptr, tap_packet, nullptr, nullptr);
+                                           TL_REQUIRES_PROTO_TREE | TL_REQUIRES_ERROR_PACKETS, nullptr, tap_packet,
+                                           nullptr, nullptr);
     if (error != nullptr) {
         read_error_ = "option 'filter': " + std::string(error->str);
         g_string_free(error, TRUE);
@@ -88,6 +91,7 @@ bool GuiExportRun::confirmed() {
     if (!worker_done_) return false;
     if (worker_.joinable()) worker_.join();
     stats_.packets_seen = counts_.packets_seen;
+    stats_.packets_malformed = counts_.packets_malformed;
     stats_.indices = counts_.indices;
     stats_.sent_to_node = !options_.nodes.empty();
     stats_.wrote_file = !options_.output_file.empty();
@@ -122,6 +126,7 @@ void GuiExportRun::on_packet(const packet_info *pinfo, const epan_dissect_t *edt
     id_.assign(id_prefix_).append(std::to_string(pinfo->num));
     document_.clear();
     writer_->write(pinfo, edt->tree, document_);
+    if (writer_->last_packet_malformed()) ++counts_.packets_malformed;
     exporter_.add_document(index, id_, document_);
 }
 
