@@ -38,6 +38,7 @@ void check_in_range(const espcap::Options &o) {
     require(o.timeout_seconds >= 1 && o.timeout_seconds <= 3600, "timeout");
     require(o.retry_seconds >= 0 && o.retry_seconds <= 86400, "retry_seconds");
     require(!o.index_prefix.empty() && o.index_prefix.size() <= 200, "index");
+    require(o.spool_max >= (std::uint64_t{1} << 20) && o.spool_max <= (std::uint64_t{1024} << 30), "spool_max");
     for (const espcap::Endpoint &e : o.nodes) check_endpoint(e);
 }
 }  // namespace
