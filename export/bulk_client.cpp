@@ -42,13 +42,30 @@ BulkClient::BulkClient(const Options &options)
     for (const Endpoint &e : options.nodes) nodes_.push_back(NodeState{e});
 }
 
+std::string printable_for_terminal(std::string_view text, std::size_t max_bytes) {
+    // Server bytes are shown, never obeyed: control characters (terminal escapes,
+    // newlines) become \xNN, so each line stays one harmless line.
+    std::string line;
+    const std::size_t shown = std::min(text.size(), max_bytes);
+    line.reserve(shown + 16);
+    for (std::size_t i = 0; i < shown; ++i) {
+        const unsigned char c = static_cast<unsigned char>(text[i]);
+        if (c < 0x20 || c == 0x7f) {
+            char escaped[8];
+            std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
+            line += escaped;
+        } else {
+            line += static_cast<char>(c);
+        }
+    }
+    if (text.size() > max_bytes) line += "... (" + std::to_string(text.size() - max_bytes) + " bytes more)";
+    return line;
+}
+
 void BulkClient::trace(const std::string &text) const {
     if (!trace_) return;
     constexpr std::size_t kMaxTraced = 64 * 1024;  // a hostile reply must not flood the terminal
-    std::string line = text.size() <= kMaxTraced
-                           ? text
-                           : text.substr(0, kMaxTraced) + "... (" + std::to_string(text.size() - kMaxTraced) + " bytes more)";
-    std::fprintf(stderr, "espcap: trace: %s\n", line.c_str());
+    std::fprintf(stderr, "espcap: trace: %s\n", printable_for_terminal(text, kMaxTraced).c_str());
 }
 
 BulkClient::NodeState &BulkClient::pick_node() {

@@ -204,8 +204,9 @@ void Exporter::replay_spool() {
 void Exporter::trace_rejection(const BulkBatch &batch, const Rejection &rejection) const {
     std::string_view action = batch.document_lines(rejection.document);
     action = action.substr(0, action.find('\n'));
+    constexpr std::size_t kMaxTraced = 64 * 1024;
     std::fprintf(stderr, "espcap: trace: rejected %.*s: HTTP %ld: %s\n", static_cast<int>(action.size()),
-                 action.data(), rejection.status, rejection.error.c_str());
+                 action.data(), rejection.status, printable_for_terminal(rejection.error, kMaxTraced).c_str());
 }
 
 void Exporter::dead_letter(const BulkBatch &batch, std::size_t document, long status, const std::string &error) {

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "bulk_batch.h"
+#include "bulk_client.h"
 #include "bulk_response.h"
 
 using espcap::exporter::BulkBatch;
@@ -82,4 +83,11 @@ TEST_CASE("A batch is action and document line pairs", "[export][batch]") {
     batch.clear();
     CHECK(batch.empty());
     CHECK(batch.byte_size() == 0);
+}
+
+TEST_CASE("What a server sent is printed without its control characters", "[export][trace]") {
+    using espcap::exporter::printable_for_terminal;
+    CHECK(printable_for_terminal("ok \x1b[2J\r\nnext\x7f", 100) == "ok \\x1b[2J\\x0d\\x0anext\\x7f");
+    CHECK(printable_for_terminal("abcdef", 3) == "abc... (3 bytes more)");
+    CHECK(printable_for_terminal("caf\xc3\xa9", 100) == "caf\xc3\xa9");  // UTF-8 text stays readable
 }
