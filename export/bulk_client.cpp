@@ -113,13 +113,12 @@ ProbeResult BulkClient::probe() {
     return result;
 }
 
-std::string BulkClient::install_template(const std::string &name, const std::string &body) {
+HttpResponse BulkClient::call(const std::string &method, const std::string &path, const std::string &body) {
     NodeState &node = pick_node();
-    const HttpResponse response = http_.put(node.endpoint.url() + "/_index_template/" + name, body, "application/json");
-    if (!response.reached()) return "cannot install index template '" + name + "': " + response.transport_error;
-    if (response.status != 200)
-        return "cannot install index template '" + name + "': " + describe_http_failure(response.status, response.body);
-    return "";
+    const std::string url = node.endpoint.url() + path;
+    HttpResponse response = method == "PUT" ? http_.put(url, body, "application/json") : http_.get(url);
+    if (!response.reached()) mark_down(node);
+    return response;
 }
 
 // Cuts `docs` into runs whose request body fits the size the server accepts.

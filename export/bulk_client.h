@@ -50,8 +50,9 @@ public:
     // Asks each node for its banner until one answers 200.
     ProbeResult probe();
 
-    // Installs (or replaces) a composable index template. Empty on success.
-    std::string install_template(const std::string &name, const std::string &body);
+    // One small JSON request ("GET" or "PUT", path from "/") to the next node that is
+    // up: templates, mappings, settings.
+    HttpResponse call(const std::string &method, const std::string &path, const std::string &body = "");
 
     BulkOutcome send(const BulkBatch &batch);
 

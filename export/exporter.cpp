@@ -2,15 +2,14 @@
 
 #include <cstdio>
 
-#include "index_template.h"
-
 namespace espcap::exporter {
 namespace {
 // How often an unreachable node is asked again while batches go to the spool.
 constexpr std::chrono::seconds kReconnectInterval{5};
 }  // namespace
 
-Exporter::Exporter(const Options &options) : options_(options), dead_letter_(options.dead_letter) {
+Exporter::Exporter(const Options &options)
+    : options_(options), dead_letter_(options.dead_letter), mappings_(options) {
     if (!options_.nodes.empty()) client_ = std::make_unique<BulkClient>(options_);
     stats_.sent_to_node = client_ != nullptr;
     stats_.wrote_file = !options_.output_file.empty();
@@ -38,16 +37,15 @@ std::string Exporter::start() {
             start_warning_ = probe.error + "; spooling to " + spool_->folder() + " until it answers";
             next_connect_attempt_ = Clock::now() + kReconnectInterval;
         }
+    } else if (std::string error = install_template(); !error.empty()) {
+        return error;  // only template_file to write
     }
     sender_ = std::thread(&Exporter::send_loop, this);
     return "";
 }
 
-std::string Exporter::install_template() {
-    if (!options_.install_template) return "";
-    return client_->install_template(index_template_name(options_.index_prefix),
-                                     index_template_body(options_.index_prefix));
-}
+// Also writes template_file, and detects the engine the template is made for.
+std::string Exporter::install_template() { return mappings_.install_template(client_.get()); }
 
 void Exporter::add_document(std::string_view index, std::string_view id, std::string_view document) {
     std::unique_lock<std::mutex> lock(mutex_);
@@ -137,6 +135,7 @@ bool Exporter::connect_if_due() {
 }
 
 std::vector<std::size_t> Exporter::send_and_account(const BulkBatch &batch, bool replaying) {
+    mappings_.apply(*client_);  // the batch's new fields are mapped before it goes
     const BulkOutcome outcome = client_->send(batch);
     (replaying ? stats_.replayed_indexed : stats_.documents_indexed) += outcome.indexed;
     (replaying ? stats_.replayed_duplicates : stats_.documents_duplicate) += outcome.duplicates;

@@ -28,6 +28,7 @@
 #include "bulk_batch.h"
 #include "bulk_client.h"
 #include "dead_letter.h"
+#include "field_mappings.h"
 #include "ndjson_file.h"
 #include "options.h"
 #include "run_stats.h"
@@ -47,6 +48,10 @@ public:
     // on: start_warning() then says where batches will wait.
     std::string start();
     const std::string &start_warning() const { return start_warning_; }
+
+    // The template's inputs (before start) and the fields documents first use (before
+    // add_document() of the first document that uses them).
+    IndexMappings &mappings() { return mappings_; }
 
     void add_document(std::string_view index, std::string_view id, std::string_view document);
 
@@ -82,6 +87,7 @@ private:
     std::unique_ptr<BulkClient> client_;
     NdjsonFile file_;
     DeadLetterFile dead_letter_;
+    IndexMappings mappings_;
     std::unique_ptr<Spool> spool_;
     std::string start_warning_;
     bool node_ready_ = false;  // a node answered and the template is in place

@@ -5,42 +5,101 @@
 namespace espcap::exporter {
 namespace {
 
-// Each protocol seen adds its fields; a busy day of mixed traffic stays well below.
-constexpr int kTotalFieldsLimit = 10000;
+using nlohmann::json;
+
+// New indices start at Elasticsearch's default; field_mappings.cpp raises an index's
+// limit when the protocols it holds need more.
+constexpr int kTotalFieldsLimit = 1000;
 constexpr int kKeywordIgnoreAbove = 1024;
 // Above the built-in logs/metrics templates (100), so ours applies to PREFIX-*.
 constexpr int kPriority = 200;
 
-}  // namespace
+struct Alias {
+    const char *name;    // ECS name
+    const char *target;  // what it points at
+};
+// One alias points at one field. The address, port and transport names need several
+// (IPv4 and IPv6, TCP and UDP), so they are copies written into each document instead.
+constexpr Alias kAliases[] = {
+    {"@timestamp", "timestamp"},
+    {"network.protocol", "protocol"},
+    {"dns.question.name", "layers.dns.dns_dns_qry_name"},
+    {"url.original", "layers.http.http_http_request_full_uri"},
+    {"http.response.status_code", "layers.http.http_http_response_code"},
+};
 
-std::string index_template_name(const std::string &index_prefix) { return "espcap-" + index_prefix; }
+// Puts `mapping` at dotted `path` inside a "properties" tree.
+void put_at_path(json &properties, const std::string &path, json mapping) {
+    json *level = &properties;
+    std::size_t start = 0;
+    for (std::size_t dot; (dot = path.find('.', start)) != std::string::npos; start = dot + 1)
+        level = &(*level)[path.substr(start, dot - start)]["properties"];
+    (*level)[path.substr(start)] = std::move(mapping);
+}
 
-std::string index_template_body(const std::string &index_prefix) {
-    using nlohmann::json;
-    // A value that does not parse as the mapped type is kept in _source rather than
-    // rejecting the packet's whole document.
-    const json tolerant_date = {{"type", "date"}, {"ignore_malformed", true}};
+json typed(const std::string &type, const SearchEngine &engine) {
+    return json::parse(field_mapping_json(type, engine));
+}
+
+json mappings(const TemplateSpec &spec) {
+    json tolerant_date = typed("date", spec.engine);
     json epoch_millis_date = tolerant_date;
     epoch_millis_date["format"] = "epoch_millis";
-    json body = {
-        {"index_patterns", json::array({index_prefix + "-*"})},
-        {"priority", kPriority},
-        {"_meta", {{"created_by", "espcap"}}},
-        {"template",
-         {{"settings", {{"index.mapping.total_fields.limit", kTotalFieldsLimit}}},
-          {"mappings",
-           {{"date_detection", false},
+    json properties = {
+        {"timestamp", epoch_millis_date},
+        {"sniff_timestamp", {{"type", "double"}}},
+        {"sniff_date_utc", tolerant_date},
+        {"file_date_utc", tolerant_date},
+        {"file_name", {{"type", "keyword"}}},
+        {"protocol", {{"type", "keyword"}}},
+    };
+    for (const char *end : {"source", "destination"}) {
+        put_at_path(properties, std::string(end) + ".ip", typed("ip", spec.engine));
+        put_at_path(properties, std::string(end) + ".port", typed("long", spec.engine));
+    }
+    put_at_path(properties, "network.transport", {{"type", "keyword"}});
+    for (const auto &[path, type] : spec.alias_target_types) put_at_path(properties, path, typed(type, spec.engine));
+    for (const Alias &alias : kAliases) put_at_path(properties, alias.name, {{"type", "alias"}, {"path", alias.target}});
+
+    json meta = {{"created_by", "espcap"}};
+    if (!spec.registry_summary_json.empty()) meta["field_registry"] = json::parse(spec.registry_summary_json);
+    return {{"_meta", meta},
+            {"date_detection", false},
             {"dynamic_templates",
              json::array({{{"strings_as_keywords",
                             {{"match_mapping_type", "string"},
                              {"mapping", {{"type", "keyword"}, {"ignore_above", kKeywordIgnoreAbove}}}}}}})},
-            {"properties",
-             {{"timestamp", epoch_millis_date},
-              {"sniff_timestamp", {{"type", "double"}}},
-              {"sniff_date_utc", tolerant_date},
-              {"file_date_utc", tolerant_date},
-              {"file_name", {{"type", "keyword"}}},
-              {"protocol", {{"type", "keyword"}}}}}}}}}};
+            {"properties", properties}};
+}
+
+}  // namespace
+
+std::vector<std::string> ecs_alias_targets() {
+    std::vector<std::string> targets;
+    for (const Alias &alias : kAliases)
+        if (std::string(alias.target).rfind("layers.", 0) == 0) targets.push_back(alias.target);
+    return targets;
+}
+
+std::string index_template_name(const std::string &index_prefix) { return "espcap-" + index_prefix; }
+
+std::string index_template_path(const TemplateSpec &spec) {
+    return (spec.engine.composable_templates() ? "/_index_template/" : "/_template/") +
+           index_template_name(spec.index_prefix);
+}
+
+std::string index_template_body(const TemplateSpec &spec) {
+    const json patterns = json::array({spec.index_prefix, spec.index_prefix + "-*"});
+    const json settings = {{"index.mapping.total_fields.limit", kTotalFieldsLimit}};
+    json body;
+    if (spec.engine.composable_templates()) {
+        body = {{"index_patterns", patterns},
+                {"priority", kPriority},
+                {"_meta", {{"created_by", "espcap"}}},
+                {"template", {{"settings", settings}, {"mappings", mappings(spec)}}}};
+    } else {
+        body = {{"index_patterns", patterns}, {"order", kPriority}, {"settings", settings}, {"mappings", mappings(spec)}};
+    }
     return body.dump();
 }
 

@@ -133,10 +133,11 @@ const std::pair<const char *, std::string Options::*> kTextOptions[] = {
     {"file", &Options::output_file}, {"filter", &Options::filter},   {"user", &Options::user},
     {"password", &Options::password}, {"api_key", &Options::api_key}, {"ca_file", &Options::ca_file},
     {"dead_letter", &Options::dead_letter}, {"not_protocols", &Options::not_protocols_file},
+    {"template_file", &Options::template_file},
 };
 const std::pair<const char *, bool Options::*> kBoolOptions[] = {
     {"template", &Options::install_template}, {"gzip", &Options::gzip}, {"tls_verify", &Options::tls_verify},
-    {"trace", &Options::trace},
+    {"trace", &Options::trace}, {"daily", &Options::daily},
 };
 
 bool apply_option(Options &o, const std::string &key, const std::string &value, std::string &error) {
@@ -261,6 +262,9 @@ const std::vector<OptionSpec> &option_specs() {
          "failed request); default false."},
         {"template", "Install index template",
          "true or false: install the espcap-PREFIX index template before indexing; default true."},
+        {"template_file", "Template file", "Also write the index template espcap installs to this file."},
+        {"daily", "Index per day",
+         "true: documents go to PREFIX-YYYY-MM-DD by packet time (UTC); false: all go to PREFIX; default true."},
     };
     return specs;
 }

@@ -30,6 +30,8 @@ struct Options {
     long timeout_seconds = 30;
     long retry_seconds = 120;
     bool install_template = true;  // "template"
+    std::string template_file;     // where to write the template too
+    bool daily = true;             // PREFIX-YYYY-MM-DD; false: every document in PREFIX
     std::size_t bulk_bytes = 5 * 1024 * 1024;
     long flush_interval_ms = 1000;  // "flush_interval", given in seconds
     bool gzip = true;

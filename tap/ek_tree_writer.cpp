@@ -17,18 +17,9 @@ std::uint64_t group_key(std::uint32_t parent_abbrev_id, std::uint32_t abbrev_id)
     return (static_cast<std::uint64_t>(parent_abbrev_id) << 32) | abbrev_id;
 }
 
-// tshark's member name: "<parent protocol>_<abbrev>" for fields, "<abbrev>" for
-// protocols and text items; dots become underscores when written.
-std::string member_name(const header_field_info *hfinfo) {
-    std::string name;
-    if (hfinfo->parent != -1) {
-        name = proto_registrar_get_nth(static_cast<guint>(hfinfo->parent))->abbrev;
-        name += '_';
-    }
-    name += hfinfo->abbrev;
-    std::string encoded;
-    append_member_name(encoded, name);
-    return encoded;
+// "ip_ip_src" out of the encoded '"ip_ip_src":'.
+std::string_view bare_name(const std::string &encoded) {
+    return std::string_view(encoded).substr(1, encoded.size() - 3);
 }
 
 void write_absolute_time(const nstime_t &t, std::string &out) {
@@ -55,16 +46,21 @@ const EkTreeWriter::FieldKeys &EkTreeWriter::keys_for(const header_field_info *h
     FieldKeys &keys = keys_by_field_[id];
     if (keys.name_id == kUnset) {
         keys.abbrev_id = intern(abbrev_ids_, hfinfo->abbrev);
-        const std::string name = member_name(hfinfo);
+        const std::string name = encoded_member_name(hfinfo);
         keys.name_id = intern(name_ids_, name);
-        if (keys.name_id == names_.size()) names_.push_back(name);
+        if (keys.name_id == names_.size()) {
+            names_.push_back(name);
+            types_.push_back(registry_.type_of(hfinfo));
+            ecs_roles_.push_back(EcsCopies::role_of(bare_name(name)));
+        }
     }
     return keys;
 }
 
 void EkTreeWriter::write_layers(const proto_node *root, std::string &out) {
     saw_malformed_ = false;
-    write_object(root, kRootParent, out);
+    ecs_.begin_packet();
+    write_object(root, kRootParent, FieldDiscovery::kLayersPath, 0, out);
 }
 
 void EkTreeWriter::collect_items(const proto_node *parent, std::uint32_t parent_abbrev_id) {
@@ -81,7 +77,8 @@ void EkTreeWriter::collect_items(const proto_node *parent, std::uint32_t parent_
     }
 }
 
-void EkTreeWriter::write_object(const proto_node *scope, std::uint32_t scope_abbrev_id, std::string &out) {
+void EkTreeWriter::write_object(const proto_node *scope, std::uint32_t scope_abbrev_id, std::uint32_t path,
+                                int depth, std::string &out) {
     items_.clear();
     collect_items(scope, scope_abbrev_id);
     const std::size_t member_base = member_stack_.size();
@@ -92,25 +89,48 @@ void EkTreeWriter::write_object(const proto_node *scope, std::uint32_t scope_abb
     out += '{';
     // Index, not iterate: nested objects push onto the same stacks.
     for (std::size_t m = member_base; m < member_end; ++m) {
-        const EkMember member = member_stack_[m];
         if (m != member_base) out += ',';
-        out += names_[member.name_id];
-        if (member.count > 1) out += '[';
-        for (std::uint32_t j = 0; j < member.count; ++j) {
-            if (j != 0) out += ',';
-            write_value(static_cast<const proto_node *>(node_stack_[member.first + j]), out);
-        }
-        if (member.count > 1) out += ']';
+        write_member(member_stack_[m], path, depth, out);
     }
     out += '}';
     member_stack_.resize(member_base);
     node_stack_.resize(node_base);
 }
 
-void EkTreeWriter::write_value(const proto_node *node, std::string &out) {
+// `member` is a copy: nested objects grow the member stack. They grow names_ too, so
+// `name` is only used before the first value is written.
+void EkTreeWriter::write_member(const EkMember member, std::uint32_t path, int depth, std::string &out) {
+    const std::string &name = names_[member.name_id];
+    const FieldType type = types_[member.name_id];
+    const EcsCopies::Role role = ecs_roles_[member.name_id];
+    const auto *first = static_cast<const proto_node *>(node_stack_[member.first]);
+    const bool is_object = PNODE_FINFO(first)->hfinfo->type == FT_PROTOCOL;
+    const std::uint32_t object_path =
+        is_object ? discovery_.object_path(path, member.name_id, bare_name(name)) : path;
+    if (!is_object) discovery_.note(path, member.name_id, bare_name(name), type);
+
+    out += name;
+    const std::size_t value_begin = out.size();
+    if (member.count > 1) out += '[';
+    for (std::uint32_t j = 0; j < member.count; ++j) {
+        if (j != 0) out += ',';
+        const auto *node = static_cast<const proto_node *>(node_stack_[member.first + j]);
+        // The first top-level IP and transport layers are the ones ECS names copy from.
+        const bool layer_role = role == EcsCopies::Role::network_layer || role == EcsCopies::Role::transport_layer;
+        const bool copied_layer = depth == 0 && j == 0 && layer_role &&
+                                  ecs_.enter_layer(role, bare_name(names_[member.name_id]));
+        write_value(node, object_path, depth, out);
+        if (copied_layer) ecs_.leave_layer();
+    }
+    if (member.count > 1) out += ']';
+    if (depth == 1 && ecs_.inside_copied_layer() && role != EcsCopies::Role::none)
+        ecs_.record(role, value_begin, out.size());
+}
+
+void EkTreeWriter::write_value(const proto_node *node, std::uint32_t object_path, int depth, std::string &out) {
     const field_info *fi = PNODE_FINFO(node);
     if (fi->hfinfo->type == FT_PROTOCOL) {
-        write_object(node, keys_for(fi->hfinfo).abbrev_id, out);
+        write_object(node, keys_for(fi->hfinfo).abbrev_id, object_path, depth + 1, out);
     } else if (fi->hfinfo->id == hf_text_only && fi->rep != nullptr) {
         append_json_string(out, fi->rep->representation);
     } else {

@@ -1,9 +1,13 @@
 // Writes a dissected protocol tree as the "layers" object of tshark -T ek, with
 // duplicate keys merged into arrays (see ek_member_grouper.h) and every string made
-// valid UTF-8 JSON (see json_writer.h).
+// valid UTF-8 JSON (see json_writer.h). On the way it notes the members each index
+// sees for the first time, with their search type (field_discovery.h), and where the
+// values copied to ECS names were written (ecs_copies.h).
 //
-//   EkTreeWriter writer;               // keep it: it caches names per field
+//   EkTreeWriter writer;               // keep it: it caches names and types per field
+//   writer.discovery().select_index(index);
 //   writer.write_layers(edt->tree, out);
+//   writer.ecs().append(out);
 #pragma once
 
 #include <cstdint>
@@ -11,7 +15,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ecs_copies.h"
 #include "ek_member_grouper.h"
+#include "field_discovery.h"
+#include "field_registry.h"
 
 struct _proto_node;
 struct _header_field_info;
@@ -28,6 +35,10 @@ public:
     // bytes it could not parse (anywhere in the tree, as `tshark -Y _ws.malformed` finds).
     bool saw_malformed() const { return saw_malformed_; }
 
+    FieldDiscovery &discovery() { return discovery_; }
+    EcsCopies &ecs() { return ecs_; }
+    const FieldRegistry &registry() const { return registry_; }
+
 private:
     struct FieldKeys {
         std::uint32_t abbrev_id = kUnset;  // groups like tshark's "parent_abbrev" key
@@ -39,9 +50,12 @@ private:
     const FieldKeys &keys_for(const _header_field_info *hfinfo);
     std::uint32_t intern(std::unordered_map<std::string, std::uint32_t> &table, const std::string &text);
 
-    void write_object(const _proto_node *scope, std::uint32_t scope_abbrev_id, std::string &out);
+    // `path` is the object's id in discovery_; `depth` 0 is "layers" itself.
+    void write_object(const _proto_node *scope, std::uint32_t scope_abbrev_id, std::uint32_t path, int depth,
+                      std::string &out);
     void collect_items(const _proto_node *parent, std::uint32_t parent_abbrev_id);
-    void write_value(const _proto_node *node, std::string &out);
+    void write_member(EkMember member, std::uint32_t path, int depth, std::string &out);
+    void write_value(const _proto_node *node, std::uint32_t object_path, int depth, std::string &out);
     void write_field_value(const field_info *fi, std::string &out);
     bool write_common_value(const field_info *fi, std::string &out);
 
@@ -52,6 +66,12 @@ private:
     std::unordered_map<std::string, std::uint32_t> abbrev_ids_;
     std::unordered_map<std::string, std::uint32_t> name_ids_;
     std::vector<std::string> names_;                          // '"ip_ip_src":', by name id
+    std::vector<FieldType> types_;                            // by name id
+    std::vector<EcsCopies::Role> ecs_roles_;                  // by name id
+
+    FieldRegistry registry_;
+    FieldDiscovery discovery_;
+    EcsCopies ecs_;
 
     EkMemberGrouper grouper_;
     std::vector<EkItem> items_;              // one scope at a time

@@ -107,10 +107,12 @@ void PacketDocumentWriter::write(const packet_info *pinfo, const proto_node *tre
     append_json_string(out, highest_protocol(pinfo));
 
     out += R"(,"layers":)";
-    if (tree != nullptr)
+    if (tree != nullptr) {
         tree_writer_.write_layers(tree, out);
-    else
+        tree_writer_.ecs().append(out);
+    } else {
         out += "{}";
+    }
     last_packet_malformed_ = tree != nullptr && tree_writer_.saw_malformed();
     out += '}';
 }

@@ -1,7 +1,7 @@
 // Writes one packet's document: tshark -T ek's packet line ("timestamp" + "layers")
 // plus the ancestor's fields: file_name, file_date_utc, sniff_date_utc,
-// sniff_timestamp and protocol, and the capture interface's name when the capture
-// records it (live captures, pcapng files).
+// sniff_timestamp and protocol, the capture interface's name when the capture
+// records it (live captures, pcapng files), and the ECS copies (ecs_copies.h).
 #pragma once
 
 #include <string>
@@ -27,6 +27,11 @@ public:
 
     // Whether the packet last written was malformed (see EkTreeWriter::saw_malformed).
     bool last_packet_malformed() const { return last_packet_malformed_; }
+
+    // Members first written into an index (see field_discovery.h); select the index
+    // before write(), take and clear the list after.
+    FieldDiscovery &discovery() { return tree_writer_.discovery(); }
+    const FieldRegistry &registry() const { return tree_writer_.registry(); }
 
 private:
     std::string_view highest_protocol(const _packet_info *pinfo);

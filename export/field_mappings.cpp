@@ -1,0 +1,204 @@
+#include "field_mappings.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+namespace espcap::exporter {
+namespace {
+
+using nlohmann::json;
+
+constexpr unsigned kMaxWarnings = 5;
+
+// Room left above what the mapped fields need, for the odd dynamically mapped one.
+long field_limit_for(std::size_t needed) {
+    return static_cast<long>(needed + std::max<std::size_t>(100, needed / 10));
+}
+
+// The type an engine stores for `type` (no unsigned_long before its version).
+std::string stored_type(const std::string &type, const SearchEngine &engine) {
+    return json::parse(field_mapping_json(type, engine)).value("type", type);
+}
+
+void put_at_path(json &properties, const std::string &path, json mapping) {
+    json *level = &properties;
+    std::size_t start = 0;
+    for (std::size_t dot; (dot = path.find('.', start)) != std::string::npos; start = dot + 1)
+        level = &(*level)[path.substr(start, dot - start)]["properties"];
+    (*level)[path.substr(start)] = std::move(mapping);
+}
+
+// Records every field of a mapping's "properties", objects included, and counts them
+// as the engines count towards index.mapping.total_fields.limit.
+std::size_t read_properties(const json &properties, const std::string &prefix,
+                            std::map<std::string, std::string> &types) {
+    std::size_t count = 0;
+    for (const auto &[name, field] : properties.items()) {
+        const std::string path = prefix.empty() ? name : prefix + "." + name;
+        ++count;
+        if (field.contains("properties")) {
+            types[path] = "object";
+            count += read_properties(field["properties"], path, types);
+        } else {
+            types[path] = field.value("type", "object");
+            if (field.contains("fields")) count += field["fields"].size();
+        }
+    }
+    return count;
+}
+
+std::string failure(const HttpResponse &response) {
+    return response.reached() ? describe_http_failure(response.status, response.body) : response.transport_error;
+}
+
+}  // namespace
+
+IndexMappings::IndexMappings(const Options &options) : options_(options) {}
+
+std::string IndexMappings::install_template(BulkClient *client) {
+    TemplateSpec &spec = template_;
+    spec.index_prefix = options_.index_prefix;
+    if (client != nullptr) {
+        const HttpResponse root = client->call("GET", "/");
+        if (root.reached() && root.status == 200) parse_search_engine(root.body, engine_);
+    }
+    spec.engine = engine_;
+    const std::string body = index_template_body(spec);
+    if (!options_.template_file.empty()) {
+        std::ofstream file(options_.template_file, std::ios::binary | std::ios::trunc);
+        file << body << '\n';
+        if (!file.flush())
+            return "cannot write template_file '" + options_.template_file + "': " + std::strerror(errno);
+    }
+    if (client == nullptr || !options_.install_template) return "";
+    const std::string path = index_template_path(spec);
+    const HttpResponse response = client->call("PUT", path, body);
+    if (!response.reached() || response.status != 200)
+        return "cannot install index template " + path + " (" + engine_.describe() + "): " + failure(response);
+    return "";
+}
+
+void IndexMappings::add(std::vector<FieldSpec> &fields) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (FieldSpec &field : fields) pending_.push_back(std::move(field));
+    fields.clear();
+}
+
+void IndexMappings::apply(BulkClient &client) {
+    std::vector<FieldSpec> fields;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        fields.swap(pending_);
+    }
+    std::map<std::string, std::vector<FieldSpec>> by_index;
+    for (FieldSpec &field : fields) by_index[field.index].push_back(std::move(field));
+    for (const auto &[index, list] : by_index) map_fields(client, index, list);
+}
+
+bool IndexMappings::load_index(BulkClient &client, const std::string &index, IndexState &state) {
+    // Created here rather than by the first bulk request, so its mapping can be
+    // extended first; the template applies either way.
+    const HttpResponse created = client.call("PUT", "/" + index, "{}");
+    const bool exists = created.reached() && created.status == 400 &&
+                        created.body.find("resource_already_exists_exception") != std::string::npos;
+    if (!exists && (!created.reached() || created.status != 200)) {
+        warn("cannot create index " + index + ": " + failure(created));
+        return false;
+    }
+    const HttpResponse mapping = client.call("GET", "/" + index + "/_mapping");
+    const json mapping_json = json::parse(mapping.body, nullptr, false);
+    if (mapping.status != 200 || !mapping_json.contains(index)) {
+        warn("cannot read the mapping of " + index + ": " + failure(mapping));
+        return false;
+    }
+    const json &mappings = mapping_json[index]["mappings"];
+    state.types.clear();
+    state.field_count = mappings.contains("properties") ? read_properties(mappings["properties"], "", state.types) : 0;
+
+    const HttpResponse settings = client.call(
+        "GET", "/" + index + "/_settings/index.mapping.total_fields.limit?include_defaults=true&flat_settings=true");
+    const json settings_json = json::parse(settings.body, nullptr, false);
+    if (settings.status == 200 && settings_json.contains(index)) {
+        for (const char *part : {"defaults", "settings"}) {
+            const json &values = settings_json[index].value(part, json::object());
+            if (values.contains("index.mapping.total_fields.limit"))
+                state.field_limit = std::stol(values["index.mapping.total_fields.limit"].get<std::string>());
+        }
+    }
+    return true;
+}
+
+void IndexMappings::map_fields(BulkClient &client, const std::string &index, const std::vector<FieldSpec> &fields) {
+    auto found = indices_.find(index);
+    if (found == indices_.end()) {
+        IndexState state;
+        if (!load_index(client, index, state)) return;  // dynamic mapping takes over
+        found = indices_.emplace(index, std::move(state)).first;
+    }
+    IndexState &state = found->second;
+
+    std::map<std::string, std::string> new_types;  // path -> type, parent objects too
+    std::vector<const FieldSpec *> new_fields;
+    for (const FieldSpec &field : fields) {
+        const std::string type = stored_type(field.type, engine_);
+        if (const auto it = state.types.find(field.path); it != state.types.end()) {
+            // keyword is what unsigned_long falls back to where the engine lacks it.
+            const bool fallback = it->second == "keyword" && type == "unsigned_long";
+            if (it->second != type && !fallback) {
+                ++conflicts_;
+                warn(index + ": " + field.path + " is already mapped as " + it->second + ", not " + type);
+            }
+            continue;
+        }
+        if (!new_types.emplace(field.path, type).second) continue;
+        new_fields.push_back(&field);
+        for (std::size_t dot = field.path.find('.'); dot != std::string::npos; dot = field.path.find('.', dot + 1)) {
+            const std::string parent = field.path.substr(0, dot);
+            if (!state.types.count(parent)) new_types.emplace(parent, "object");
+        }
+    }
+    if (new_fields.empty()) return;
+
+    const std::size_t needed = state.field_count + new_types.size();
+    if (static_cast<long>(needed) > state.field_limit) {
+        const long limit = field_limit_for(needed);
+        const HttpResponse raised = client.call("PUT", "/" + index + "/_settings",
+                                                json{{"index.mapping.total_fields.limit", limit}}.dump());
+        if (raised.status == 200)
+            state.field_limit = limit;
+        else
+            warn("cannot raise the field limit of " + index + ": " + failure(raised));
+    }
+    HttpResponse put;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        json properties = json::object();
+        for (const FieldSpec *field : new_fields)
+            put_at_path(properties, field->path, json::parse(field_mapping_json(field->type, engine_)));
+        put = client.call("PUT", "/" + index + "/_mapping", json{{"properties", properties}}.dump());
+        const bool no_unsigned_long = put.status == 400 && engine_.unsigned_long() &&
+                                      put.body.find("[unsigned_long]") != std::string::npos;
+        if (!no_unsigned_long) break;
+        engine_.unsigned_long_refused = true;  // map 64-bit counters as keyword instead
+        for (auto &[path, type] : new_types) type = stored_type(type, engine_);
+    }
+    if (put.status != 200) {
+        conflicts_ += new_fields.size();
+        warn("cannot map " + std::to_string(new_fields.size()) + " new fields in " + index + ": " + failure(put));
+        indices_.erase(found);  // read the index afresh next time
+        return;
+    }
+    state.types.insert(new_types.begin(), new_types.end());
+    state.field_count = needed;
+    fields_mapped_ += new_fields.size();
+}
+
+void IndexMappings::warn(const std::string &message) {
+    // Mapping trouble costs types, not documents: say so, without stopping the run.
+    if (warnings_++ < kMaxWarnings) std::fprintf(stderr, "espcap: warning: %s\n", message.c_str());
+}
+
+}  // namespace espcap::exporter

@@ -1,0 +1,74 @@
+// Installs the index template and keeps each index's mapping one step ahead of its
+// documents: before a batch goes out, every field first used since the last batch is
+// mapped with its type in the index it goes to.
+//
+//   IndexMappings mappings(options);
+//   mappings.set_template(spec);
+//   mappings.install_template(client);              // once, before the first batch
+//   mappings.add(fields);                            // dissection thread, per packet
+//   mappings.apply(client);                          // sender thread, before each batch
+//
+// For a new index this creates the index (the template applies), reads the fields it
+// already has, raises index.mapping.total_fields.limit when the new fields need it, and
+// puts the new fields' mappings. Nothing here can lose a document: when a mapping
+// cannot be put, the batch still goes, the rest maps dynamically (strings as keyword)
+// and any document the index then refuses goes to the dead-letter file as usual.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "bulk_client.h"
+#include "index_template.h"
+#include "options.h"
+
+namespace espcap::exporter {
+
+struct FieldSpec {
+    std::string index;
+    std::string path;  // "layers.ip.ip_ip_src"
+    std::string type;  // "ip", "long", "keyword", ... (tap/field_type.h)
+};
+
+class IndexMappings {
+public:
+    explicit IndexMappings(const Options &options);
+
+    void set_template(TemplateSpec spec) { template_ = std::move(spec); }
+
+    // Detects the engine, then writes template_file and installs the template as the
+    // options say. `client` is null when there is no node. Empty on success.
+    std::string install_template(BulkClient *client);
+
+    void add(std::vector<FieldSpec> &fields);  // takes them; safe from any thread
+    void apply(BulkClient &client);
+
+    std::uint64_t fields_mapped() const { return fields_mapped_; }
+    std::uint64_t conflicts() const { return conflicts_; }
+
+private:
+    struct IndexState {
+        std::map<std::string, std::string> types;  // every mapped path -> type ("object" too)
+        std::size_t field_count = 0;
+        long field_limit = 1000;
+    };
+    bool load_index(BulkClient &client, const std::string &index, IndexState &state);
+    void map_fields(BulkClient &client, const std::string &index, const std::vector<FieldSpec> &fields);
+    void warn(const std::string &message);
+
+    Options options_;
+    TemplateSpec template_;
+    SearchEngine engine_;
+    std::mutex mutex_;  // guards pending_
+    std::vector<FieldSpec> pending_;
+    std::map<std::string, IndexState> indices_;  // sender thread only
+    std::uint64_t fields_mapped_ = 0;
+    std::uint64_t conflicts_ = 0;
+    unsigned warnings_ = 0;
+};
+
+}  // namespace espcap::exporter

@@ -1,0 +1,50 @@
+#include "search_engine.h"
+
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+namespace espcap::exporter {
+namespace {
+constexpr int kKeywordIgnoreAbove = 1024;
+
+bool at_least(const SearchEngine &e, int major, int minor) {
+    return e.major > major || (e.major == major && e.minor >= minor);
+}
+}  // namespace
+
+bool SearchEngine::composable_templates() const { return opensearch() || at_least(*this, 7, 8); }
+
+bool SearchEngine::unsigned_long() const {
+    return !unsigned_long_refused && (opensearch() ? at_least(*this, 2, 8) : at_least(*this, 7, 10));
+}
+
+std::string SearchEngine::describe() const {
+    return distribution + " " + std::to_string(major) + "." + std::to_string(minor);
+}
+
+bool parse_search_engine(const std::string &root_reply, SearchEngine &out) {
+    const nlohmann::json reply = nlohmann::json::parse(root_reply, nullptr, false);
+    if (!reply.is_object() || !reply.contains("version") || !reply["version"].is_object()) return false;
+    const nlohmann::json &version = reply["version"];
+    const std::string number = version.value("number", "");
+    SearchEngine engine;
+    // Elasticsearch has no "distribution"; OpenSearch says "opensearch".
+    engine.distribution = version.value("distribution", "elasticsearch");
+    if (std::sscanf(number.c_str(), "%d.%d", &engine.major, &engine.minor) != 2) return false;
+    out = engine;
+    return true;
+}
+
+std::string field_mapping_json(const std::string &type, const SearchEngine &engine) {
+    using nlohmann::json;
+    if (type == "keyword") return json{{"type", "keyword"}, {"ignore_above", kKeywordIgnoreAbove}}.dump();
+    if (type == "boolean") return json{{"type", "boolean"}}.dump();
+    const std::string mapped = type == "unsigned_long" && !engine.unsigned_long() ? "keyword" : type;
+    if (mapped == "keyword") return field_mapping_json(mapped, engine);
+    // A value that does not parse (a float written as "inf", a date past year 9999)
+    // is kept in _source and listed in _ignored instead of refusing the document.
+    return json{{"type", mapped}, {"ignore_malformed", true}}.dump();
+}
+
+}  // namespace espcap::exporter

@@ -1,0 +1,31 @@
+// Which search engine a node runs (Elasticsearch or OpenSearch, and its version), read
+// once per run from its "GET /" reply, and what that engine's mappings can use.
+#pragma once
+
+#include <string>
+
+namespace espcap::exporter {
+
+struct SearchEngine {
+    std::string distribution = "elasticsearch";  // or "opensearch"
+    int major = 8, minor = 0;                     // what is assumed without a node
+    // Builds without the module (Elastic's integ-test zip) refuse the type whatever the
+    // version; set when a mapping was refused for it.
+    bool unsigned_long_refused = false;
+
+    bool opensearch() const { return distribution == "opensearch"; }
+    // Composable _index_template: Elasticsearch 7.8+, every OpenSearch.
+    bool composable_templates() const;
+    // The unsigned_long field type: Elasticsearch 7.10+, OpenSearch 2.8+.
+    bool unsigned_long() const;
+    std::string describe() const;  // "opensearch 2.19"
+};
+
+// Parses a "GET /" reply; false when it names no version.
+bool parse_search_engine(const std::string &root_reply, SearchEngine &out);
+
+// The mapping of one field of type `type` ("ip", "long", ...; see tap/field_type.h),
+// as JSON text, in the form `engine` accepts.
+std::string field_mapping_json(const std::string &type, const SearchEngine &engine);
+
+}  // namespace espcap::exporter

@@ -1,0 +1,33 @@
+#include "field_discovery.h"
+
+namespace espcap::tap {
+
+FieldDiscovery::FieldDiscovery() : paths_{"layers"}, seen_(&seen_by_index_[""]) { seen_->resize(1); }
+
+void FieldDiscovery::select_index(const std::string &index) {
+    if (index == index_) return;
+    index_ = index;
+    seen_ = &seen_by_index_[index];
+    seen_->resize(paths_.size());
+}
+
+std::uint32_t FieldDiscovery::object_path(std::uint32_t parent, std::uint32_t name_id, std::string_view name) {
+    const std::uint64_t key = (static_cast<std::uint64_t>(parent) << 32) | name_id;
+    const auto [it, inserted] = path_ids_.try_emplace(key, static_cast<std::uint32_t>(paths_.size()));
+    if (inserted) {
+        paths_.push_back(paths_[parent] + "." + std::string(name));
+        for (auto &[index, seen] : seen_by_index_) seen.resize(paths_.size());
+    }
+    return it->second;
+}
+
+void FieldDiscovery::note_first_use(std::uint32_t path, std::uint32_t name_id, std::string_view name,
+                                    FieldType type) {
+    std::vector<bool> &flags = (*seen_)[path];
+    if (name_id >= flags.size()) flags.resize(name_id + 64);
+    flags[name_id] = true;
+    if (type == FieldType::none || type == FieldType::object) return;  // nothing to map
+    discovered_.push_back(DiscoveredField{index_, paths_[path] + "." + std::string(name), type});
+}
+
+}  // namespace espcap::tap

@@ -1,0 +1,20 @@
+#include "field_type.h"
+
+namespace espcap::tap {
+
+const char *field_type_name(FieldType type) {
+    switch (type) {
+    case FieldType::keyword: return "keyword";
+    case FieldType::long_number: return "long";
+    case FieldType::unsigned_long: return "unsigned_long";
+    case FieldType::double_number: return "double";
+    case FieldType::ip: return "ip";
+    case FieldType::date: return "date";
+    case FieldType::boolean: return "boolean";
+    case FieldType::none:
+    case FieldType::object: break;
+    }
+    return "";
+}
+
+}  // namespace espcap::tap
