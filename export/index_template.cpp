@@ -44,7 +44,8 @@ json typed(const std::string &type, const SearchEngine &engine) {
 json mappings(const TemplateSpec &spec) {
     json tolerant_date = typed("date", spec.engine);
     json epoch_millis_date = tolerant_date;
-    epoch_millis_date["format"] = "epoch_millis";
+    // espcap writes epoch milliseconds; queries may use ISO 8601 dates as well.
+    epoch_millis_date["format"] = "epoch_millis||strict_date_optional_time";
     json properties = {
         {"timestamp", epoch_millis_date},
         {"sniff_timestamp", {{"type", "double"}}},

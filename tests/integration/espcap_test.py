@@ -10,7 +10,10 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TEST_PCAPS = os.path.join(ROOT, "test_pcaps")
 SHARED_PCAPS = os.path.normpath(os.path.join(ROOT, "..", "shared", "pcaps"))
-ES_URL = os.environ.get("ESPCAP_ES_URL", "http://127.0.0.1:9200")
+# ESPCAP_ENGINE=opensearch points the same tests at the OpenSearch tests/run starts.
+ENGINE = os.environ.get("ESPCAP_ENGINE", "elasticsearch")
+ES_URL = os.environ.get("ESPCAP_OS_URL", "http://127.0.0.1:9210") if ENGINE == "opensearch" \
+    else os.environ.get("ESPCAP_ES_URL", "http://127.0.0.1:9200")
 ES_NODE = ES_URL.split("://", 1)[1]
 
 SUMMARY = re.compile(r"^espcap: (\d+) packets(?:, (\d+) indexed, (\d+) failed)?.*$", re.M)

@@ -141,3 +141,11 @@ TEST_CASE("The spool is on by default, takes a folder and a size bound, and can 
     CHECK_THAT(parse_options({{"spool_max", "10k"}}).error, Catch::Contains("option 'spool_max'"));
     CHECK_THAT(parse_options({{"spool_max", "lots"}}).error, Catch::Contains("1m to 1024g"));
 }
+
+TEST_CASE("template_file and daily are read like the other options", "[options]") {
+    const auto result = parse_options({{"file", "-"}, {"template_file", "/tmp/t.json"}, {"daily", "false"}});
+    REQUIRE(result.ok());
+    CHECK(result.options.template_file == "/tmp/t.json");
+    CHECK_FALSE(result.options.daily);
+    CHECK(parse_options({{"daily", "no"}}).error == "option 'daily': expects true or false, got 'no'");
+}
