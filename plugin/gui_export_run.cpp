@@ -9,6 +9,7 @@
 
 #include "capture_source.h"
 #include "session.h"
+#include "typed_fields.h"
 
 namespace espcap {
 namespace {
@@ -46,6 +47,8 @@ void GuiExportRun::connect_in_background() {
         worker_done_ = true;
         return;
     }
+    // The registry scan reads Wireshark's tables: here, on the GUI thread, not the worker.
+    exporter_.mappings().set_template(template_spec_from(tap::FieldRegistry()));
     worker_ = std::thread([this] {
         connect_error_ = exporter_.start();
         connect_warning_ = exporter_.start_warning();
@@ -120,13 +123,15 @@ void GuiExportRun::on_packet(const packet_info *pinfo, const epan_dissect_t *edt
     ++frames_read_;
     if (scope_ == Scope::displayed && !pinfo->fd->passed_dfilter) return;
     ++counts_.packets_seen;
-    const std::string &index = daily_index_->name_for(pinfo->abs_ts.secs);
+    const std::string &index = options_.daily ? daily_index_->name_for(pinfo->abs_ts.secs) : options_.index_prefix;
     counts_.indices.insert(index);
 
     id_.assign(id_prefix_).append(std::to_string(pinfo->num));
     document_.clear();
+    writer_->discovery().select_index(index);
     writer_->write(pinfo, edt->tree, document_);
     if (writer_->last_packet_malformed()) ++counts_.packets_malformed;
+    hand_over_new_fields(writer_->discovery(), exporter_, !options_.nodes.empty());
     exporter_.add_document(index, id_, document_);
 }
 

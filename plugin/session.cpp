@@ -12,6 +12,7 @@
 
 #include "capture_source.h"
 #include "host_program.h"
+#include "typed_fields.h"
 
 namespace espcap {
 namespace {
@@ -98,7 +99,7 @@ void Session::start() {
     if (!options_.tls_verify)
         host::report_error("warning: tls_verify=false: the node's certificate is not checked");
     exporter_ = std::make_unique<exporter::Exporter>(options_);
-    exporter_->mappings().set_template(template_spec());
+    exporter_->mappings().set_template(template_spec_from(writer_->registry()));
     start_error_ = exporter_->start();
     if (!exporter_->start_warning().empty()) host::report_error("warning: " + exporter_->start_warning());
     if (!start_error_.empty()) {
@@ -106,29 +107,6 @@ void Session::start() {
         host::report_error(start_error_ + "; stopping");
         host::ask_to_stop();
     }
-}
-
-// The template's typed fields come from the same registry as every other field's type.
-exporter::TemplateSpec Session::template_spec() const {
-    exporter::TemplateSpec spec;
-    for (const std::string &path : exporter::ecs_alias_targets()) {
-        const std::string member = path.substr(path.rfind('.') + 1);
-        spec.alias_target_types[path] = tap::field_type_name(writer_->registry().type_of_member(member));
-    }
-    spec.registry_summary_json = writer_->registry().summary_json();
-    return spec;
-}
-
-// Members first seen in an index go to the exporter ahead of the document using them.
-void Session::hand_over_new_fields() {
-    std::vector<tap::DiscoveredField> &found = writer_->discovery().discovered();
-    if (found.empty()) return;
-    if (!options_.nodes.empty()) {
-        for (tap::DiscoveredField &field : found)
-            new_fields_.push_back({std::move(field.index), std::move(field.path), tap::field_type_name(field.type)});
-        exporter_->mappings().add(new_fields_);
-    }
-    found.clear();
 }
 
 bool Session::on_packet(const packet_info *pinfo, const epan_dissect_t *edt) {
@@ -146,7 +124,7 @@ bool Session::on_packet(const packet_info *pinfo, const epan_dissect_t *edt) {
     writer_->discovery().select_index(index);
     writer_->write(pinfo, edt->tree, document_);
     if (writer_->last_packet_malformed()) ++counts_.packets_malformed;
-    hand_over_new_fields();
+    hand_over_new_fields(writer_->discovery(), *exporter_, !options_.nodes.empty());
     exporter_->add_document(index, id_, document_);
     return true;
 }

@@ -41,8 +41,6 @@ public:
 
 private:
     void start();
-    exporter::TemplateSpec template_spec() const;
-    void hand_over_new_fields();
     std::string register_tap();
     void unregister_tap();
 
@@ -58,7 +56,6 @@ private:
     std::string id_prefix_;  // capture identity + '-'; the frame number follows
     std::string id_;
     std::string document_;  // reused for every packet
-    std::vector<exporter::FieldSpec> new_fields_;
     exporter::RunStats counts_;  // packets seen and indices, kept on this thread
     std::uint64_t not_sent_ = 0;
     double started_at_ = 0;
