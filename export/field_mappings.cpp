@@ -94,15 +94,25 @@ void IndexMappings::apply(BulkClient &client) {
         std::lock_guard<std::mutex> lock(mutex_);
         fields.swap(pending_);
     }
+    if (!options_.install_template) return;  // template=false: the user owns the mappings
     std::map<std::string, std::vector<FieldSpec>> by_index;
     for (FieldSpec &field : fields) by_index[field.index].push_back(std::move(field));
-    for (const auto &[index, list] : by_index) map_fields(client, index, list);
+    for (auto &[index, list] : by_index) {
+        if (map_fields(client, index, list)) continue;
+        // The node did not answer: try again before the next batch, rather than let
+        // these fields map dynamically (as keyword) once it is back.
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (FieldSpec &field : list) pending_.push_back(std::move(field));
+    }
 }
 
-bool IndexMappings::load_index(BulkClient &client, const std::string &index, IndexState &state) {
+bool IndexMappings::load_index(BulkClient &client, const std::string &index, IndexState &state,
+                               bool &unreachable) {
     // Created here rather than by the first bulk request, so its mapping can be
     // extended first; the template applies either way.
     const HttpResponse created = client.call("PUT", "/" + index, "{}");
+    unreachable = !created.reached();
+    if (unreachable) return false;
     const bool exists = created.reached() && created.status == 400 &&
                         created.body.find("resource_already_exists_exception") != std::string::npos;
     if (!exists && (!created.reached() || created.status != 200)) {
@@ -132,11 +142,12 @@ bool IndexMappings::load_index(BulkClient &client, const std::string &index, Ind
     return true;
 }
 
-void IndexMappings::map_fields(BulkClient &client, const std::string &index, const std::vector<FieldSpec> &fields) {
+bool IndexMappings::map_fields(BulkClient &client, const std::string &index, const std::vector<FieldSpec> &fields) {
     auto found = indices_.find(index);
     if (found == indices_.end()) {
         IndexState state;
-        if (!load_index(client, index, state)) return;  // dynamic mapping takes over
+        bool unreachable = false;
+        if (!load_index(client, index, state, unreachable)) return !unreachable;  // else dynamic mapping
         found = indices_.emplace(index, std::move(state)).first;
     }
     IndexState &state = found->second;
@@ -161,7 +172,7 @@ void IndexMappings::map_fields(BulkClient &client, const std::string &index, con
             if (!state.types.count(parent)) new_types.emplace(parent, "object");
         }
     }
-    if (new_fields.empty()) return;
+    if (new_fields.empty()) return true;
 
     const std::size_t needed = state.field_count + new_types.size();
     if (static_cast<long>(needed) > state.field_limit) {
@@ -185,15 +196,20 @@ void IndexMappings::map_fields(BulkClient &client, const std::string &index, con
         engine_.unsigned_long_refused = true;  // map 64-bit counters as keyword instead
         for (auto &[path, type] : new_types) type = stored_type(type, engine_);
     }
+    if (!put.reached()) {
+        indices_.erase(found);
+        return false;
+    }
     if (put.status != 200) {
         conflicts_ += new_fields.size();
         warn("cannot map " + std::to_string(new_fields.size()) + " new fields in " + index + ": " + failure(put));
         indices_.erase(found);  // read the index afresh next time
-        return;
+        return true;
     }
     state.types.insert(new_types.begin(), new_types.end());
     state.field_count = needed;
     fields_mapped_ += new_fields.size();
+    return true;
 }
 
 void IndexMappings::warn(const std::string &message) {

@@ -12,7 +12,8 @@
 // already has, raises index.mapping.total_fields.limit when the new fields need it, and
 // puts the new fields' mappings. Nothing here can lose a document: when a mapping
 // cannot be put, the batch still goes, the rest maps dynamically (strings as keyword)
-// and any document the index then refuses goes to the dead-letter file as usual.
+// and any document the index then refuses goes to the dead-letter file as usual. With
+// template=false espcap leaves mappings alone altogether.
 #pragma once
 
 #include <cstdint>
@@ -56,8 +57,9 @@ private:
         std::size_t field_count = 0;
         long field_limit = 1000;
     };
-    bool load_index(BulkClient &client, const std::string &index, IndexState &state);
-    void map_fields(BulkClient &client, const std::string &index, const std::vector<FieldSpec> &fields);
+    bool load_index(BulkClient &client, const std::string &index, IndexState &state, bool &unreachable);
+    // False when the node did not answer and the fields should be tried again.
+    bool map_fields(BulkClient &client, const std::string &index, const std::vector<FieldSpec> &fields);
     void warn(const std::string &message);
 
     Options options_;
