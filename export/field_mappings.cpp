@@ -40,6 +40,7 @@ std::size_t read_properties(const json &properties, const std::string &prefix,
     for (const auto &[name, field] : properties.items()) {
         const std::string path = prefix.empty() ? name : prefix + "." + name;
         ++count;
+        if (!field.is_object()) continue;
         if (field.contains("properties")) {
             types[path] = "object";
             count += read_properties(field["properties"], path, types);
@@ -120,24 +121,24 @@ bool IndexMappings::load_index(BulkClient &client, const std::string &index, Ind
         return false;
     }
     const HttpResponse mapping = client.call("GET", "/" + index + "/_mapping");
-    const json mapping_json = json::parse(mapping.body, nullptr, false);
-    if (mapping.status != 200 || !mapping_json.contains(index)) {
-        warn("cannot read the mapping of " + index + ": " + failure(mapping));
-        return false;
-    }
-    const json &mappings = mapping_json[index]["mappings"];
-    state.types.clear();
-    state.field_count = mappings.contains("properties") ? read_properties(mappings["properties"], "", state.types) : 0;
-
     const HttpResponse settings = client.call(
         "GET", "/" + index + "/_settings/index.mapping.total_fields.limit?include_defaults=true&flat_settings=true");
-    const json settings_json = json::parse(settings.body, nullptr, false);
-    if (settings.status == 200 && settings_json.contains(index)) {
+    // Replies are read defensively: a proxy or a broken node may answer anything.
+    try {
+        const json mapping_json = json::parse(mapping.body);
+        const json &mappings = mapping_json.at(index).at("mappings");
+        state.types.clear();
+        state.field_count =
+            mappings.contains("properties") ? read_properties(mappings.at("properties"), "", state.types) : 0;
+        const json settings_json = json::parse(settings.body);
         for (const char *part : {"defaults", "settings"}) {
-            const json &values = settings_json[index].value(part, json::object());
-            if (values.contains("index.mapping.total_fields.limit"))
-                state.field_limit = std::stol(values["index.mapping.total_fields.limit"].get<std::string>());
+            const json &values = settings_json.at(index);
+            if (values.contains(part) && values[part].contains("index.mapping.total_fields.limit"))
+                state.field_limit = std::stol(values[part]["index.mapping.total_fields.limit"].get<std::string>());
         }
+    } catch (const std::exception &) {
+        warn("cannot read the mapping of " + index + ": " + failure(mapping.status != 200 ? mapping : settings));
+        return false;
     }
     return true;
 }

@@ -27,10 +27,15 @@ bool parse_search_engine(const std::string &root_reply, SearchEngine &out) {
     const nlohmann::json reply = nlohmann::json::parse(root_reply, nullptr, false);
     if (!reply.is_object() || !reply.contains("version") || !reply["version"].is_object()) return false;
     const nlohmann::json &version = reply["version"];
-    const std::string number = version.value("number", "");
     SearchEngine engine;
-    // Elasticsearch has no "distribution"; OpenSearch says "opensearch".
-    engine.distribution = version.value("distribution", "elasticsearch");
+    std::string number;
+    try {
+        number = version.value("number", "");
+        // Elasticsearch has no "distribution"; OpenSearch says "opensearch".
+        engine.distribution = version.value("distribution", "elasticsearch");
+    } catch (const nlohmann::json::exception &) {
+        return false;  // not strings: not a node we know
+    }
     if (std::sscanf(number.c_str(), "%d.%d", &engine.major, &engine.minor) != 2) return false;
     out = engine;
     return true;

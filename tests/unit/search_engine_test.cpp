@@ -18,6 +18,8 @@ TEST_CASE("The engine and its version come from the GET / reply", "[export][engi
     CHECK(engine.describe() == "opensearch 2.19");
     CHECK(engine.unsigned_long());
     CHECK_FALSE(parse_search_engine("<html>", engine));
+    CHECK_FALSE(parse_search_engine(R"({"version":{"number":8}})", engine));
+    CHECK_FALSE(parse_search_engine(R"({"version":"8.8.2"})", engine));
 }
 
 TEST_CASE("Old engines get the legacy template and no unsigned_long", "[export][engine]") {
