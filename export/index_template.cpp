@@ -11,8 +11,10 @@ using nlohmann::json;
 // limit when the protocols it holds need more.
 constexpr int kTotalFieldsLimit = 1000;
 constexpr int kKeywordIgnoreAbove = 1024;
-// Above the built-in logs/metrics templates (100), so ours applies to PREFIX-*.
-constexpr int kPriority = 200;
+// Above the built-in logs/metrics templates (100), so ours applies to PREFIX-*. A longer
+// prefix gets a higher priority: "lab-2-*" overlaps "lab-*", and two overlapping
+// templates of equal priority are refused.
+constexpr int kBasePriority = 200;
 
 struct Alias {
     const char *name;    // ECS name
@@ -92,14 +94,15 @@ std::string index_template_path(const TemplateSpec &spec) {
 std::string index_template_body(const TemplateSpec &spec) {
     const json patterns = json::array({spec.index_prefix, spec.index_prefix + "-*"});
     const json settings = {{"index.mapping.total_fields.limit", kTotalFieldsLimit}};
+    const int priority = kBasePriority + static_cast<int>(spec.index_prefix.size());
     json body;
     if (spec.engine.composable_templates()) {
         body = {{"index_patterns", patterns},
-                {"priority", kPriority},
+                {"priority", priority},
                 {"_meta", {{"created_by", "espcap"}}},
                 {"template", {{"settings", settings}, {"mappings", mappings(spec)}}}};
     } else {
-        body = {{"index_patterns", patterns}, {"order", kPriority}, {"settings", settings}, {"mappings", mappings(spec)}};
+        body = {{"index_patterns", patterns}, {"order", priority}, {"settings", settings}, {"mappings", mappings(spec)}};
     }
     return body.dump();
 }

@@ -88,6 +88,18 @@ class TestWithoutEspcapOptions(unittest.TestCase):
         self.assertIn(b"espcap.so", run.stdout)
 
 
+class TestOverlappingPrefixes(unittest.TestCase):
+    def test_a_prefix_that_extends_another_gets_its_own_template(self):
+        # "it-ovl-two-2015-08-14" matches both templates; the longer prefix must win.
+        delete_indices("it-ovl-*")
+        for prefix in ("it-ovl", "it-ovl-two"):
+            run = run_tshark(["-r", DNS, "-q", "-X", f"espcap:node={ES_NODE}", "-X", f"espcap:index={prefix}"])
+            self.assertEqual(run.returncode, 0, run.stderr)
+            self.assertEqual(summary(run.stderr), (108, 108, 0))
+        self.assertEqual(count("it-ovl-two-*"), 108)
+        self.assertEqual(count("it-ovl-2015-*"), 108)
+
+
 class TestPreferences(unittest.TestCase):
     def test_o_preferences_work_and_x_wins(self):
         delete_indices("it-pref-*")
