@@ -7,6 +7,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -89,6 +91,8 @@ void Session::unregister_tap() {
 void Session::start() {
     started_ = true;
     started_at_ = now_seconds();
+    const char *skip = std::getenv("ESPCAP_BENCH_SKIP_SERIALIZE");
+    skip_serialize_ = skip != nullptr && std::strcmp(skip, "1") == 0;
     const CaptureSource source = capture_source_from_arguments(current_process_arguments());
     tap::CaptureContext context;
     context.file_name = source.read_file;
@@ -116,6 +120,7 @@ bool Session::on_packet(const packet_info *pinfo, const epan_dissect_t *edt) {
         ++not_sent_;
         return true;  // keep counting what could not be sent until the host stops
     }
+    if (skip_serialize_) return true;
     const std::string &index = options_.daily ? daily_index_->name_for(pinfo->abs_ts.secs) : options_.index_prefix;
     counts_.indices.insert(index);  // a lookup, no allocation, once the day is known
 

@@ -48,6 +48,9 @@ private:
     bool tap_registered_ = false;
     bool started_ = false;
     bool start_failed_ = false;
+    // Benchmark only (ESPCAP_BENCH_SKIP_SERIALIZE=1): the full tree is still built for
+    // the tap, but no document is written, which measures the dissection limit.
+    bool skip_serialize_ = false;
     std::string start_error_;
     std::unique_ptr<exporter::Exporter> exporter_;
     std::unique_ptr<tap::PacketDocumentWriter> writer_;

@@ -2,37 +2,58 @@
 
 namespace espcap::tap {
 
+void EkMemberGrouper::ScopedTable::clear() {
+    if (++generation_ == 0) {  // wrapped: forget every old generation for real
+        slots_.assign(slots_.size(), Slot{});
+        generation_ = 1;
+    }
+}
+
+void EkMemberGrouper::ScopedTable::set(std::uint32_t id, std::uint32_t index) {
+    if (id >= slots_.size()) slots_.resize(static_cast<std::size_t>(id) + 256);
+    slots_[id] = Slot{generation_, index};
+}
+
 void EkMemberGrouper::group(const std::vector<EkItem> &items, std::vector<EkMember> &members,
                             std::vector<const void *> &ordered_nodes) {
     next_item_.assign(items.size(), kNone);
     groups_.clear();
     pending_.clear();
-    group_by_key_.clear();
+    group_by_abbrev_.clear();
     member_by_name_.clear();
 
     // Pass 1: tshark's groups, in order of first appearance, items chained in tree order.
+    // A field rarely sits under more than one parent in a scope, so the walk is short.
     for (std::uint32_t i = 0; i < items.size(); ++i) {
-        auto [it, inserted] = group_by_key_.try_emplace(items[i].group_key,
-                                                        static_cast<std::uint32_t>(groups_.size()));
-        if (inserted) {
-            groups_.push_back(Group{items[i].name_id, i, i, kNone});
-        } else {
-            Group &g = groups_[it->second];
-            next_item_[g.last_item] = i;
-            g.last_item = i;
+        const EkItem &item = items[i];
+        const std::uint32_t first_of_abbrev = group_by_abbrev_.find(item.abbrev_id);
+        std::uint32_t g = first_of_abbrev, last_of_abbrev = kNone;
+        while (g != kNone && groups_[g].parent_abbrev_id != item.parent_abbrev_id) {
+            last_of_abbrev = g;
+            g = groups_[g].next_group_same_abbrev;
         }
+        if (g != kNone) {
+            next_item_[groups_[g].last_item] = i;
+            groups_[g].last_item = i;
+            continue;
+        }
+        const auto created = static_cast<std::uint32_t>(groups_.size());
+        groups_.push_back(Group{item.parent_abbrev_id, item.name_id, i, i, kNone, kNone});
+        if (first_of_abbrev == kNone)
+            group_by_abbrev_.set(item.abbrev_id, created);
+        else
+            groups_[last_of_abbrev].next_group_same_abbrev = created;
     }
 
     // Pass 2: groups that write the same name become one member, at the first one's place.
     for (std::uint32_t g = 0; g < groups_.size(); ++g) {
-        auto [it, inserted] = member_by_name_.try_emplace(groups_[g].name_id,
-                                                          static_cast<std::uint32_t>(pending_.size()));
-        if (inserted) {
+        const std::uint32_t m = member_by_name_.find(groups_[g].name_id);
+        if (m == kNone) {
+            member_by_name_.set(groups_[g].name_id, static_cast<std::uint32_t>(pending_.size()));
             pending_.push_back(PendingMember{groups_[g].name_id, g, g});
         } else {
-            PendingMember &m = pending_[it->second];
-            groups_[m.last_group].next_group_same_name = g;
-            m.last_group = g;
+            groups_[pending_[m].last_group].next_group_same_name = g;
+            pending_[m].last_group = g;
         }
     }
 

@@ -13,14 +13,15 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <unordered_map>
 #include <vector>
 
 namespace espcap::tap {
 
+// Ids are small dense numbers (they index tables), as EkTreeWriter interns them.
 struct EkItem {
-    std::uint64_t group_key;  // identifies (tree parent abbrev, own abbrev)
-    std::uint32_t name_id;    // identifies the written member name
+    std::uint32_t parent_abbrev_id;  // with abbrev_id, tshark's group key
+    std::uint32_t abbrev_id;
+    std::uint32_t name_id;           // identifies the written member name
     const void *node;
 };
 
@@ -41,20 +42,44 @@ private:
     static constexpr std::uint32_t kNone = UINT32_MAX;
 
     struct Group {
+        std::uint32_t parent_abbrev_id;
         std::uint32_t name_id;
-        std::uint32_t first_item, last_item;  // chain through next_item_
-        std::uint32_t next_group_same_name;   // chain of groups merged into one member
+        std::uint32_t first_item, last_item;   // chain through next_item_
+        std::uint32_t next_group_same_abbrev;  // the same field under other parents
+        std::uint32_t next_group_same_name;    // chain of groups merged into one member
     };
     struct PendingMember {
         std::uint32_t name_id;
         std::uint32_t first_group, last_group;
     };
 
+    // Maps a dense id to a group or member index within one scope. group() runs for
+    // every object of every packet, so an entry counts only in the generation that
+    // wrote it: starting a scope costs nothing, and once grown nothing allocates.
+    class ScopedTable {
+    public:
+        // Starts an empty scope.
+        void clear();
+        // The index stored for `id` in this scope, or kNone.
+        std::uint32_t find(std::uint32_t id) const {
+            return id < slots_.size() && slots_[id].generation == generation_ ? slots_[id].index : kNone;
+        }
+        void set(std::uint32_t id, std::uint32_t index);
+
+    private:
+        struct Slot {
+            std::uint32_t generation = 0;
+            std::uint32_t index = 0;
+        };
+        std::vector<Slot> slots_;
+        std::uint32_t generation_ = 1;
+    };
+
     std::vector<std::uint32_t> next_item_;
     std::vector<Group> groups_;
     std::vector<PendingMember> pending_;
-    std::unordered_map<std::uint64_t, std::uint32_t> group_by_key_;
-    std::unordered_map<std::uint32_t, std::uint32_t> member_by_name_;
+    ScopedTable group_by_abbrev_;  // the first group of each abbrev
+    ScopedTable member_by_name_;
 };
 
 }  // namespace espcap::tap

@@ -4,18 +4,12 @@
 #include <epan/proto.h>
 #include <epan/ftypes/ftypes.h>
 
-#include <cstdio>
-
 #include "json_writer.h"
 #include "value_format.h"
 #include "utc_time.h"
 
 namespace espcap::tap {
 namespace {
-
-std::uint64_t group_key(std::uint32_t parent_abbrev_id, std::uint32_t abbrev_id) {
-    return (static_cast<std::uint64_t>(parent_abbrev_id) << 32) | abbrev_id;
-}
 
 // "ip_ip_src" out of the encoded '"ip_ip_src":'.
 std::string_view bare_name(const std::string &encoded) {
@@ -25,10 +19,9 @@ std::string_view bare_name(const std::string &encoded) {
 void write_absolute_time(const nstime_t &t, std::string &out) {
     out += '"';
     append_utc_date_time(out, to_utc(t.secs));
-    char fraction[16];
-    std::snprintf(fraction, sizeof fraction, ".%09uZ", static_cast<unsigned>(t.nsecs));
-    out += fraction;
-    out += '"';
+    out += '.';
+    append_decimal(out, static_cast<std::uint32_t>(t.nsecs), 9);
+    out += "Z\"";
 }
 
 }  // namespace
@@ -69,7 +62,7 @@ void EkTreeWriter::collect_items(const proto_node *parent, std::uint32_t parent_
         if (fi == nullptr) continue;  // only in invisible trees, which we never get
         if (fi->hfinfo->id == malformed_proto_id_) saw_malformed_ = true;
         const FieldKeys &keys = keys_for(fi->hfinfo);
-        items_.push_back(EkItem{group_key(parent_abbrev_id, keys.abbrev_id), keys.name_id, child});
+        items_.push_back(EkItem{parent_abbrev_id, keys.abbrev_id, keys.name_id, child});
         // A field's subtree is flattened into its protocol's object; a protocol
         // becomes an object of its own.
         if (fi->hfinfo->type != FT_PROTOCOL && child->first_child != nullptr)

@@ -154,14 +154,16 @@ void append_member_name(std::string &out, std::string_view name) {
     out += "\":";
 }
 
-void append_decimal(std::string &out, std::uint64_t value) {
+void append_decimal(std::string &out, std::uint64_t value, int min_digits) {
+    // Filled from the end, then appended at once: numbers are most values in a packet.
     char digits[20];
-    int count = 0;
+    char *first = digits + sizeof digits;
     do {
-        digits[count++] = static_cast<char>('0' + value % 10);
+        *--first = static_cast<char>('0' + value % 10);
         value /= 10;
     } while (value != 0);
-    while (count > 0) out += digits[--count];
+    while (first > digits && digits + sizeof digits - first < min_digits) *--first = '0';
+    out.append(first, static_cast<std::size_t>(digits + sizeof digits - first));
 }
 
 }  // namespace espcap::tap

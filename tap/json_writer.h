@@ -26,7 +26,8 @@ void append_json_string_body(std::string &out, std::string_view bytes);
 // as tshark -T ek does for its keys.
 void append_member_name(std::string &out, std::string_view name);
 
-// Writes an unsigned decimal number without quotes.
-void append_decimal(std::string &out, std::uint64_t value);
+// Writes an unsigned decimal number without quotes, with leading zeros up to
+// `min_digits` digits (at most 20).
+void append_decimal(std::string &out, std::uint64_t value, int min_digits = 1);
 
 }  // namespace espcap::tap

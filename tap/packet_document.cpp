@@ -7,8 +7,6 @@
 #include <epan/wmem_scopes.h>
 #include <wiretap/wtap.h>
 
-#include <cstdio>
-
 #include "json_writer.h"
 #include "utc_time.h"
 
@@ -28,9 +26,8 @@ void append_epoch_seconds(std::string &out, std::int64_t secs, int nsecs) {
         fraction = static_cast<std::uint32_t>(1000000000 - nsecs);
     }
     append_decimal(out, whole);
-    char digits[12];
-    std::snprintf(digits, sizeof digits, ".%09u", fraction);
-    out += digits;
+    out += '.';
+    append_decimal(out, fraction, 9);
 }
 
 PacketDocumentWriter::PacketDocumentWriter(const CaptureContext &context, ProtocolLayers layers)
@@ -91,9 +88,7 @@ void PacketDocumentWriter::write(const packet_info *pinfo, const proto_node *tre
     out += R"({"timestamp":")";
     // As tshark -T ek writes it: seconds as unsigned, then milliseconds.
     append_decimal(out, static_cast<std::uint64_t>(ts.secs));
-    char millis[8];
-    std::snprintf(millis, sizeof millis, "%03d", ts.nsecs / 1000000);
-    out += millis;
+    append_decimal(out, static_cast<std::uint64_t>(ts.nsecs / 1000000), 3);
     out += '"';
 
     out += R"(,"sniff_timestamp":)";

@@ -1,7 +1,6 @@
 #include "utc_time.h"
 
-#include <cinttypes>
-#include <cstdio>
+#include "json_writer.h"
 
 namespace espcap::tap {
 namespace {
@@ -47,9 +46,13 @@ UtcDateTime to_utc(std::int64_t epoch_seconds) {
 }
 
 void append_utc_date(std::string &out, const UtcDateTime &t) {
-    char year[24];
-    std::snprintf(year, sizeof year, "%04" PRId64, t.year);
-    out += year;
+    // As printf's "%04d": the sign counts towards the width.
+    if (t.year < 0) {
+        out += '-';
+        append_decimal(out, 0 - static_cast<std::uint64_t>(t.year), 3);
+    } else {
+        append_decimal(out, static_cast<std::uint64_t>(t.year), 4);
+    }
     out += '-';
     append_two_digits(out, t.month);
     out += '-';

@@ -35,7 +35,7 @@ Grouped group(const std::vector<EkItem> &items, const int *base) {
 
 TEST_CASE("Distinct fields become one member each, in tree order", "[tap][ek]") {
     int n[3];
-    const auto grouped = group({{1, 10, &n[0]}, {2, 20, &n[1]}, {3, 30, &n[2]}}, n);
+    const auto grouped = group({{0, 1, 10, &n[0]}, {0, 2, 20, &n[1]}, {0, 3, 30, &n[2]}}, n);
     REQUIRE(grouped.members.size() == 3);
     CHECK(grouped.members[0] == std::make_pair(10u, std::vector<int>{0}));
     CHECK(grouped.members[2] == std::make_pair(30u, std::vector<int>{2}));
@@ -43,17 +43,18 @@ TEST_CASE("Distinct fields become one member each, in tree order", "[tap][ek]") 
 
 TEST_CASE("A repeated field becomes one array member at its first place", "[tap][ek]") {
     int n[3];
-    const auto grouped = group({{1, 10, &n[0]}, {2, 20, &n[1]}, {1, 10, &n[2]}}, n);
+    const auto grouped = group({{0, 1, 10, &n[0]}, {0, 2, 20, &n[1]}, {0, 1, 10, &n[2]}}, n);
     REQUIRE(grouped.members.size() == 2);
     CHECK(grouped.members[0] == std::make_pair(10u, std::vector<int>{0, 2}));
     CHECK(grouped.members[1] == std::make_pair(20u, std::vector<int>{1}));
 }
 
 TEST_CASE("Groups that tshark writes under the same name are merged group after group", "[tap][ek]") {
-    // eth.addr under eth.dst (key 100) and under eth.src (key 200), interleaved: tshark
-    // writes "eth_eth_addr":[a0,a2] ... "eth_eth_addr":a1, a merging reader gets [a0,a2,a1].
+    // eth.addr (abbrev 5) under eth.dst (parent 1) and under eth.src (parent 2),
+    // interleaved: tshark writes "eth_eth_addr":[a0,a2] ... "eth_eth_addr":a1, a merging
+    // reader gets [a0,a2,a1].
     int n[4];
-    const auto grouped = group({{100, 7, &n[0]}, {200, 7, &n[1]}, {100, 7, &n[2]}, {300, 8, &n[3]}}, n);
+    const auto grouped = group({{1, 5, 7, &n[0]}, {2, 5, 7, &n[1]}, {1, 5, 7, &n[2]}, {1, 6, 8, &n[3]}}, n);
     REQUIRE(grouped.members.size() == 2);
     CHECK(grouped.members[0] == std::make_pair(7u, std::vector<int>{0, 2, 1}));
     CHECK(grouped.members[1] == std::make_pair(8u, std::vector<int>{3}));
@@ -73,10 +74,33 @@ TEST_CASE("Grouping appends after what the caller's stacks already hold", "[tap]
     EkMemberGrouper grouper;
     std::vector<EkMember> members{{99, 0, 1}};
     std::vector<const void *> nodes{nullptr};
-    grouper.group({{1, 5, &n[0]}, {1, 5, &n[1]}}, members, nodes);
+    grouper.group({{0, 1, 5, &n[0]}, {0, 1, 5, &n[1]}}, members, nodes);
     REQUIRE(members.size() == 2);
     CHECK(members[1].first == 1);
     CHECK(members[1].count == 2);
     CHECK(nodes[1] == &n[0]);
     CHECK(nodes[2] == &n[1]);
+}
+
+TEST_CASE("Items with the same group key stay one group, under the first item's name", "[tap][ek]") {
+    // A protocol and a field can share an abbrev (c15.tone); tshark keys groups by abbrev.
+    int n[2];
+    const auto grouped = group({{0, 1, 10, &n[0]}, {0, 1, 11, &n[1]}}, n);
+    REQUIRE(grouped.members.size() == 1);
+    CHECK(grouped.members[0] == std::make_pair(10u, std::vector<int>{0, 1}));
+}
+
+TEST_CASE("Each scope starts empty, whatever the scopes before it held", "[tap][ek]") {
+    int n[3];
+    EkMemberGrouper grouper;
+    std::vector<EkMember> members;
+    std::vector<const void *> nodes;
+    grouper.group({{0, 1, 10, &n[0]}, {0, 2, 20, &n[1]}}, members, nodes);
+    members.clear();
+    nodes.clear();
+    grouper.group({{0, 2, 20, &n[2]}}, members, nodes);
+    REQUIRE(members.size() == 1);
+    CHECK(members[0].name_id == 20);
+    CHECK(members[0].count == 1);
+    CHECK(nodes[0] == &n[2]);
 }

@@ -69,6 +69,18 @@ TEST_CASE("Decimal numbers are written without quotes", "[tap][json]") {
     CHECK(out == "0,18446744073709551615");
 }
 
+TEST_CASE("Decimal numbers can be padded with leading zeros", "[tap][json]") {
+    std::string out;
+    append_decimal(out, 7, 3);
+    out += ',';
+    append_decimal(out, 123456789, 9);
+    out += ',';
+    append_decimal(out, 12345, 3);
+    out += ',';
+    append_decimal(out, 0, 9);
+    CHECK(out == "007,123456789,12345,000000000");
+}
+
 TEST_CASE("Long strings are escaped wherever the special byte falls", "[tap][json]") {
     // The scanner skips 16 bytes at a time; put the byte at every offset around that.
     for (std::size_t position = 0; position < 40; ++position) {

@@ -21,6 +21,12 @@ TEST_CASE("UTC date and time of epoch seconds", "[tap][time]") {
     CHECK(date_time(18446744073204LL) == "586524-01-19T07:53:24");  // corpus/pcapng-example
 }
 
+TEST_CASE("Years have at least four characters, sign included, as printf's %04d", "[tap][time]") {
+    CHECK(date_time(-62135596800LL) == "0001-01-01T00:00:00");
+    CHECK(date_time(-62167219200LL) == "0000-01-01T00:00:00");
+    CHECK(date_time(-62198755200LL) == "-001-01-01T00:00:00");
+}
+
 TEST_CASE("The index is named after the packet's UTC day", "[tap][index]") {
     DailyIndex index("packets");
     CHECK(index.name_for(1438233730) == "packets-2015-07-30");

@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <cstdio>
+#include <vector>
 
 #include "value_format.h"
 
@@ -17,6 +19,23 @@ TEST_CASE("Byte arrays are written like Wireshark's bytes_to_hexstr_punct", "[ta
     out.clear();
     append_hex_bytes(out, bytes, 0, ':');
     CHECK(out.empty());
+}
+
+TEST_CASE("Long byte arrays are written whole, across the formatter's blocks", "[tap][format]") {
+    // Payloads run to kilobytes; the formatter works in blocks of a few hundred bytes.
+    const std::size_t size = GENERATE(511, 512, 513, 1537, 3000);
+    std::vector<std::uint8_t> bytes(size);
+    std::string expected;
+    for (std::size_t i = 0; i < size; ++i) {
+        bytes[i] = static_cast<std::uint8_t>(i * 7 + i / 256);
+        char pair[4];
+        std::snprintf(pair, sizeof pair, "%02x", bytes[i]);
+        if (i != 0) expected += '.';
+        expected += pair;
+    }
+    std::string out = "prefix";
+    append_hex_bytes(out, bytes.data(), size, '.');
+    CHECK(out == "prefix" + expected);
 }
 
 TEST_CASE("Hex numbers have the type's full width", "[tap][format]") {

@@ -1,0 +1,344 @@
+#!/usr/bin/python3
+"""espcap's benchmark (issue 7): one table, every row measured in the same run.
+
+Called by tests/bench/run, which builds the plugin and makes tshark load it. Rows:
+  1  tshark -r F -q                      no protocol tree: a floor, not a target
+  2  espcap, serialization switched off  the dissection limit (full tree, tap called)
+  3  espcap -X espcap:file=/dev/null     serialization
+  4  tshark -r F -T ek > /dev/null       what users do today
+  5  espcap into Elasticsearch           end to end, counts checked afterwards
+  6  tshark -T ek | ancestor_loader.py   the Python pipeline espcap replaces
+Each row runs --reps times, rows interleaved within a repetition so that a change in
+the machine's load hits every row alike; the table shows medians. Packets/s counts the
+whole command (tshark's start-up included). Peak RSS comes from wait4(); for row 6 it
+is tshark's plus the loader's.
+"""
+import argparse
+import datetime
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+SHARED_PCAPS = os.path.normpath(os.path.join(ROOT, "..", "shared", "pcaps"))
+TICKS = os.sysconf("SC_CLK_TCK")
+SUMMARY = re.compile(rb"espcap: (\d+) packets(?:, (\d+) indexed, (\d+) failed)?")
+
+
+class Measurement:
+    def __init__(self, seconds, cpu_seconds, rss_kib, extra=None):
+        self.seconds, self.cpu_seconds, self.rss_kib = seconds, cpu_seconds, rss_kib
+        self.extra = extra or {}
+
+
+def run_measured(commands, env=None):
+    """Runs a pipeline (list of argv), stdout of the last to /dev/null. Returns
+    (Measurement, stderr of each)."""
+    start = time.monotonic()
+    processes = []
+    stderr_files = []
+    previous_stdout = None
+    for i, argv in enumerate(commands):
+        err = tempfile.TemporaryFile()
+        last = i == len(commands) - 1
+        p = subprocess.Popen(argv, stdin=previous_stdout, stdout=subprocess.DEVNULL if last else subprocess.PIPE,
+                             stderr=err, env=env)
+        if previous_stdout is not None:
+            previous_stdout.close()
+        previous_stdout = p.stdout
+        processes.append(p)
+        stderr_files.append(err)
+    cpu = 0.0
+    rss = 0
+    statuses = []
+    for p in processes:
+        _, status, usage = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        statuses.append(p.returncode)
+        cpu += usage.ru_utime + usage.ru_stime
+        rss += usage.ru_maxrss
+    seconds = time.monotonic() - start
+    outputs = []
+    for err in stderr_files:
+        err.seek(0)
+        outputs.append(err.read())
+        err.close()
+    for argv, code, out in zip(commands, statuses, outputs):
+        if code != 0:
+            raise SystemExit(f"bench: {' '.join(argv)} exited {code}:\n{out.decode(errors='replace')[-2000:]}")
+    return Measurement(seconds, cpu, rss), outputs
+
+
+# --- Elasticsearch -------------------------------------------------------------------
+
+class Elasticsearch:
+    def __init__(self, url, pid_file):
+        self.url = url.rstrip("/")
+        self.pid_file = pid_file
+
+    def request(self, method, path):
+        req = urllib.request.Request(self.url + path, method=method)
+        with urllib.request.urlopen(req, timeout=120) as reply:
+            return json.loads(reply.read() or b"null")
+
+    def reset(self):
+        self.request("DELETE", "/packets-*?ignore_unavailable=true&allow_no_indices=true&expand_wildcards=all")
+
+    def count(self):
+        self.request("POST", "/packets-*/_refresh?ignore_unavailable=true&allow_no_indices=true")
+        return self.request("GET", "/packets-*/_count?ignore_unavailable=true&allow_no_indices=true")["count"]
+
+    def cpu_seconds(self):
+        """CPU seconds the Elasticsearch JVM has used so far (utime + stime)."""
+        with open(self.pid_file) as f:
+            pid = f.read().strip()
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICKS  # fields 14 and 15 of stat
+
+
+# --- rows ----------------------------------------------------------------------------
+
+def row_floor(capture, packets, es):
+    return run_measured([["tshark", "-r", capture, "-q"]])[0]
+
+
+def row_dissection_limit(capture, packets, es):
+    env = dict(os.environ, ESPCAP_BENCH_SKIP_SERIALIZE="1")
+    m, (err,) = run_measured([["tshark", "-r", capture, "-q", "-X", "espcap:file=/dev/null"]], env=env)
+    check_summary(err, packets, indexed=None)
+    return m
+
+
+def row_serialize(capture, packets, es):
+    m, (err,) = run_measured([["tshark", "-r", capture, "-q", "-X", "espcap:file=/dev/null"]])
+    check_summary(err, packets, indexed=None)
+    return m
+
+
+def row_tshark_ek(capture, packets, es):
+    return run_measured([["tshark", "-r", capture, "-T", "ek"]])[0]
+
+
+def row_espcap_es(capture, packets, es):
+    es.reset()
+    es_cpu = es.cpu_seconds()
+    m, (err,) = run_measured([["tshark", "-r", capture, "-q", "-X", f"espcap:node={es.url}"]])
+    m.extra["es_cpu"] = es.cpu_seconds() - es_cpu
+    check_summary(err, packets, indexed=packets)
+    check_count(es, packets, "row 5")
+    return m
+
+
+def row_ancestor(capture, packets, es):
+    es.reset()
+    es_cpu = es.cpu_seconds()
+    m, (_, err) = run_measured([["tshark", "-r", capture, "-T", "ek"],
+                                ["/usr/bin/python3", os.path.join(HERE, "ancestor_loader.py"), es.url]])
+    m.extra["es_cpu"] = es.cpu_seconds() - es_cpu
+    if f"{packets} indexed, 0 failed".encode() not in err:
+        raise SystemExit(f"bench: row 6 did not index every packet: {err.decode(errors='replace')[-500:]}")
+    check_count(es, packets, "row 6")
+    return m
+
+
+def check_summary(stderr, packets, indexed):
+    match = SUMMARY.search(stderr)
+    if not match or int(match.group(1)) != packets:
+        raise SystemExit(f"bench: espcap did not see {packets} packets: {stderr.decode(errors='replace')[-500:]}")
+    if indexed is not None and (int(match.group(2)) != indexed or int(match.group(3)) != 0):
+        raise SystemExit(f"bench: espcap did not index {indexed} packets: {match.group(0).decode()}")
+
+
+def check_count(es, packets, row):
+    stored = es.count()
+    if stored != packets:
+        raise SystemExit(f"bench: {row}: Elasticsearch holds {stored} documents, expected {packets}")
+
+
+ROWS = [
+    (1, "`tshark -r F -q` (no tree: floor)", row_floor),
+    (2, "espcap, serialization off (dissection limit)", row_dissection_limit),
+    (3, "espcap `file=/dev/null`", row_serialize),
+    (4, "`tshark -r F -T ek > /dev/null`", row_tshark_ek),
+    (5, "espcap into Elasticsearch", row_espcap_es),
+    (6, "`tshark -T ek` \\| Python bulk loader", row_ancestor),
+]
+
+
+# --- captures ------------------------------------------------------------------------
+
+def packet_count(capture):
+    out = subprocess.run(["capinfos", "-M", "-c", capture], check=True, capture_output=True, text=True).stdout
+    return int(re.search(r"Number of packets:\s+(\d+)", out).group(1))
+
+
+def bench_capture(cache, copies):
+    path = os.path.join(cache, f"bench-{copies}.pcapng")
+    if not os.path.exists(path):
+        subprocess.run([os.path.join(SHARED_PCAPS, "make-bench-capture"), path + ".part", str(copies)],
+                       check=True, stdout=subprocess.DEVNULL)
+        os.rename(path + ".part", path)
+    return path
+
+
+def callgrind_sample(cache):
+    """The first 400 packets of every capture in shared/pcaps/bench, 2400 in all: small
+    enough for valgrind, and every kind of traffic of the bench capture is in it."""
+    path = os.path.join(cache, "callgrind-sample.pcapng")
+    if os.path.exists(path):
+        return path
+    with tempfile.TemporaryDirectory() as tmp:
+        parts = []
+        for name in sorted(os.listdir(os.path.join(SHARED_PCAPS, "bench"))):
+            part = os.path.join(tmp, name + ".pcapng")
+            subprocess.run(["editcap", "-F", "pcapng", "-r", os.path.join(SHARED_PCAPS, "bench", name), part,
+                            "1-400"], check=True)
+            parts.append(part)
+        subprocess.run(["mergecap", "-a", "-F", "pcapng", "-w", path, *parts], check=True)
+    return path
+
+
+# --- callgrind -----------------------------------------------------------------------
+
+def callgrind_ir(capture, toggles, env=None):
+    """Instructions executed inside the toggled functions (inclusive), whole run."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "callgrind.out")
+        argv = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--collect-atstart=no",
+                *[f"--toggle-collect={t}" for t in toggles],
+                "tshark", "-r", capture, "-q", "-X", "espcap:file=/dev/null"]
+        run = subprocess.run(argv, capture_output=True, env=env)
+        match = re.search(rb"Collected : (\d+)", run.stderr)
+        if run.returncode != 0 or not match:
+            raise SystemExit(f"bench: callgrind failed:\n{run.stderr.decode(errors='replace')[-2000:]}")
+        return int(match.group(1))
+
+
+def measure_instructions(cache):
+    sample = callgrind_sample(cache)
+    packets = packet_count(sample)
+    # The serializer: the document writer plus the hand-over to the exporter.
+    serializer = callgrind_ir(sample, ["espcap::tap::PacketDocumentWriter::write*",
+                                       "espcap::exporter::Exporter::add_document*"])
+    # Dissection and taps with serialization off: row 2's work per packet.
+    dissection = callgrind_ir(sample, ["epan_dissect_run*"],
+                              env=dict(os.environ, ESPCAP_BENCH_SKIP_SERIALIZE="1"))
+    return packets, serializer / packets, dissection / packets
+
+
+# --- report --------------------------------------------------------------------------
+
+def mib(kib):
+    return kib / 1024
+
+
+def machine_line():
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = re.search(r"model name\s*:\s*(.*)", f.read()).group(1).strip()
+    except (OSError, AttributeError):
+        pass
+    with open("/proc/loadavg") as f:
+        load = " ".join(f.read().split()[:3])
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2 ** 30
+    return (f"{datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC, {socket.gethostname()}: {cpu}, "
+            f"{os.cpu_count()} cores, {mem:.0f} GiB, load average {load} at start; "
+            f"{subprocess.run(['tshark', '--version'], capture_output=True, text=True).stdout.splitlines()[0]}")
+
+
+def report(capture, packets, reps, results):
+    size = os.path.getsize(capture) / 2 ** 20
+    print(f"\n### {os.path.basename(capture)}: {packets:,} packets, {size:.0f} MiB; median of {reps}\n")
+    print("| row | what | packets/s | x row 2 | x row 4 | x row 6 | CPU s | peak RSS MiB | RSS - row 2 |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    rate = {n: packets / statistics.median(m.seconds for m in ms) for n, ms in results.items()}
+    rss = {n: max(m.rss_kib for m in ms) for n, ms in results.items()}
+    cpu = {n: statistics.median(m.cpu_seconds for m in ms) for n, ms in results.items()}
+
+    def ratio(n, base):
+        return f"{rate[n] / rate[base]:.2f}" if base in rate else ""
+
+    for number, title, _ in ROWS:
+        if number not in results:
+            continue
+        delta = f"{mib(rss[number] - rss[2]):+.0f}" if 2 in rss else ""
+        print(f"| {number} | {title} | {rate[number]:,.0f} | {ratio(number, 2)} | {ratio(number, 4)} | "
+              f"{ratio(number, 6)} | {cpu[number]:.1f} | {mib(rss[number]):.0f} | {delta} |")
+    print()
+    for number in (5, 6):
+        if number in results:
+            es_cpu = statistics.median(m.extra["es_cpu"] for m in results[number])
+            print(f"- row {number} CPU seconds: tshark{' + loader' if number == 6 else ''} {cpu[number]:.1f}, "
+                  f"Elasticsearch's JVM {es_cpu:.1f}")
+    checks = []
+    if 2 in rate and 3 in rate:
+        checks.append(("row 3 >= 0.75 x row 2", rate[3] / rate[2], 0.75))
+    if 3 in rate and 4 in rate:
+        checks.append(("row 3 >= 4 x row 4", rate[3] / rate[4], 4))
+    if 5 in rate and 6 in rate:
+        checks.append(("row 5 >= 3 x row 6", rate[5] / rate[6], 3))
+    for line, value, target in checks:
+        print(f"- {line}: {value:.2f} {'met' if value >= target else 'NOT met'}")
+    for number in (3, 5):
+        if number in rss and 2 in rss:
+            over = mib(rss[number] - rss[2])
+            print(f"- peak RSS row {number} - row 2 <= 100 MiB: {over:+.0f} MiB {'met' if over <= 100 else 'NOT met'}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--copies", type=int, default=2, help="bench capture copies (1 copy ~ 22k packets)")
+    parser.add_argument("--large", action="store_true",
+                        help="also rows 2, 3 and 5 once on a capture 10x larger (memory must stay flat)")
+    parser.add_argument("--es-url", default=None, help="Elasticsearch for rows 5 and 6; without it they are skipped")
+    parser.add_argument("--es-pid-file", default=None)
+    parser.add_argument("--no-callgrind", action="store_true")
+    parser.add_argument("--smoke", action="store_true", help="one quick repetition on test_dns.pcap, no callgrind")
+    parser.add_argument("--cache", default=os.path.join(ROOT, "build-bench", "captures"))
+    args = parser.parse_args()
+
+    os.makedirs(args.cache, exist_ok=True)
+    es = Elasticsearch(args.es_url, args.es_pid_file) if args.es_url else None
+    if args.smoke:
+        captures = [os.path.join(ROOT, "test_pcaps", "test_dns.pcap")]
+        args.reps, args.no_callgrind, args.large = 1, True, False
+    else:
+        captures = [bench_capture(args.cache, args.copies), os.path.join(ROOT, "test_pcaps", "test_http.pcap")]
+
+    print(f"## espcap benchmark\n\n{machine_line()}")
+    plans = [(c, [r for r in ROWS if es or r[0] < 5], args.reps) for c in captures]
+    if args.large:
+        large = bench_capture(args.cache, args.copies * 10)
+        plans.append((large, [r for r in ROWS if r[0] in (2, 3) or (es and r[0] == 5)], 1))
+    for capture, rows, reps in plans:
+        packets = packet_count(capture)
+        results = {}
+        for rep in range(reps):
+            for number, title, function in rows:
+                print(f"  {os.path.basename(capture)} rep {rep + 1}/{reps} row {number}", file=sys.stderr)
+                results.setdefault(number, []).append(function(capture, packets, es))
+        report(capture, packets, reps, results)
+        sys.stdout.flush()
+
+    if not args.no_callgrind:
+        print("  callgrind (a few minutes)", file=sys.stderr)
+        packets, serializer, dissection = measure_instructions(args.cache)
+        print(f"\n### Instructions per packet (valgrind --tool=callgrind, {packets:,}-packet sample)\n")
+        print(f"- serializer (document writer + hand-over to the exporter): {serializer:,.0f} Ir/packet")
+        print(f"- dissection with the tap, serialization off (row 2's work): {dissection:,.0f} Ir/packet")
+        print(f"- by instructions, row 3 would run at {dissection / (dissection + serializer):.2f} x row 2")
+
+
+if __name__ == "__main__":
+    main()
