@@ -3,8 +3,11 @@
 //   espcap-replay node=localhost:9200 [spool=DIR] [user=... password=...] ...
 //
 // Takes the same key=value options as `tshark -X espcap:...`; only those about the
-// connection and the spool matter. Exit status: 0 when the spool is empty afterwards,
-// 1 bad usage, 2 documents rejected (kept in the dead-letter file), 3 files still wait.
+// connection and the spool matter. It installs no index template unless given
+// template=true (then a basic one for index=PREFIX, without Wireshark's field types).
+// Exit status: 0 when the spool is empty afterwards, 1 bad usage, 2 documents rejected
+// (kept in the dead-letter file), 3 files still wait.
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -42,6 +45,10 @@ int main(int argc, char **argv) {
     const espcap::OptionsResult parsed = espcap::parse_options(raw);
     if (!parsed.ok()) return usage(parsed.error.c_str());
     espcap::Options options = parsed.options;
+    // The runs that spooled install the full template (they know Wireshark's field
+    // types); a replay only installs the basic one when asked, so it never replaces it.
+    const bool template_asked = std::any_of(raw.begin(), raw.end(), [](const auto &e) { return e.first == "template"; });
+    if (!template_asked) options.install_template = false;
     if (options.nodes.empty()) return usage("node= is required");
     if (options.spool.empty()) return usage("spool=off leaves nothing to replay");
     options.output_file.clear();

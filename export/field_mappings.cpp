@@ -15,8 +15,12 @@ using nlohmann::json;
 constexpr unsigned kMaxWarnings = 5;
 
 // Room left above what the mapped fields need, for the odd dynamically mapped one.
+// Room left for what espcap does not map itself (strings it has no type for map
+// dynamically) and for other runs adding fields to the same index at the same time.
+constexpr long kHeadroom = 500;
+
 long field_limit_for(std::size_t needed) {
-    return static_cast<long>(needed + std::max<std::size_t>(100, needed / 10));
+    return static_cast<long>(needed) + std::max<long>(2 * kHeadroom, static_cast<long>(needed / 4));
 }
 
 // The type an engine stores for `type` (no unsigned_long before its version).
@@ -145,39 +149,56 @@ bool IndexMappings::load_index(BulkClient &client, const std::string &index, Ind
 
 bool IndexMappings::map_fields(BulkClient &client, const std::string &index, const std::vector<FieldSpec> &fields) {
     auto found = indices_.find(index);
+    bool fresh = false;
     if (found == indices_.end()) {
         IndexState state;
         bool unreachable = false;
         if (!load_index(client, index, state, unreachable)) return !unreachable;  // else dynamic mapping
         found = indices_.emplace(index, std::move(state)).first;
+        fresh = true;
     }
-    IndexState &state = found->second;
 
     std::map<std::string, std::string> new_types;  // path -> type, parent objects too
     std::vector<const FieldSpec *> new_fields;
-    for (const FieldSpec &field : fields) {
-        const std::string type = stored_type(field.type, engine_);
-        if (const auto it = state.types.find(field.path); it != state.types.end()) {
-            // keyword is what unsigned_long falls back to where the engine lacks it.
-            const bool fallback = it->second == "keyword" && type == "unsigned_long";
-            if (it->second != type && !fallback) {
-                ++conflicts_;
-                warn(index + ": " + field.path + " is already mapped as " + it->second + ", not " + type);
+    for (int pass = 0; pass < 2; ++pass) {
+        IndexState &state = found->second;
+        new_types.clear();
+        new_fields.clear();
+        for (const FieldSpec &field : fields) {
+            const std::string type = stored_type(field.type, engine_);
+            if (const auto it = state.types.find(field.path); it != state.types.end()) {
+                // keyword is what unsigned_long falls back to where the engine lacks it.
+                const bool fallback = it->second == "keyword" && type == "unsigned_long";
+                if (it->second != type && !fallback && (fresh || pass == 1)) {
+                    ++conflicts_;
+                    warn(index + ": " + field.path + " is already mapped as " + it->second + ", not " + type);
+                }
+                continue;
             }
-            continue;
+            if (!new_types.emplace(field.path, type).second) continue;
+            new_fields.push_back(&field);
+            for (std::size_t dot = field.path.find('.'); dot != std::string::npos;
+                 dot = field.path.find('.', dot + 1)) {
+                const std::string parent = field.path.substr(0, dot);
+                if (!state.types.count(parent)) new_types.emplace(parent, "object");
+            }
         }
-        if (!new_types.emplace(field.path, type).second) continue;
-        new_fields.push_back(&field);
-        for (std::size_t dot = field.path.find('.'); dot != std::string::npos; dot = field.path.find('.', dot + 1)) {
-            const std::string parent = field.path.substr(0, dot);
-            if (!state.types.count(parent)) new_types.emplace(parent, "object");
+        if (new_fields.empty()) return true;
+        if (fresh) break;
+        // Other runs may be writing to this index too: count its fields afresh before
+        // deciding on the limit, so two runs do not each think there is room.
+        bool unreachable = false;
+        if (!load_index(client, index, state, unreachable)) {
+            if (unreachable) indices_.erase(found);
+            return !unreachable;
         }
+        fresh = true;
     }
-    if (new_fields.empty()) return true;
+    IndexState &state = found->second;
 
     const std::size_t needed = state.field_count + new_types.size();
-    if (static_cast<long>(needed) > state.field_limit) {
-        const long limit = field_limit_for(needed);
+    if (static_cast<long>(needed) > state.field_limit - kHeadroom) {
+        const long limit = std::max(state.field_limit, field_limit_for(needed));
         const HttpResponse raised = client.call("PUT", "/" + index + "/_settings",
                                                 json{{"index.mapping.total_fields.limit", limit}}.dump());
         if (raised.status == 200)

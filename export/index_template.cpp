@@ -62,7 +62,13 @@ json mappings(const TemplateSpec &spec) {
     }
     put_at_path(properties, "network.transport", {{"type", "keyword"}});
     for (const auto &[path, type] : spec.alias_target_types) put_at_path(properties, path, typed(type, spec.engine));
-    for (const Alias &alias : kAliases) put_at_path(properties, alias.name, {{"type", "alias"}, {"path", alias.target}});
+    for (const Alias &alias : kAliases) {
+        // An alias to an unmapped field makes the whole template invalid; without the
+        // field registry (espcap-replay) the layer fields are not known.
+        const bool layer_field = std::string(alias.target).rfind("layers.", 0) == 0;
+        if (layer_field && !spec.alias_target_types.count(alias.target)) continue;
+        put_at_path(properties, alias.name, {{"type", "alias"}, {"path", alias.target}});
+    }
 
     json meta = {{"created_by", "espcap"}};
     if (!spec.registry_summary_json.empty()) meta["field_registry"] = json::parse(spec.registry_summary_json);
