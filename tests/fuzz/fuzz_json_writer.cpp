@@ -26,6 +26,9 @@ using namespace espcap::tap;
 
 namespace {
 
+// An item's group, as one number (the grouper keys on parent abbrev and abbrev).
+std::uint32_t group_of(const espcap::tap::EkItem &item) { return item.parent_abbrev_id * 4 + item.abbrev_id; }
+
 void require(bool condition, const char *what) {
     if (!condition) {
         std::fprintf(stderr, "fuzz_json_writer: %s\n", what);
@@ -189,7 +192,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *bytes, std::size_t siz
     while (data.remaining_bytes() > 0 && items.size() < 64) {
         const auto group = data.ConsumeIntegralInRange<std::uint32_t>(0, 15);
         values.push_back(consume_value(data));
-        items.push_back(EkItem{group, name_of_group[group], &values.back()});
+        // The group key is (parent abbrev, abbrev): spread the 16 groups over both ids.
+        items.push_back(EkItem{group / 4, group % 4, name_of_group[group], &values.back()});
     }
 
     EkMemberGrouper grouper;
@@ -208,11 +212,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *bytes, std::size_t siz
         expected_names.push_back(items[i].name_id);
         std::vector<std::uint64_t> groups;
         for (const EkItem &item : items)
-            if (item.name_id == items[i].name_id && std::find(groups.begin(), groups.end(), item.group_key) == groups.end())
-                groups.push_back(item.group_key);
+            if (item.name_id == items[i].name_id && std::find(groups.begin(), groups.end(), group_of(item)) == groups.end())
+                groups.push_back(group_of(item));
         for (std::uint64_t group : groups)
             for (const EkItem &item : items)
-                if (item.group_key == group) expected_order.push_back(item.node);
+                if (group_of(item) == group) expected_order.push_back(item.node);
     }
     require(ordered == expected_order, "grouper order");
     require(members.size() == expected_names.size(), "one member per name");
