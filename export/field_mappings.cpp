@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mapping_path.h"
+
 namespace espcap::exporter {
 namespace {
 
@@ -26,14 +28,6 @@ long field_limit_for(std::size_t needed) {
 // The type an engine stores for `type` (no unsigned_long before its version).
 std::string stored_type(const std::string &type, const SearchEngine &engine) {
     return json::parse(field_mapping_json(type, engine)).value("type", type);
-}
-
-void put_at_path(json &properties, const std::string &path, json mapping) {
-    json *level = &properties;
-    std::size_t start = 0;
-    for (std::size_t dot; (dot = path.find('.', start)) != std::string::npos; start = dot + 1)
-        level = &(*level)[path.substr(start, dot - start)]["properties"];
-    (*level)[path.substr(start)] = std::move(mapping);
 }
 
 // Records every field of a mapping's "properties", objects included, and counts them

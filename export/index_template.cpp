@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mapping_path.h"
+
 namespace espcap::exporter {
 namespace {
 
@@ -29,15 +31,6 @@ constexpr Alias kAliases[] = {
     {"url.original", "layers.http.http_http_request_full_uri"},
     {"http.response.status_code", "layers.http.http_http_response_code"},
 };
-
-// Puts `mapping` at dotted `path` inside a "properties" tree.
-void put_at_path(json &properties, const std::string &path, json mapping) {
-    json *level = &properties;
-    std::size_t start = 0;
-    for (std::size_t dot; (dot = path.find('.', start)) != std::string::npos; start = dot + 1)
-        level = &(*level)[path.substr(start, dot - start)]["properties"];
-    (*level)[path.substr(start)] = std::move(mapping);
-}
 
 json typed(const std::string &type, const SearchEngine &engine) {
     return json::parse(field_mapping_json(type, engine));
