@@ -34,7 +34,10 @@ def merge_duplicate_keys(pairs):
 def parse_ek_lines(raw_bytes):
     """Documents of an EK stream (action lines dropped), duplicate keys merged."""
     documents = []
-    for line in raw_bytes.decode("utf-8", errors="replace").splitlines():
+    # Lines end at b"\n" only: str.splitlines() would also cut at the raw \x1c-\x1e,
+    # \x85 or U+2028 that tshark leaves in some values.
+    for raw_line in raw_bytes.split(b"\n"):
+        line = raw_line.decode("utf-8", errors="replace")
         if not line.strip():
             continue
         # strict=False: tshark leaks raw control bytes in its long-year timestamps.

@@ -50,7 +50,8 @@ def frames(pcap):
     for field in FIELDS:
         args += ["-e", field]
     rows = []
-    for line in run_tshark(args).stdout.decode("utf-8", "replace").splitlines():
+    # One frame per b"\n": str.splitlines() would also cut at \x1c or U+2028 in a value.
+    for line in run_tshark(args).stdout.decode("utf-8", "replace").rstrip("\n").split("\n"):
         values = line.split("\t")
         rows.append({field: [v for v in value.split("|") if v] for field, value in zip(FIELDS, values)})
     return rows
