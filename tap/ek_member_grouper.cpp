@@ -14,8 +14,29 @@ void EkMemberGrouper::ScopedTable::set(std::uint32_t id, std::uint32_t index) {
     slots_[id] = Slot{generation_, index};
 }
 
+bool EkMemberGrouper::group_if_all_distinct(const std::vector<EkItem> &items, std::vector<EkMember> &members,
+                                            std::vector<const void *> &ordered_nodes) {
+    group_by_abbrev_.clear();
+    member_by_name_.clear();
+    for (std::uint32_t i = 0; i < items.size(); ++i) {
+        if (group_by_abbrev_.find(items[i].abbrev_id) != kNone || member_by_name_.find(items[i].name_id) != kNone)
+            return false;
+        group_by_abbrev_.set(items[i].abbrev_id, i);
+        member_by_name_.set(items[i].name_id, i);
+    }
+    for (const EkItem &item : items) {
+        members.push_back(EkMember{item.name_id, static_cast<std::uint32_t>(ordered_nodes.size()), 1});
+        ordered_nodes.push_back(item.node);
+    }
+    return true;
+}
+
 void EkMemberGrouper::group(const std::vector<EkItem> &items, std::vector<EkMember> &members,
                             std::vector<const void *> &ordered_nodes) {
+    // With no abbrev and no name twice, every item is a group and a member of its own,
+    // in tree order: the cheap case, and that of most application-layer objects.
+    if (group_if_all_distinct(items, members, ordered_nodes)) return;
+
     next_item_.assign(items.size(), kNone);
     groups_.clear();
     pending_.clear();

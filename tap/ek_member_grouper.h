@@ -53,6 +53,9 @@ private:
         std::uint32_t first_group, last_group;
     };
 
+    bool group_if_all_distinct(const std::vector<EkItem> &items, std::vector<EkMember> &members,
+                               std::vector<const void *> &ordered_nodes);
+
     // Maps a dense id to a group or member index within one scope. group() runs for
     // every object of every packet, so an entry counts only in the generation that
     // wrote it: starting a scope costs nothing, and once grown nothing allocates.

@@ -1,5 +1,7 @@
 #include "ek_tree_writer.h"
 
+#include <algorithm>
+
 #include <wireshark.h>
 #include <epan/proto.h>
 #include <epan/ftypes/ftypes.h>
@@ -35,7 +37,8 @@ std::uint32_t EkTreeWriter::intern(std::unordered_map<std::string, std::uint32_t
 
 const EkTreeWriter::FieldKeys &EkTreeWriter::keys_for(const header_field_info *hfinfo) {
     const auto id = static_cast<std::size_t>(hfinfo->id);
-    if (id >= keys_by_field_.size()) keys_by_field_.resize(id + 1024);
+    // Doubling: field ids run to hundreds of thousands, met in any order.
+    if (id >= keys_by_field_.size()) keys_by_field_.resize(std::max(id + 1, 2 * keys_by_field_.size()));
     FieldKeys &keys = keys_by_field_[id];
     if (keys.name_id == kUnset) {
         keys.abbrev_id = intern(abbrev_ids_, hfinfo->abbrev);

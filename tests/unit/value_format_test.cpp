@@ -38,6 +38,24 @@ TEST_CASE("Long byte arrays are written whole, across the formatter's blocks", "
     CHECK(out == "prefix" + expected);
 }
 
+TEST_CASE("Every byte value is written right at every place of a 16-byte step", "[tap][format]") {
+    // Lengths around the vector formatter's 16 bytes per step, and all 256 values.
+    const std::size_t size = GENERATE(15, 16, 17, 31, 32, 33, 47, 48, 256, 300);
+    const char separator = GENERATE(':', '-');
+    std::vector<std::uint8_t> bytes(size);
+    std::string expected;
+    for (std::size_t i = 0; i < size; ++i) {
+        bytes[i] = static_cast<std::uint8_t>(255 - i);
+        char pair[4];
+        std::snprintf(pair, sizeof pair, "%02x", bytes[i]);
+        if (i != 0) expected += separator;
+        expected += pair;
+    }
+    std::string out;
+    append_hex_bytes(out, bytes.data(), size, separator);
+    CHECK(out == expected);
+}
+
 TEST_CASE("Hex numbers have the type's full width", "[tap][format]") {
     std::string out;
     append_hex_number(out, 0x8, 2);
