@@ -117,9 +117,7 @@ std::string capture_identity(const std::string &read_file) {
 std::string file_date_utc(const std::string &path) {
     struct stat info {};
     if (path.empty() || stat(path.c_str(), &info) != 0) return "";
-    std::string text;
-    tap::append_utc_date_time(text, tap::to_utc(info.st_mtime));
-    return text;
+    return tap::utc_date_time(tap::to_utc(info.st_mtime));
 }
 
 }  // namespace espcap

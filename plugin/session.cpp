@@ -130,7 +130,7 @@ bool Session::on_packet(const packet_info *pinfo, const epan_dissect_t *edt) {
     writer_->write(pinfo, edt->tree, document_);
     if (writer_->last_packet_malformed()) ++counts_.packets_malformed;
     hand_over_new_fields(writer_->discovery(), *exporter_, !options_.nodes.empty());
-    exporter_->add_document(index, id_, document_);
+    exporter_->add_document(index, id_, document_.view());
     return true;
 }
 

@@ -8,9 +8,7 @@ const std::string &DailyIndex::name_for(std::int64_t epoch_seconds) {
     const std::int64_t day = epoch_day(epoch_seconds);
     if (day != cached_day_) {
         cached_day_ = day;
-        cached_name_ = prefix_;
-        cached_name_ += '-';
-        append_utc_date(cached_name_, to_utc(epoch_seconds));
+        cached_name_ = prefix_ + '-' + utc_date(to_utc(epoch_seconds));
     }
     return cached_name_;
 }

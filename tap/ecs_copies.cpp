@@ -62,23 +62,23 @@ void EcsCopies::record(Role role, std::size_t begin, std::size_t end) {
     if (ports && role == Role::destination_port) destination_port_ = {begin, end};
 }
 
-void EcsCopies::append_object(std::string &out, const char *name, const Span &address, const Span &port) {
+void EcsCopies::append_object(JsonBuffer &out, const char *name, const Span &address, const Span &port) {
     if (address.empty() && port.empty()) return;
     // The values were written earlier into `out` itself; copy them out first.
     scratch_.clear();
     scratch_ += ",\"";
     scratch_ += name;
     scratch_ += "\":{";
-    if (!address.empty()) scratch_.append("\"ip\":").append(out, address.begin, address.end - address.begin);
+    if (!address.empty()) scratch_.append("\"ip\":").append(out.data() + address.begin, address.end - address.begin);
     if (!port.empty()) {
         if (!address.empty()) scratch_ += ',';
-        scratch_.append("\"port\":").append(out, port.begin, port.end - port.begin);
+        scratch_.append("\"port\":").append(out.data() + port.begin, port.end - port.begin);
     }
     scratch_ += '}';
     out += scratch_;
 }
 
-void EcsCopies::append(std::string &out) {
+void EcsCopies::append(JsonBuffer &out) {
     append_object(out, "source", source_address_, source_port_);
     append_object(out, "destination", destination_address_, destination_port_);
     if (!transport_.empty()) {

@@ -16,6 +16,8 @@
 #include <string>
 #include <string_view>
 
+#include "json_buffer.h"
+
 namespace espcap::tap {
 
 class EcsCopies {
@@ -43,14 +45,14 @@ public:
     void record(Role role, std::size_t begin, std::size_t end);
 
     // Writes ',"source":{...},"destination":{...},"network":{...}' for what was found.
-    void append(std::string &out);
+    void append(JsonBuffer &out);
 
 private:
     struct Span {
         std::size_t begin = 0, end = 0;
         bool empty() const { return begin == end; }
     };
-    void append_object(std::string &out, const char *name, const Span &address, const Span &port);
+    void append_object(JsonBuffer &out, const char *name, const Span &address, const Span &port);
 
     Role inside_ = Role::none;
     bool network_seen_ = false;

@@ -1,5 +1,7 @@
 #include "ek_member_grouper.h"
 
+#include <algorithm>
+
 namespace espcap::tap {
 
 void EkMemberGrouper::ScopedTable::clear() {
@@ -9,41 +11,20 @@ void EkMemberGrouper::ScopedTable::clear() {
     }
 }
 
-void EkMemberGrouper::ScopedTable::set(std::uint32_t id, std::uint32_t index) {
-    if (id >= slots_.size()) slots_.resize(static_cast<std::size_t>(id) + 256);
-    slots_[id] = Slot{generation_, index};
-}
-
-bool EkMemberGrouper::group_if_all_distinct(const std::vector<EkItem> &items, std::vector<EkMember> &members,
-                                            std::vector<const void *> &ordered_nodes) {
-    group_by_abbrev_.clear();
-    member_by_name_.clear();
-    for (std::uint32_t i = 0; i < items.size(); ++i) {
-        if (group_by_abbrev_.find(items[i].abbrev_id) != kNone || member_by_name_.find(items[i].name_id) != kNone)
-            return false;
-        group_by_abbrev_.set(items[i].abbrev_id, i);
-        member_by_name_.set(items[i].name_id, i);
-    }
-    for (const EkItem &item : items) {
-        members.push_back(EkMember{item.name_id, static_cast<std::uint32_t>(ordered_nodes.size()), 1});
-        ordered_nodes.push_back(item.node);
-    }
-    return true;
+void EkMemberGrouper::ScopedTable::grow(std::uint32_t id) {
+    slots_.resize(std::max(static_cast<std::size_t>(id) + 1, 2 * slots_.size()));
 }
 
 void EkMemberGrouper::group(const std::vector<EkItem> &items, std::vector<EkMember> &members,
                             std::vector<const void *> &ordered_nodes) {
-    // With no abbrev and no name twice, every item is a group and a member of its own,
-    // in tree order: the cheap case, and that of most application-layer objects.
-    if (group_if_all_distinct(items, members, ordered_nodes)) return;
-
     next_item_.assign(items.size(), kNone);
     groups_.clear();
     pending_.clear();
     group_by_abbrev_.clear();
     member_by_name_.clear();
 
-    // Pass 1: tshark's groups, in order of first appearance, items chained in tree order.
+    // Pass 1: tshark's groups, in order of first appearance, items chained in tree order;
+    // groups that write the same name chained into one member, at the first one's place.
     // A field rarely sits under more than one parent in a scope, so the walk is short.
     for (std::uint32_t i = 0; i < items.size(); ++i) {
         const EkItem &item = items[i];
@@ -64,29 +45,31 @@ void EkMemberGrouper::group(const std::vector<EkItem> &items, std::vector<EkMemb
             group_by_abbrev_.set(item.abbrev_id, created);
         else
             groups_[last_of_abbrev].next_group_same_abbrev = created;
-    }
 
-    // Pass 2: groups that write the same name become one member, at the first one's place.
-    for (std::uint32_t g = 0; g < groups_.size(); ++g) {
-        const std::uint32_t m = member_by_name_.find(groups_[g].name_id);
+        // A new group joins the member of its name, or starts one at its own place.
+        const std::uint32_t m = member_by_name_.find(item.name_id);
         if (m == kNone) {
-            member_by_name_.set(groups_[g].name_id, static_cast<std::uint32_t>(pending_.size()));
-            pending_.push_back(PendingMember{groups_[g].name_id, g, g});
+            member_by_name_.set(item.name_id, static_cast<std::uint32_t>(pending_.size()));
+            pending_.push_back(PendingMember{item.name_id, created, created});
         } else {
-            groups_[pending_[m].last_group].next_group_same_name = g;
-            pending_[m].last_group = g;
+            groups_[pending_[m].last_group].next_group_same_name = created;
+            pending_[m].last_group = created;
         }
     }
 
-    // Pass 3: flatten.
+    // Pass 2: flatten. Every item lands in exactly one member, so both outputs are
+    // sized up front and filled by index.
+    std::size_t next_member = members.size();
+    auto next_node = static_cast<std::uint32_t>(ordered_nodes.size());
+    members.resize(members.size() + pending_.size());
+    ordered_nodes.resize(ordered_nodes.size() + items.size());
     for (const PendingMember &m : pending_) {
-        const auto first = static_cast<std::uint32_t>(ordered_nodes.size());
+        const std::uint32_t first = next_node;
         for (std::uint32_t g = m.first_group; g != kNone; g = groups_[g].next_group_same_name) {
             for (std::uint32_t i = groups_[g].first_item; i != kNone; i = next_item_[i])
-                ordered_nodes.push_back(items[i].node);
+                ordered_nodes[next_node++] = items[i].node;
         }
-        members.push_back(EkMember{m.name_id, first,
-                                   static_cast<std::uint32_t>(ordered_nodes.size()) - first});
+        members[next_member++] = EkMember{m.name_id, first, next_node - first};
     }
 }
 

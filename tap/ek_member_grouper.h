@@ -53,9 +53,6 @@ private:
         std::uint32_t first_group, last_group;
     };
 
-    bool group_if_all_distinct(const std::vector<EkItem> &items, std::vector<EkMember> &members,
-                               std::vector<const void *> &ordered_nodes);
-
     // Maps a dense id to a group or member index within one scope. group() runs for
     // every object of every packet, so an entry counts only in the generation that
     // wrote it: starting a scope costs nothing, and once grown nothing allocates.
@@ -67,9 +64,14 @@ private:
         std::uint32_t find(std::uint32_t id) const {
             return id < slots_.size() && slots_[id].generation == generation_ ? slots_[id].index : kNone;
         }
-        void set(std::uint32_t id, std::uint32_t index);
+        void set(std::uint32_t id, std::uint32_t index) {
+            if (id >= slots_.size()) grow(id);
+            slots_[id] = Slot{generation_, index};
+        }
 
     private:
+        void grow(std::uint32_t id);
+
         struct Slot {
             std::uint32_t generation = 0;
             std::uint32_t index = 0;

@@ -18,7 +18,7 @@ std::string_view bare_name(const std::string &encoded) {
     return std::string_view(encoded).substr(1, encoded.size() - 3);
 }
 
-void write_absolute_time(const nstime_t &t, std::string &out) {
+void write_absolute_time(const nstime_t &t, JsonBuffer &out) {
     out += '"';
     append_utc_date_time(out, to_utc(t.secs));
     out += '.';
@@ -53,7 +53,7 @@ const EkTreeWriter::FieldKeys &EkTreeWriter::keys_for(const header_field_info *h
     return keys;
 }
 
-void EkTreeWriter::write_layers(const proto_node *root, std::string &out) {
+void EkTreeWriter::write_layers(const proto_node *root, JsonBuffer &out) {
     saw_malformed_ = false;
     ecs_.begin_packet();
     write_object(root, kRootParent, FieldDiscovery::kLayersPath, 0, out);
@@ -74,7 +74,7 @@ void EkTreeWriter::collect_items(const proto_node *parent, std::uint32_t parent_
 }
 
 void EkTreeWriter::write_object(const proto_node *scope, std::uint32_t scope_abbrev_id, std::uint32_t path,
-                                int depth, std::string &out) {
+                                int depth, JsonBuffer &out) {
     items_.clear();
     collect_items(scope, scope_abbrev_id);
     const std::size_t member_base = member_stack_.size();
@@ -95,7 +95,7 @@ void EkTreeWriter::write_object(const proto_node *scope, std::uint32_t scope_abb
 
 // `member` is a copy: nested objects grow the member stack. They grow names_ too, so
 // `name` is only used before the first value is written.
-void EkTreeWriter::write_member(const EkMember member, std::uint32_t path, int depth, std::string &out) {
+void EkTreeWriter::write_member(const EkMember member, std::uint32_t path, int depth, JsonBuffer &out) {
     const std::string &name = names_[member.name_id];
     const FieldType type = types_[member.name_id];
     const EcsCopies::Role role = ecs_roles_[member.name_id];
@@ -123,7 +123,7 @@ void EkTreeWriter::write_member(const EkMember member, std::uint32_t path, int d
         ecs_.record(role, value_begin, out.size());
 }
 
-void EkTreeWriter::write_value(const proto_node *node, std::uint32_t object_path, int depth, std::string &out) {
+void EkTreeWriter::write_value(const proto_node *node, std::uint32_t object_path, int depth, JsonBuffer &out) {
     const field_info *fi = PNODE_FINFO(node);
     if (fi->hfinfo->type == FT_PROTOCOL) {
         write_object(node, keys_for(fi->hfinfo).abbrev_id, object_path, depth + 1, out);
@@ -138,7 +138,7 @@ void EkTreeWriter::write_value(const proto_node *node, std::uint32_t object_path
 // The commonest field types, written as Wireshark 4.0's fvalue_to_string_repr() would
 // (epan/ftypes/ftype-{integer,bytes,string}.c). The corpus comparison with tshark -T ek
 // checks every one of them. Other versions take the generic path.
-bool EkTreeWriter::write_common_value(const field_info *fi, std::string &out) {
+bool EkTreeWriter::write_common_value(const field_info *fi, JsonBuffer &out) {
     const fvalue_t &value = fi->value;
     const int display = fi->hfinfo->display;
     const int type = fvalue_type_ftenum(const_cast<fvalue_t *>(&value));
@@ -191,6 +191,26 @@ bool EkTreeWriter::write_common_value(const field_info *fi, std::string &out) {
         out += '"';
         return true;
     }
+    case FT_IPv4:
+        out += '"';
+        append_ipv4(out, value.value.ipv4.addr);
+        out += '"';
+        return true;
+    case FT_IPv6:
+        out += '"';
+        append_ipv6(out, value.value.ipv6.addr.bytes);
+        out += '"';
+        return true;
+    case FT_RELATIVE_TIME: {
+        const std::size_t before = out.size();
+        out += '"';
+        if (!append_relative_time(out, value.value.time.secs, value.value.time.nsecs)) {
+            out.truncate(before);
+            return false;
+        }
+        out += '"';
+        return true;
+    }
     default:
         return false;
     }
@@ -199,7 +219,7 @@ bool EkTreeWriter::write_common_value(const field_info *fi, std::string &out) {
 bool EkTreeWriter::write_common_value(const field_info *, std::string &) { return false; }
 #endif
 
-void EkTreeWriter::write_field_value(const field_info *fi, std::string &out) {
+void EkTreeWriter::write_field_value(const field_info *fi, JsonBuffer &out) {
     if (write_common_value(fi, out)) return;
     switch (fi->hfinfo->type) {
     case FT_NONE:

@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "json_buffer.h"
 #include "ecs_copies.h"
 #include "ek_member_grouper.h"
 #include "field_discovery.h"
@@ -29,7 +30,7 @@ namespace espcap::tap {
 class EkTreeWriter {
 public:
     EkTreeWriter();
-    void write_layers(const _proto_node *root, std::string &out);
+    void write_layers(const _proto_node *root, JsonBuffer &out);
 
     // Whether the last tree written holds a `_ws.malformed` item: some dissector met
     // bytes it could not parse (anywhere in the tree, as `tshark -Y _ws.malformed` finds).
@@ -52,12 +53,12 @@ private:
 
     // `path` is the object's id in discovery_; `depth` 0 is "layers" itself.
     void write_object(const _proto_node *scope, std::uint32_t scope_abbrev_id, std::uint32_t path, int depth,
-                      std::string &out);
+                      JsonBuffer &out);
     void collect_items(const _proto_node *parent, std::uint32_t parent_abbrev_id);
-    void write_member(EkMember member, std::uint32_t path, int depth, std::string &out);
-    void write_value(const _proto_node *node, std::uint32_t object_path, int depth, std::string &out);
-    void write_field_value(const field_info *fi, std::string &out);
-    bool write_common_value(const field_info *fi, std::string &out);
+    void write_member(EkMember member, std::uint32_t path, int depth, JsonBuffer &out);
+    void write_value(const _proto_node *node, std::uint32_t object_path, int depth, JsonBuffer &out);
+    void write_field_value(const field_info *fi, JsonBuffer &out);
+    bool write_common_value(const field_info *fi, JsonBuffer &out);
 
     int malformed_proto_id_;  // looked up once; the walk compares ids
     bool saw_malformed_ = false;

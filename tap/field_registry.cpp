@@ -51,9 +51,9 @@ std::string encoded_member_name(const header_field_info *hfinfo) {
         name += '_';
     }
     name += hfinfo->abbrev;
-    std::string encoded;
+    JsonBuffer encoded;
     append_member_name(encoded, name);
-    return encoded;
+    return encoded.str();
 }
 
 FieldType written_type(const header_field_info *hfinfo) {

@@ -28,7 +28,7 @@ constexpr std::array<ByteClass, 256> make_byte_classes() {
 constexpr auto kByteClasses = make_byte_classes();
 constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";
 
-void append_escape(std::string &out, unsigned char byte) {
+void append_escape(JsonBuffer &out, unsigned char byte) {
     static constexpr char hex[] = "0123456789abcdef";
     switch (byte) {
     case '"': out += "\\\""; return;
@@ -94,7 +94,7 @@ std::size_t skip_plain_ascii(const unsigned char *s, std::size_t i, std::size_t 
     return i;
 }
 
-void append_escaped_body(std::string &out, std::string_view bytes, bool dots_to_underscores) {
+void append_escaped_body(JsonBuffer &out, std::string_view bytes, bool dots_to_underscores) {
     const auto *s = reinterpret_cast<const unsigned char *>(bytes.data());
     const std::size_t n = bytes.size();
     std::size_t run_start = 0;
@@ -140,21 +140,21 @@ void append_escaped_body(std::string &out, std::string_view bytes, bool dots_to_
 
 }  // namespace
 
-void append_json_string(std::string &out, std::string_view bytes) {
+void append_json_string(JsonBuffer &out, std::string_view bytes) {
     out += '"';
     append_escaped_body(out, bytes, false);
     out += '"';
 }
 
-void append_json_string_body(std::string &out, std::string_view bytes) { append_escaped_body(out, bytes, false); }
+void append_json_string_body(JsonBuffer &out, std::string_view bytes) { append_escaped_body(out, bytes, false); }
 
-void append_member_name(std::string &out, std::string_view name) {
+void append_member_name(JsonBuffer &out, std::string_view name) {
     out += '"';
     append_escaped_body(out, name, true);
     out += "\":";
 }
 
-void append_decimal(std::string &out, std::uint64_t value, int min_digits) {
+void append_decimal(JsonBuffer &out, std::uint64_t value, int min_digits) {
     // Filled from the end, then appended at once: numbers are most values in a packet.
     char digits[20];
     char *first = digits + sizeof digits;

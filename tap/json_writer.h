@@ -14,20 +14,22 @@
 #include <string>
 #include <string_view>
 
+#include "json_buffer.h"
+
 namespace espcap::tap {
 
 // Writes `bytes` as a quoted JSON string.
-void append_json_string(std::string &out, std::string_view bytes);
+void append_json_string(JsonBuffer &out, std::string_view bytes);
 
 // Writes `bytes` escaped, without the quotes (for values assembled from pieces).
-void append_json_string_body(std::string &out, std::string_view bytes);
+void append_json_string_body(JsonBuffer &out, std::string_view bytes);
 
 // Writes `name` as a quoted member name followed by ':', with '.' turned into '_'
 // as tshark -T ek does for its keys.
-void append_member_name(std::string &out, std::string_view name);
+void append_member_name(JsonBuffer &out, std::string_view name);
 
 // Writes an unsigned decimal number without quotes, with leading zeros up to
 // `min_digits` digits (at most 20).
-void append_decimal(std::string &out, std::uint64_t value, int min_digits = 1);
+void append_decimal(JsonBuffer &out, std::uint64_t value, int min_digits = 1);
 
 }  // namespace espcap::tap

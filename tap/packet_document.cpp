@@ -11,8 +11,20 @@
 #include "utc_time.h"
 
 namespace espcap::tap {
+namespace {
 
-void append_epoch_seconds(std::string &out, std::int64_t secs, int nsecs) {
+// ',"name":"value"', encoded once and appended to every document.
+std::string encoded_string_member(std::string_view name, std::string_view value) {
+    JsonBuffer member;
+    member += ',';
+    append_member_name(member, name);
+    append_json_string(member, value);
+    return member.str();
+}
+
+}  // namespace
+
+void append_epoch_seconds(JsonBuffer &out, std::int64_t secs, int nsecs) {
     // nstime keeps 0 <= nsecs < 1e9 for any sign of secs: the value is secs + nsecs/1e9.
     std::uint64_t whole;
     std::uint32_t fraction;
@@ -32,16 +44,9 @@ void append_epoch_seconds(std::string &out, std::int64_t secs, int nsecs) {
 
 PacketDocumentWriter::PacketDocumentWriter(const CaptureContext &context, ProtocolLayers layers)
     : layers_(std::move(layers)) {
-    if (!context.file_name.empty()) {
-        file_members_ += ',';
-        append_member_name(file_members_, "file_name");
-        append_json_string(file_members_, context.file_name);
-    }
-    if (!context.file_date_utc.empty()) {
-        file_members_ += ',';
-        append_member_name(file_members_, "file_date_utc");
-        append_json_string(file_members_, context.file_date_utc);
-    }
+    if (!context.file_name.empty()) file_members_ += encoded_string_member("file_name", context.file_name);
+    if (!context.file_date_utc.empty())
+        file_members_ += encoded_string_member("file_date_utc", context.file_date_utc);
 }
 
 std::string_view PacketDocumentWriter::highest_protocol(const packet_info *pinfo) {
@@ -64,7 +69,7 @@ std::string_view PacketDocumentWriter::highest_protocol(const packet_info *pinfo
     return highest != nullptr ? highest : top != nullptr ? top : "";
 }
 
-void PacketDocumentWriter::append_interface(const packet_info *pinfo, std::string &out) {
+void PacketDocumentWriter::append_interface(const packet_info *pinfo, JsonBuffer &out) {
     if (pinfo->rec == nullptr || !(pinfo->rec->presence_flags & WTAP_HAS_INTERFACE_ID)) return;
     const std::size_t id = pinfo->rec->rec_header.packet_header.interface_id;
     if (id >= interface_known_.size()) {
@@ -74,16 +79,14 @@ void PacketDocumentWriter::append_interface(const packet_info *pinfo, std::strin
     if (!interface_known_[id]) {
         // Asked once per interface: the name comes from the capture's interface block.
         if (const char *name = epan_get_interface_name(pinfo->epan, static_cast<guint32>(id)); name && *name) {
-            interface_members_[id] += ',';
-            append_member_name(interface_members_[id], "interface");
-            append_json_string(interface_members_[id], name);
+            interface_members_[id] = encoded_string_member("interface", name);
         }
         interface_known_[id] = true;
     }
     out += interface_members_[id];
 }
 
-void PacketDocumentWriter::write(const packet_info *pinfo, const proto_node *tree, std::string &out) {
+void PacketDocumentWriter::write(const packet_info *pinfo, const proto_node *tree, JsonBuffer &out) {
     const nstime_t &ts = pinfo->abs_ts;
     out += R"({"timestamp":")";
     // As tshark -T ek writes it: seconds as unsigned, then milliseconds.

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "json_buffer.h"
 #include "ek_tree_writer.h"
 #include "protocol_layers.h"
 
@@ -23,7 +24,7 @@ class PacketDocumentWriter {
 public:
     PacketDocumentWriter(const CaptureContext &context, ProtocolLayers layers);
 
-    void write(const _packet_info *pinfo, const _proto_node *tree, std::string &out);
+    void write(const _packet_info *pinfo, const _proto_node *tree, JsonBuffer &out);
 
     // Whether the packet last written was malformed (see EkTreeWriter::saw_malformed).
     bool last_packet_malformed() const { return last_packet_malformed_; }
@@ -35,7 +36,7 @@ public:
 
 private:
     std::string_view highest_protocol(const _packet_info *pinfo);
-    void append_interface(const _packet_info *pinfo, std::string &out);
+    void append_interface(const _packet_info *pinfo, JsonBuffer &out);
 
     std::string file_members_;  // pre-encoded ',"file_name":...,"file_date_utc":...'
     EkTreeWriter tree_writer_;
@@ -47,6 +48,6 @@ private:
 };
 
 // Epoch seconds as a JSON number with 9 decimals, correct for negative times too.
-void append_epoch_seconds(std::string &out, std::int64_t secs, int nsecs);
+void append_epoch_seconds(JsonBuffer &out, std::int64_t secs, int nsecs);
 
 }  // namespace espcap::tap

@@ -13,7 +13,7 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) {
     return q;
 }
 
-void append_two_digits(std::string &out, unsigned v) {
+void append_two_digits(JsonBuffer &out, unsigned v) {
     out += static_cast<char>('0' + v / 10);
     out += static_cast<char>('0' + v % 10);
 }
@@ -45,7 +45,7 @@ UtcDateTime to_utc(std::int64_t epoch_seconds) {
                        static_cast<unsigned>(secs_of_day % 60)};
 }
 
-void append_utc_date(std::string &out, const UtcDateTime &t) {
+void append_utc_date(JsonBuffer &out, const UtcDateTime &t) {
     // As printf's "%04d": the sign counts towards the width.
     if (t.year < 0) {
         out += '-';
@@ -59,7 +59,7 @@ void append_utc_date(std::string &out, const UtcDateTime &t) {
     append_two_digits(out, t.day);
 }
 
-void append_utc_date_time(std::string &out, const UtcDateTime &t) {
+void append_utc_date_time(JsonBuffer &out, const UtcDateTime &t) {
     append_utc_date(out, t);
     out += 'T';
     append_two_digits(out, t.hour);
@@ -67,6 +67,18 @@ void append_utc_date_time(std::string &out, const UtcDateTime &t) {
     append_two_digits(out, t.minute);
     out += ':';
     append_two_digits(out, t.second);
+}
+
+std::string utc_date(const UtcDateTime &t) {
+    JsonBuffer text;
+    append_utc_date(text, t);
+    return text.str();
+}
+
+std::string utc_date_time(const UtcDateTime &t) {
+    JsonBuffer text;
+    append_utc_date_time(text, t);
+    return text.str();
 }
 
 }  // namespace espcap::tap

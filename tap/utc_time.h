@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "json_buffer.h"
+
 namespace espcap::tap {
 
 struct UtcDateTime {
@@ -18,8 +20,12 @@ UtcDateTime to_utc(std::int64_t epoch_seconds);
 std::int64_t epoch_day(std::int64_t epoch_seconds);
 
 // "YYYY-MM-DD" (more year digits when needed).
-void append_utc_date(std::string &out, const UtcDateTime &t);
+void append_utc_date(JsonBuffer &out, const UtcDateTime &t);
 // "YYYY-MM-DDTHH:MM:SS"
-void append_utc_date_time(std::string &out, const UtcDateTime &t);
+void append_utc_date_time(JsonBuffer &out, const UtcDateTime &t);
+
+// The same as strings, for names and labels outside the documents.
+std::string utc_date(const UtcDateTime &t);
+std::string utc_date_time(const UtcDateTime &t);
 
 }  // namespace espcap::tap

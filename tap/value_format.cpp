@@ -1,6 +1,5 @@
 #include "value_format.h"
 
-#include <algorithm>
 #include <cstring>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -92,36 +91,97 @@ bool cpu_has_ssse3() {
 #endif
 }  // namespace
 
-void append_hex_bytes(std::string &out, const std::uint8_t *data, std::size_t size, char separator) {
+void append_hex_bytes(JsonBuffer &out, const std::uint8_t *data, std::size_t size, char separator) {
     if (size == 0) return;
-    // Payload fields run to kilobytes: format a block at a time on the stack, then
-    // append it, instead of growing (and zero-filling) the string first. Each byte is
-    // one 4-byte store of digit, digit, separator and a spare byte the next overwrites.
-    constexpr std::size_t kBlock = 512;
-    char text[kBlock * 3 + 1];
-    const std::uint32_t separator_bits = static_cast<std::uint32_t>(static_cast<unsigned char>(separator)) << byte_shift(2);
-    for (std::size_t done = 0; done < size; done += kBlock) {
-        const std::size_t n = std::min(kBlock, size - done);
-        const std::uint8_t *in = data + done;
+    // Formatted in place: three characters a byte, plus one spare for the scalar
+    // formatter's 4-byte stores. The separator after the last byte is dropped.
+    char *text = out.tail(size * 3 + 1);
 #ifdef ESPCAP_HAVE_SSSE3_PATH
-        if (n >= 16 && cpu_has_ssse3())
-            format_hex_triples_ssse3(text, in, n, separator);
-        else
-#endif
-            format_hex_triples_scalar(text, in, n, separator_bits);
-        // The separator after the very last byte is not written.
-        const bool last_block = done + n == size;
-        out.append(text, n * 3 - (last_block ? 1 : 0));
+    if (size >= 16 && cpu_has_ssse3()) {
+        format_hex_triples_ssse3(text, data, size, separator);
+        out.commit(text + size * 3 - 1);
+        return;
     }
+#endif
+    const std::uint32_t separator_bits = static_cast<std::uint32_t>(static_cast<unsigned char>(separator)) << byte_shift(2);
+    format_hex_triples_scalar(text, data, size, separator_bits);
+    out.commit(text + size * 3 - 1);
 }
 
-void append_hex_number(std::string &out, std::uint32_t value, int digits) {
+void append_hex_number(JsonBuffer &out, std::uint32_t value, int digits) {
     char text[10] = {'0', 'x'};
     for (int i = 0; i < digits; ++i) text[2 + i] = kHexDigits[(value >> (4 * (digits - 1 - i))) & 0xf];
     out.append(text, static_cast<std::size_t>(2 + digits));
 }
 
-void append_signed_decimal(std::string &out, std::int64_t value) {
+void append_ipv4(JsonBuffer &out, std::uint32_t address) {
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        append_decimal(out, (address >> shift) & 0xff);
+        if (shift != 0) out += '.';
+    }
+}
+
+void append_ipv6(JsonBuffer &out, const std::uint8_t (&address)[16]) {
+    unsigned groups[8];
+    for (int i = 0; i < 8; ++i) groups[i] = static_cast<unsigned>(address[2 * i]) << 8 | address[2 * i + 1];
+    // The first longest run of zero groups, if it is at least two long.
+    int best_base = -1, best_length = 0;
+    for (int i = 0; i < 8;) {
+        if (groups[i] != 0) {
+            ++i;
+            continue;
+        }
+        int end = i;
+        while (end < 8 && groups[end] == 0) ++end;
+        if (end - i > best_length) {
+            best_base = i;
+            best_length = end - i;
+        }
+        i = end;
+    }
+    if (best_length < 2) best_base = -1;
+
+    char text[48];
+    char *p = text;
+    for (int i = 0; i < 8; ++i) {
+        if (best_base != -1 && i >= best_base && i < best_base + best_length) {
+            if (i == best_base) *p++ = ':';
+            continue;
+        }
+        if (i != 0) *p++ = ':';
+        // An IPv4-compatible or IPv4-mapped address ends in dotted decimal.
+        if (i == 6 && best_base == 0 && (best_length == 6 || (best_length == 5 && groups[5] == 0xffff))) {
+            out.append(text, static_cast<std::size_t>(p - text));
+            append_ipv4(out, static_cast<std::uint32_t>(groups[6]) << 16 | groups[7]);
+            return;
+        }
+        bool leading = true;
+        for (int shift = 12; shift >= 0; shift -= 4) {
+            const unsigned digit = (groups[i] >> shift) & 0xf;
+            if (digit == 0 && leading && shift != 0) continue;
+            leading = false;
+            *p++ = kHexDigits[digit];
+        }
+    }
+    if (best_base != -1 && best_base + best_length == 8) *p++ = ':';
+    out.append(text, static_cast<std::size_t>(p - text));
+}
+
+bool append_relative_time(JsonBuffer &out, std::int64_t secs, std::int32_t nsecs) {
+    if (nsecs <= -1000000000 || nsecs >= 1000000000) return false;
+    // A negative fraction is printed as its absolute value, with a '-' in front when
+    // the seconds do not carry one already.
+    if (nsecs < 0) {
+        nsecs = -nsecs;
+        if (secs >= 0) out += '-';
+    }
+    append_signed_decimal(out, secs);
+    out += '.';
+    append_decimal(out, static_cast<std::uint64_t>(nsecs), 9);
+    return true;
+}
+
+void append_signed_decimal(JsonBuffer &out, std::int64_t value) {
     if (value < 0) {
         out += '-';
         append_decimal(out, 0 - static_cast<std::uint64_t>(value));

@@ -108,7 +108,7 @@ Value consume_value(FuzzedDataProvider &data) {
     return v;
 }
 
-void write_value(const Value &v, std::string &out) {
+void write_value(const Value &v, JsonBuffer &out) {
     if (v.kind == Kind::bare_decimal) {
         append_decimal(out, v.number);
         return;
@@ -172,8 +172,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *bytes, std::size_t siz
     std::vector<std::uint32_t> name_of_group(16);
     for (std::uint32_t &name_id : name_of_group) {
         std::string abbrev = data.ConsumeRandomLengthString(32);
-        std::string encoded;
-        append_member_name(encoded, abbrev);
+        JsonBuffer encoded_buffer;
+        append_member_name(encoded_buffer, abbrev);
+        const std::string encoded = encoded_buffer.str();
         require(encoded.size() >= 3 && encoded.back() == ':', "member name ends with ':'");
         std::replace(abbrev.begin(), abbrev.end(), '.', '_');
         auto [it, added] = name_ids.try_emplace(encoded, static_cast<std::uint32_t>(encoded_names.size()));
@@ -221,7 +222,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *bytes, std::size_t siz
     require(ordered == expected_order, "grouper order");
     require(members.size() == expected_names.size(), "one member per name");
 
-    std::string out = "{";
+    JsonBuffer out;
+    out += '{';
     for (std::size_t m = 0; m < members.size(); ++m) {
         require(members[m].name_id == expected_names[m], "member order");
         if (m != 0) out += ',';
@@ -235,7 +237,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *bytes, std::size_t siz
     }
     out += '}';
 
-    const nlohmann::json document = nlohmann::json::parse(out, nullptr, /*allow_exceptions=*/false);
+    const nlohmann::json document = nlohmann::json::parse(out.view(), nullptr, /*allow_exceptions=*/false);
     require(!document.is_discarded(), "output is valid JSON");
     require(document.size() == members.size(), "no duplicate keys");
     for (const EkMember &member : members) {

@@ -2,15 +2,16 @@
 
 #include "json_writer.h"
 
+using espcap::tap::JsonBuffer;
 using espcap::tap::append_decimal;
 using espcap::tap::append_json_string;
 using espcap::tap::append_member_name;
 
 namespace {
 std::string json_string(std::string_view bytes) {
-    std::string out;
+    JsonBuffer out;
     append_json_string(out, bytes);
-    return out;
+    return out.str();
 }
 const std::string kFFFD = "\xEF\xBF\xBD";
 }  // namespace
@@ -56,21 +57,21 @@ TEST_CASE("Ill-formed UTF-8 becomes U+FFFD per maximal subpart, as Python decode
 }
 
 TEST_CASE("Member names turn dots into underscores", "[tap][json]") {
-    std::string out;
+    JsonBuffer out;
     append_member_name(out, "ip_ip.src");
-    CHECK(out == "\"ip_ip_src\":");
+    CHECK(out.str() == "\"ip_ip_src\":");
 }
 
 TEST_CASE("Decimal numbers are written without quotes", "[tap][json]") {
-    std::string out;
+    JsonBuffer out;
     append_decimal(out, 0);
     out += ',';
     append_decimal(out, 18446744073709551615ULL);
-    CHECK(out == "0,18446744073709551615");
+    CHECK(out.str() == "0,18446744073709551615");
 }
 
 TEST_CASE("Decimal numbers can be padded with leading zeros", "[tap][json]") {
-    std::string out;
+    JsonBuffer out;
     append_decimal(out, 7, 3);
     out += ',';
     append_decimal(out, 123456789, 9);
@@ -78,7 +79,7 @@ TEST_CASE("Decimal numbers can be padded with leading zeros", "[tap][json]") {
     append_decimal(out, 12345, 3);
     out += ',';
     append_decimal(out, 0, 9);
-    CHECK(out == "007,123456789,12345,000000000");
+    CHECK(out.str() == "007,123456789,12345,000000000");
 }
 
 TEST_CASE("Long strings are escaped wherever the special byte falls", "[tap][json]") {

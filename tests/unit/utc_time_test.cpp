@@ -6,11 +6,7 @@
 using espcap::tap::DailyIndex;
 
 namespace {
-std::string date_time(std::int64_t secs) {
-    std::string out;
-    espcap::tap::append_utc_date_time(out, espcap::tap::to_utc(secs));
-    return out;
-}
+std::string date_time(std::int64_t secs) { return espcap::tap::utc_date_time(espcap::tap::to_utc(secs)); }
 }  // namespace
 
 TEST_CASE("UTC date and time of epoch seconds", "[tap][time]") {
