@@ -17,9 +17,14 @@ void EkMemberGrouper::ScopedTable::grow(std::uint32_t id) {
 
 void EkMemberGrouper::group(const std::vector<EkItem> &items, std::vector<EkMember> &members,
                             std::vector<const void *> &ordered_nodes) {
-    next_item_.assign(items.size(), kNone);
-    groups_.clear();
-    pending_.clear();
+    // At most one group and one member per item: sized once, filled by index, so the
+    // per-item work has no capacity checks.
+    if (next_item_.size() < items.size()) {
+        next_item_.resize(items.size());
+        groups_.resize(items.size());
+        pending_.resize(items.size());
+    }
+    std::uint32_t group_count = 0, member_count = 0;
     group_by_abbrev_.clear();
     member_by_name_.clear();
 
@@ -34,13 +39,14 @@ void EkMemberGrouper::group(const std::vector<EkItem> &items, std::vector<EkMemb
             last_of_abbrev = g;
             g = groups_[g].next_group_same_abbrev;
         }
+        next_item_[i] = kNone;
         if (g != kNone) {
             next_item_[groups_[g].last_item] = i;
             groups_[g].last_item = i;
             continue;
         }
-        const auto created = static_cast<std::uint32_t>(groups_.size());
-        groups_.push_back(Group{item.parent_abbrev_id, item.name_id, i, i, kNone, kNone});
+        const std::uint32_t created = group_count++;
+        groups_[created] = Group{item.parent_abbrev_id, item.name_id, i, i, kNone, kNone};
         if (first_of_abbrev == kNone)
             group_by_abbrev_.set(item.abbrev_id, created);
         else
@@ -49,8 +55,8 @@ void EkMemberGrouper::group(const std::vector<EkItem> &items, std::vector<EkMemb
         // A new group joins the member of its name, or starts one at its own place.
         const std::uint32_t m = member_by_name_.find(item.name_id);
         if (m == kNone) {
-            member_by_name_.set(item.name_id, static_cast<std::uint32_t>(pending_.size()));
-            pending_.push_back(PendingMember{item.name_id, created, created});
+            member_by_name_.set(item.name_id, member_count);
+            pending_[member_count++] = PendingMember{item.name_id, created, created};
         } else {
             groups_[pending_[m].last_group].next_group_same_name = created;
             pending_[m].last_group = created;
@@ -61,9 +67,10 @@ void EkMemberGrouper::group(const std::vector<EkItem> &items, std::vector<EkMemb
     // sized up front and filled by index.
     std::size_t next_member = members.size();
     auto next_node = static_cast<std::uint32_t>(ordered_nodes.size());
-    members.resize(members.size() + pending_.size());
+    members.resize(members.size() + member_count);
     ordered_nodes.resize(ordered_nodes.size() + items.size());
-    for (const PendingMember &m : pending_) {
+    for (std::uint32_t pm = 0; pm < member_count; ++pm) {
+        const PendingMember &m = pending_[pm];
         const std::uint32_t first = next_node;
         for (std::uint32_t g = m.first_group; g != kNone; g = groups_[g].next_group_same_name) {
             for (std::uint32_t i = groups_[g].first_item; i != kNone; i = next_item_[i])

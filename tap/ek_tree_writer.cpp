@@ -37,18 +37,22 @@ std::uint32_t EkTreeWriter::intern(std::unordered_map<std::string, std::uint32_t
 
 const EkTreeWriter::FieldKeys &EkTreeWriter::keys_for(const header_field_info *hfinfo) {
     const auto id = static_cast<std::size_t>(hfinfo->id);
+    if (id < keys_by_field_.size() && keys_by_field_[id].name_id != kUnset) return keys_by_field_[id];
+    return first_keys_for(hfinfo);
+}
+
+const EkTreeWriter::FieldKeys &EkTreeWriter::first_keys_for(const header_field_info *hfinfo) {
+    const auto id = static_cast<std::size_t>(hfinfo->id);
     // Doubling: field ids run to hundreds of thousands, met in any order.
     if (id >= keys_by_field_.size()) keys_by_field_.resize(std::max(id + 1, 2 * keys_by_field_.size()));
     FieldKeys &keys = keys_by_field_[id];
-    if (keys.name_id == kUnset) {
-        keys.abbrev_id = intern(abbrev_ids_, hfinfo->abbrev);
-        const std::string name = encoded_member_name(hfinfo);
-        keys.name_id = intern(name_ids_, name);
-        if (keys.name_id == names_.size()) {
-            names_.push_back(name);
-            types_.push_back(registry_.type_of(hfinfo));
-            ecs_roles_.push_back(EcsCopies::role_of(bare_name(name)));
-        }
+    keys.abbrev_id = intern(abbrev_ids_, hfinfo->abbrev);
+    const std::string name = encoded_member_name(hfinfo);
+    keys.name_id = intern(name_ids_, name);
+    if (keys.name_id == names_.size()) {
+        names_.push_back(name);
+        types_.push_back(registry_.type_of(hfinfo));
+        ecs_roles_.push_back(EcsCopies::role_of(bare_name(name)));
     }
     return keys;
 }

@@ -49,6 +49,7 @@ private:
     static constexpr std::uint32_t kRootParent = UINT32_MAX - 1;
 
     const FieldKeys &keys_for(const _header_field_info *hfinfo);
+    const FieldKeys &first_keys_for(const _header_field_info *hfinfo);  // slow path: a field met first
     std::uint32_t intern(std::unordered_map<std::string, std::uint32_t> &table, const std::string &text);
 
     // `path` is the object's id in discovery_; `depth` 0 is "layers" itself.

@@ -155,15 +155,19 @@ void append_member_name(JsonBuffer &out, std::string_view name) {
 }
 
 void append_decimal(JsonBuffer &out, std::uint64_t value, int min_digits) {
-    // Filled from the end, then appended at once: numbers are most values in a packet.
-    char digits[20];
-    char *first = digits + sizeof digits;
+    // Numbers are most values in a packet: count the digits, then write them from
+    // the last one straight into the buffer.
+    int digits = 1;
+    for (std::uint64_t rest = value; rest >= 10; rest /= 10) ++digits;
+    if (digits < min_digits) digits = min_digits;
+    char *end = out.tail(static_cast<std::size_t>(digits)) + digits;
+    char *p = end;
     do {
-        *--first = static_cast<char>('0' + value % 10);
+        *--p = static_cast<char>('0' + value % 10);
         value /= 10;
     } while (value != 0);
-    while (first > digits && digits + sizeof digits - first < min_digits) *--first = '0';
-    out.append(first, static_cast<std::size_t>(digits + sizeof digits - first));
+    while (end - p < digits) *--p = '0';
+    out.commit(end);
 }
 
 }  // namespace espcap::tap
