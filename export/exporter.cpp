@@ -178,7 +178,8 @@ void Exporter::keep_for_later(const BulkBatch &batch, const std::vector<std::siz
 void Exporter::replay_spool() {
     if (!replay_due_ || !spool_) return;
     replay_due_ = false;
-    if (!spool_->try_lock_replay()) return;  // another espcap is replaying this folder
+    if (spool_->pending_files().empty()) return;  // the common case: nothing was left
+    if (!spool_->try_lock_replay()) return;       // another espcap is replaying this folder
     BulkBatch batch;
     for (const std::string &file : spool_->pending_files()) {
         std::string error;

@@ -53,9 +53,18 @@ Spool::~Spool() { unlock_replay(); }
 
 std::string Spool::open() {
     std::error_code error;
-    fs::create_directories(folder_, error);
-    if (error) return "cannot create spool folder " + folder_ + ": " + error.message();
     used_bytes_ = 0;
+    if (!fs::exists(folder_, error)) {
+        // The nearest folder that exists must let us create the rest.
+        fs::path existing = fs::absolute(folder_, error).parent_path();
+        while (!existing.empty() && !fs::exists(existing, error) && existing != existing.root_path())
+            existing = existing.parent_path();
+        if (!fs::is_directory(existing, error))
+            return "cannot create spool folder " + folder_ + ": " + existing.string() + " is not a folder";
+        if (::access(existing.c_str(), W_OK | X_OK) != 0)
+            return "cannot create spool folder " + folder_ + ": " + system_error_text(errno);
+        return "";
+    }
     for (const fs::directory_entry &entry : fs::directory_iterator(folder_, error)) {
         if (is_spool_file(entry.path())) used_bytes_ += entry.file_size(error);
     }
@@ -73,6 +82,9 @@ std::string Spool::store(const BulkBatch &batch, const std::vector<std::size_t> 
     const std::string compressed = gzip_compress(body);
     if (used_bytes_ + compressed.size() > max_bytes_)
         return "spool folder " + folder_ + " is full (spool_max " + std::to_string(max_bytes_) + " bytes)";
+    std::error_code folder_error;
+    fs::create_directories(folder_, folder_error);
+    if (folder_error) return "cannot create spool folder " + folder_ + ": " + folder_error.message();
 
     // Names sort by time, so replay keeps the capture's order.
     const auto now = std::chrono::system_clock::now().time_since_epoch();

@@ -27,7 +27,9 @@ public:
     Spool(const Spool &) = delete;
     Spool &operator=(const Spool &) = delete;
 
-    // Creates the folder and measures what it already holds. Empty on success.
+    // Measures what the folder already holds, or checks that it can be created: the
+    // folder itself is only made by the first store(), so runs that never spool leave
+    // nothing behind. Empty on success.
     std::string open();
     const std::string &folder() const { return folder_; }
 

@@ -75,6 +75,16 @@ class TestUnreachableNode(unittest.TestCase):
             self.assertIn(f"1268 spooled to {spool}/127.0.0.1_1", stderr)
             self.assertTrue(os.listdir(os.path.join(spool, "127.0.0.1_1")))
 
+    def test_a_run_that_never_spools_leaves_no_spool_folder(self):
+        with tempfile.TemporaryDirectory() as cwd:
+            delete_indices("it-nospool-*")
+            run = run_tshark(["-r", DNS, "-q", "-X", f"espcap:node={ES_NODE}", "-X", "espcap:index=it-nospool"],
+                             cwd=cwd)
+            self.assertEqual(run.returncode, 0, run.stderr)
+            self.assertEqual(summary(run.stderr), (108, 108, 0))
+            self.assertEqual(os.listdir(cwd), [])  # the default spool folder is made only when needed
+            delete_indices("it-nospool-*")
+
 
 class TestWithoutEspcapOptions(unittest.TestCase):
     def test_plugin_stays_silent(self):

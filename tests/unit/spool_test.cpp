@@ -90,11 +90,26 @@ TEST_CASE("The spool keeps to its size bound and says so", "[export][spool]") {
     CHECK_THAT(again.store(batch, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}), Catch::Contains("is full"));
 }
 
+TEST_CASE("The spool folder is made by the first batch stored, not before", "[export][spool]") {
+    TemporaryFolder root;
+    Spool spool((root.path / "spool").string(), {node("127.0.0.1", 9200)}, 1 << 20);
+    REQUIRE(spool.open().empty());
+    CHECK_FALSE(fs::exists(root.path / "spool"));  // runs that never spool leave nothing
+    CHECK(spool.pending_files().empty());
+    REQUIRE(spool.store(batch_of(2), {0, 1}).empty());
+    CHECK(spool.pending_files().size() == 1);
+
+    std::ofstream(root.path / "a-file") << "x";
+    Spool under_a_file((root.path / "a-file" / "spool").string(), {node("127.0.0.1", 9200)}, 1 << 20);
+    CHECK_THAT(under_a_file.open(), Catch::Contains("cannot create spool folder"));
+}
+
 TEST_CASE("Damaged spool files are refused and set aside", "[export][spool]") {
     TemporaryFolder root;
     Spool spool(root.path.string(), {node("::1", 9201)}, 1 << 20);
     REQUIRE(spool.open().empty());
     CHECK(fs::path(spool.folder()).filename() == "__1_9201");
+    fs::create_directories(spool.folder());
     const std::string damaged = spool.folder() + "/00000000000000000001-1-0.ndjson.gz";
     std::ofstream(damaged) << "this is not gzip";
     BulkBatch batch;
@@ -111,6 +126,7 @@ TEST_CASE("Only one process replays a spool folder at a time", "[export][spool]"
     Spool second(root.path.string(), {node("127.0.0.1", 9200)}, 1 << 20);
     REQUIRE(first.open().empty());
     REQUIRE(second.open().empty());
+    fs::create_directories(first.folder());
     REQUIRE(first.try_lock_replay());
     CHECK_FALSE(second.try_lock_replay());  // flock is per open file, so this models two processes
     first.unlock_replay();
