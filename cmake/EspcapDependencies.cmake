@@ -1,7 +1,8 @@
 # Everything espcap builds against, each as an imported target:
 #   epan                 Wireshark's dissection library (Debian: wireshark-dev)
 #   CURL::libcurl        HTTP client (libcurl4-openssl-dev)
-#   ZLIB::ZLIB           gzip request bodies (zlib1g-dev)
+#   PkgConfig::LIBDEFLATE  gzip of request bodies and spool files (libdeflate-dev)
+#   ZLIB::ZLIB           inflating spool files, with a bound on the result (zlib1g-dev)
 #   nlohmann_json::nlohmann_json  parsing server replies (nlohmann-json3-dev)
 #   Threads::Threads     the sender thread
 include(GNUInstallDirs)
@@ -9,6 +10,8 @@ include(GNUInstallDirs)
 find_package(Wireshark 4.0 CONFIG REQUIRED)
 find_package(CURL REQUIRED)
 find_package(ZLIB REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LIBDEFLATE REQUIRED IMPORTED_TARGET libdeflate)
 find_package(nlohmann_json 3.9 REQUIRED)
 find_package(Threads REQUIRED)
 

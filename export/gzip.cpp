@@ -1,26 +1,27 @@
 #include "gzip.h"
 
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include <algorithm>
+#include <memory>
+#include <new>
 #include <stdexcept>
 
 namespace espcap::exporter {
 
 std::string gzip_compress(std::string_view data) {
-    z_stream stream{};
-    constexpr int kGzipWindowBits = 15 + 16;  // +16 asks zlib for a gzip header
-    if (deflateInit2(&stream, 1, Z_DEFLATED, kGzipWindowBits, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        throw std::runtime_error("zlib: deflateInit2 failed");
-    std::string out(deflateBound(&stream, static_cast<uLong>(data.size())), '\0');
-    stream.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(data.data()));
-    stream.avail_in = static_cast<uInt>(data.size());
-    stream.next_out = reinterpret_cast<Bytef *>(out.data());
-    stream.avail_out = static_cast<uInt>(out.size());
-    const int result = deflate(&stream, Z_FINISH);
-    deflateEnd(&stream);
-    if (result != Z_STREAM_END) throw std::runtime_error("zlib: deflate did not finish");
-    out.resize(stream.total_out);
+    // One compressor per thread, kept: allocating one costs more than a small batch.
+    struct Free {
+        void operator()(libdeflate_compressor *c) const { libdeflate_free_compressor(c); }
+    };
+    thread_local std::unique_ptr<libdeflate_compressor, Free> compressor(libdeflate_alloc_compressor(1));
+    if (!compressor) throw std::bad_alloc();
+    std::string out(libdeflate_gzip_compress_bound(compressor.get(), data.size()), '\0');
+    const std::size_t size =
+        libdeflate_gzip_compress(compressor.get(), data.data(), data.size(), out.data(), out.size());
+    if (size == 0) throw std::runtime_error("libdeflate: gzip output larger than its bound");
+    out.resize(size);
     return out;
 }
 
