@@ -49,11 +49,8 @@ const EkTreeWriter::FieldKeys &EkTreeWriter::first_keys_for(const header_field_i
     keys.abbrev_id = intern(abbrev_ids_, hfinfo->abbrev);
     const std::string name = encoded_member_name(hfinfo);
     keys.name_id = intern(name_ids_, name);
-    if (keys.name_id == names_.size()) {
-        names_.push_back(name);
-        types_.push_back(registry_.type_of(hfinfo));
-        ecs_roles_.push_back(EcsCopies::role_of(bare_name(name)));
-    }
+    if (keys.name_id == names_.size())
+        names_.push_back(NameInfo{name, registry_.type_of(hfinfo), EcsCopies::role_of(bare_name(name))});
     return keys;
 }
 
@@ -100,9 +97,10 @@ void EkTreeWriter::write_object(const proto_node *scope, std::uint32_t scope_abb
 // `member` is a copy: nested objects grow the member stack. They grow names_ too, so
 // `name` is only used before the first value is written.
 void EkTreeWriter::write_member(const EkMember member, std::uint32_t path, int depth, JsonBuffer &out) {
-    const std::string &name = names_[member.name_id];
-    const FieldType type = types_[member.name_id];
-    const EcsCopies::Role role = ecs_roles_[member.name_id];
+    const NameInfo &info = names_[member.name_id];
+    const std::string &name = info.encoded;
+    const FieldType type = info.type;
+    const EcsCopies::Role role = info.ecs_role;
     const auto *first = static_cast<const proto_node *>(node_stack_[member.first]);
     const bool is_object = PNODE_FINFO(first)->hfinfo->type == FT_PROTOCOL;
     const std::uint32_t object_path =
@@ -118,7 +116,7 @@ void EkTreeWriter::write_member(const EkMember member, std::uint32_t path, int d
         // The first top-level IP and transport layers are the ones ECS names copy from.
         const bool layer_role = role == EcsCopies::Role::network_layer || role == EcsCopies::Role::transport_layer;
         const bool copied_layer = depth == 0 && j == 0 && layer_role &&
-                                  ecs_.enter_layer(role, bare_name(names_[member.name_id]));
+                                  ecs_.enter_layer(role, bare_name(names_[member.name_id].encoded));
         write_value(node, object_path, depth, out);
         if (copied_layer) ecs_.leave_layer();
     }
@@ -145,7 +143,9 @@ void EkTreeWriter::write_value(const proto_node *node, std::uint32_t object_path
 bool EkTreeWriter::write_common_value(const field_info *fi, JsonBuffer &out) {
     const fvalue_t &value = fi->value;
     const int display = fi->hfinfo->display;
-    const int type = fvalue_type_ftenum(const_cast<fvalue_t *>(&value));
+    // The value was made for the field's type (proto.c: fvalue_init(hfinfo->type)), so
+    // the header says it without a call into libwireshark per value.
+    const int type = fi->hfinfo->type;
     switch (type) {
     case FT_UINT8:
     case FT_UINT16:

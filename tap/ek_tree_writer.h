@@ -67,9 +67,12 @@ private:
     std::vector<FieldKeys> keys_by_field_;                    // indexed by hf id
     std::unordered_map<std::string, std::uint32_t> abbrev_ids_;
     std::unordered_map<std::string, std::uint32_t> name_ids_;
-    std::vector<std::string> names_;                          // '"ip_ip_src":', by name id
-    std::vector<FieldType> types_;                            // by name id
-    std::vector<EcsCopies::Role> ecs_roles_;                  // by name id
+    struct NameInfo {
+        std::string encoded;  // '"ip_ip_src":'
+        FieldType type;
+        EcsCopies::Role ecs_role;
+    };
+    std::vector<NameInfo> names_;  // by name id: one lookup per member
 
     FieldRegistry registry_;
     FieldDiscovery discovery_;
