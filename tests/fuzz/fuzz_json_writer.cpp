@@ -6,6 +6,8 @@
 //   decoder below, written apart from json_writer.cpp's table-driven one);
 // - each number and hex form, as printf writes it;
 // - each member's instances, in the order tshark groups them (a quadratic reference).
+#include <arpa/inet.h>
+
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <nlohmann/json.hpp>
@@ -13,6 +15,7 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <map>
 #include <string>
@@ -80,7 +83,7 @@ std::string reference_decode(const std::string &in) {
     return out;
 }
 
-enum class Kind { text, hex_bytes, hex_number, signed_decimal, bare_decimal };
+enum class Kind { text, hex_bytes, hex_number, signed_decimal, bare_decimal, ipv6, relative_time };
 
 struct Value {
     Kind kind;
@@ -88,11 +91,12 @@ struct Value {
     char separator = ':';
     std::uint64_t number = 0;
     int digits = 2;
+    std::int32_t nsecs = 0;  // relative time
 };
 
 Value consume_value(FuzzedDataProvider &data) {
     Value v;
-    v.kind = static_cast<Kind>(data.ConsumeIntegralInRange<int>(0, 4));
+    v.kind = static_cast<Kind>(data.ConsumeIntegralInRange<int>(0, 6));
     switch (v.kind) {
     case Kind::text: v.text = data.ConsumeRandomLengthString(4096); break;
     case Kind::hex_bytes:
@@ -102,6 +106,16 @@ Value consume_value(FuzzedDataProvider &data) {
     case Kind::hex_number:
         v.number = data.ConsumeIntegral<std::uint32_t>();
         v.digits = data.PickValueInArray({2, 4, 6, 8});
+        break;
+    case Kind::ipv6:
+        v.text = data.ConsumeBytesAsString(16);
+        v.text.resize(16, '\0');
+        break;
+    case Kind::relative_time:
+        v.number = data.ConsumeIntegral<std::uint64_t>();
+        // Mostly in range, sometimes not: out-of-range nanoseconds take the generic path.
+        v.nsecs = data.ConsumeBool() ? data.ConsumeIntegralInRange<std::int32_t>(-999999999, 999999999)
+                                     : data.ConsumeIntegral<std::int32_t>();
         break;
     default: v.number = data.ConsumeIntegral<std::uint64_t>(); break;
     }
@@ -115,6 +129,26 @@ void write_value(const Value &v, JsonBuffer &out) {
     }
     if (v.kind == Kind::text) {
         append_json_string(out, v.text);
+        return;
+    }
+    if (v.kind == Kind::relative_time) {
+        const std::size_t before = out.size();
+        out += '"';
+        if (append_relative_time(out, static_cast<std::int64_t>(v.number), v.nsecs)) {
+            out += '"';
+        } else {
+            require(out.size() == before + 1, "a refused relative time writes nothing");
+            out.truncate(before);
+            out += "null";
+        }
+        return;
+    }
+    if (v.kind == Kind::ipv6) {
+        std::uint8_t address[16];
+        std::memcpy(address, v.text.data(), 16);
+        out += '"';
+        append_ipv6(out, address);
+        out += '"';
         return;
     }
     out += '"';
@@ -156,6 +190,30 @@ void check_value(const Value &v, const nlohmann::json &parsed) {
     case Kind::bare_decimal:
         require(parsed.is_number_unsigned() && parsed.get<std::uint64_t>() == v.number, "decimal");
         return;
+    case Kind::ipv6: {
+        char expected[INET6_ADDRSTRLEN];
+        require(inet_ntop(AF_INET6, v.text.data(), expected, sizeof expected) != nullptr, "inet_ntop");
+        require(parsed == expected, "IPv6 as inet_ntop writes it");
+        return;
+    }
+    case Kind::relative_time: {
+        // Wireshark's display_signed_time, for nanoseconds within a second.
+        std::int64_t secs = static_cast<std::int64_t>(v.number);
+        std::int32_t nsecs = v.nsecs;
+        if (nsecs <= -1000000000 || nsecs >= 1000000000) {
+            require(parsed.is_null(), "out-of-range nanoseconds are refused");
+            return;
+        }
+        const char *sign = "";
+        if (nsecs < 0) {
+            nsecs = -nsecs;
+            if (secs >= 0) sign = "-";
+        }
+        char expected[48];
+        std::snprintf(expected, sizeof expected, "%s%" PRId64 ".%09d", sign, secs, static_cast<int>(nsecs));
+        require(parsed == expected, "relative time");
+        return;
+    }
     }
 }
 
