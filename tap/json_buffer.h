@@ -48,6 +48,7 @@ public:
         data_[size_++] = c;
     }
     void append(const char *bytes, std::size_t n) {
+        if (n == 0) return;  // memcpy must not see the null pointers of empty buffers
         if (n > capacity_ - size_) {
             append_growing(bytes, n);
             return;
