@@ -220,7 +220,7 @@ bool EkTreeWriter::write_common_value(const field_info *fi, JsonBuffer &out) {
     }
 }
 #else
-bool EkTreeWriter::write_common_value(const field_info *, std::string &) { return false; }
+bool EkTreeWriter::write_common_value(const field_info *, JsonBuffer &) { return false; }
 #endif
 
 void EkTreeWriter::write_field_value(const field_info *fi, JsonBuffer &out) {
