@@ -16,7 +16,7 @@ void BulkBatch::end_document() { body_ += '\n'; }
 std::string_view BulkBatch::document_lines(std::size_t i) const {
     const std::size_t start = document_starts_[i];
     const std::size_t end = i + 1 < document_starts_.size() ? document_starts_[i + 1] : body_.size();
-    return std::string_view(body_).substr(start, end - start);
+    return body_.view().substr(start, end - start);
 }
 
 void BulkBatch::clear() {
@@ -24,13 +24,13 @@ void BulkBatch::clear() {
     document_starts_.clear();
 }
 
-bool BulkBatch::assign_body(std::string body) {
+bool BulkBatch::assign_body(std::string_view body) {
     clear();
-    body_ = std::move(body);
+    body_ += body;
     std::size_t line_start = 0;
     bool action_line = true;
-    while (line_start < body_.size()) {
-        const std::size_t newline = body_.find('\n', line_start);
+    while (line_start < body.size()) {
+        const std::size_t newline = body.find('\n', line_start);
         if (newline == std::string::npos) break;
         if (action_line) document_starts_.push_back(line_start);
         action_line = !action_line;

@@ -4,7 +4,8 @@
 //   serializer.write(batch.buffer());
 //   batch.end_document();
 //
-// Documents are written straight into the body, so nothing is copied on the way out.
+// Documents are written straight into the body (the serializer's own buffer type), so
+// nothing is copied on the way out.
 // Each goes in with op_type "create" and a deterministic id: a packet indexed twice
 // is refused with 409 the second time instead of being stored twice.
 #pragma once
@@ -14,19 +15,21 @@
 #include <string_view>
 #include <vector>
 
+#include "json_buffer.h"
+
 namespace espcap::exporter {
 
 class BulkBatch {
 public:
     // `index_name` and `id` must not need JSON escaping (both are made by espcap).
     void begin_document(std::string_view index_name, std::string_view id);
-    std::string &buffer() { return body_; }
+    tap::JsonBuffer &buffer() { return body_; }
     void end_document();
 
     std::size_t document_count() const { return document_starts_.size(); }
     std::size_t byte_size() const { return body_.size(); }
     bool empty() const { return document_starts_.empty(); }
-    const std::string &body() const { return body_; }
+    std::string_view body() const { return body_.view(); }
 
     // The action + document lines of document `i`, newline included.
     std::string_view document_lines(std::size_t i) const;
@@ -35,10 +38,10 @@ public:
 
     // Takes a body written earlier (a spool file): pairs of action and document
     // lines. False when it is not such pairs.
-    bool assign_body(std::string body);
+    bool assign_body(std::string_view body);
 
 private:
-    std::string body_;
+    tap::JsonBuffer body_;
     std::vector<std::size_t> document_starts_;
 };
 

@@ -182,12 +182,12 @@ void BulkClient::send_part(const BulkBatch &batch, std::vector<std::size_t> pend
             body_storage.clear();
             if (pending.size() != batch.document_count())
                 for (std::size_t d : pending) body_storage += batch.document_lines(d);
-            const std::string &plain = body_storage.empty() ? batch.body() : body_storage;
+            const std::string_view plain = body_storage.empty() ? batch.body() : std::string_view(body_storage);
             if (gzip_) compressed = gzip_compress(plain);
             body_ready = true;
         }
-        const std::string &plain = body_storage.empty() ? batch.body() : body_storage;
-        const std::string &wire = gzip_ ? compressed : plain;
+        const std::string_view plain = body_storage.empty() ? batch.body() : std::string_view(body_storage);
+        const std::string_view wire = gzip_ ? std::string_view(compressed) : plain;
 
         NodeState &node = pick_node();
         const HttpResponse response =

@@ -47,11 +47,12 @@ std::string Exporter::start() {
 // Also writes template_file, and detects the engine the template is made for.
 std::string Exporter::install_template() { return mappings_.install_template(client_.get()); }
 
-void Exporter::add_document(std::string_view index, std::string_view id, std::string_view document) {
-    std::unique_lock<std::mutex> lock(mutex_);
+void Exporter::begin_document_locked(std::string_view index, std::string_view id) {
     if (open_batch_.empty()) open_batch_started_ = Clock::now();
     open_batch_.begin_document(index, id);
-    open_batch_.buffer() += document;
+}
+
+void Exporter::end_document_locked(std::unique_lock<std::mutex> &lock) {
     open_batch_.end_document();
     if (open_batch_.document_count() >= options_.chunk || open_batch_.byte_size() >= options_.bulk_bytes)
         close_batch_locked(lock);

@@ -2,7 +2,8 @@
 //
 //   Exporter exporter(options);
 //   if (auto error = exporter.start(); !error.empty()) ...;
-//   exporter.add_document(index, id, json);   // per packet
+//   exporter.add_document(index, id, [&](tap::JsonBuffer &out) { ...write JSON... });
+//   exporter.add_document(index, id, json);   // or a document already written
 //   RunStats stats = exporter.finish();        // everything queued is sent first
 //
 // A batch closes at `chunk` documents, at `bulk_bytes`, or `flush_interval` after its
@@ -29,6 +30,7 @@
 #include "bulk_client.h"
 #include "dead_letter.h"
 #include "field_mappings.h"
+#include "json_buffer.h"
 #include "ndjson_file.h"
 #include "options.h"
 #include "run_stats.h"
@@ -53,7 +55,20 @@ public:
     // add_document() of the first document that uses them).
     IndexMappings &mappings() { return mappings_; }
 
-    void add_document(std::string_view index, std::string_view id, std::string_view document);
+    // Writes one document straight into the open batch: `write(tap::JsonBuffer &)`
+    // appends its JSON, so the document is never copied on its way to the sender. The
+    // batch cannot leave while `write` runs, so fields it hands to mappings() in there
+    // are mapped before the batch is sent.
+    template <typename WriteDocument>
+    void add_document(std::string_view index, std::string_view id, WriteDocument &&write) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        begin_document_locked(index, id);
+        write(open_batch_.buffer());
+        end_document_locked(lock);
+    }
+    void add_document(std::string_view index, std::string_view id, std::string_view document) {
+        add_document(index, id, [document](tap::JsonBuffer &out) { out += document; });
+    }
 
     // Sends the open batch and everything queued, stops the sender and returns the
     // delivery counts. Safe to call more than once.
@@ -66,6 +81,8 @@ public:
 private:
     using Clock = std::chrono::steady_clock;
 
+    void begin_document_locked(std::string_view index, std::string_view id);
+    void end_document_locked(std::unique_lock<std::mutex> &lock);
     void close_batch_locked(std::unique_lock<std::mutex> &lock);
     void send_loop();
     void deliver(const BulkBatch &batch);

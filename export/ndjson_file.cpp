@@ -22,7 +22,7 @@ std::string NdjsonFile::open(const std::string &path) {
 
 std::string NdjsonFile::write(const BulkBatch &batch) {
     if (file_ == nullptr) return "'" + path_ + "' is not open";
-    const std::string &body = batch.body();
+    const std::string_view body = batch.body();
     if (std::fwrite(body.data(), 1, body.size(), file_) != body.size())
         return "cannot write to '" + path_ + "': " + std::strerror(errno);
     return "";

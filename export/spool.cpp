@@ -142,7 +142,7 @@ bool Spool::load(const std::string &file, BulkBatch &batch, std::string &error) 
         error = file + ": " + error;
         return false;
     }
-    if (!batch.assign_body(std::move(body))) {
+    if (!batch.assign_body(body)) {
         error = file + ": not a bulk body (action and document line pairs)";
         return false;
     }

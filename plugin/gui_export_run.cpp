@@ -127,12 +127,12 @@ void GuiExportRun::on_packet(const packet_info *pinfo, const epan_dissect_t *edt
     counts_.indices.insert(index);
 
     id_.assign(id_prefix_).append(std::to_string(pinfo->num));
-    document_.clear();
     writer_->discovery().select_index(index);
-    writer_->write(pinfo, edt->tree, document_);
+    exporter_.add_document(index, id_, [&](tap::JsonBuffer &out) {
+        writer_->write(pinfo, edt->tree, out);
+        hand_over_new_fields(writer_->discovery(), exporter_, !options_.nodes.empty());
+    });
     if (writer_->last_packet_malformed()) ++counts_.packets_malformed;
-    hand_over_new_fields(writer_->discovery(), exporter_, !options_.nodes.empty());
-    exporter_.add_document(index, id_, document_.view());
 }
 
 bool GuiExportRun::exported_anything() const {

@@ -84,7 +84,6 @@ private:
     std::unique_ptr<tap::DailyIndex> daily_index_;
     std::string id_prefix_;  // capture identity + '-'; the frame number follows
     std::string id_;
-    tap::JsonBuffer document_;  // reused for every packet
     std::uint64_t frames_read_ = 0;  // before the displayed-only check
     exporter::RunStats counts_;  // documents handed over and their indices
     exporter::RunStats stats_;   // the final counts, once confirmed

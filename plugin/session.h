@@ -58,7 +58,6 @@ private:
     tap::ProtocolLayers protocol_layers_;
     std::string id_prefix_;  // capture identity + '-'; the frame number follows
     std::string id_;
-    tap::JsonBuffer document_;  // reused for every packet
     exporter::RunStats counts_;  // packets seen and indices, kept on this thread
     std::uint64_t not_sent_ = 0;
     double started_at_ = 0;

@@ -64,18 +64,20 @@ void EcsCopies::record(Role role, std::size_t begin, std::size_t end) {
 
 void EcsCopies::append_object(JsonBuffer &out, const char *name, const Span &address, const Span &port) {
     if (address.empty() && port.empty()) return;
-    // The values were written earlier into `out` itself; copy them out first.
-    scratch_.clear();
-    scratch_ += ",\"";
-    scratch_ += name;
-    scratch_ += "\":{";
-    if (!address.empty()) scratch_.append("\"ip\":").append(out.data() + address.begin, address.end - address.begin);
-    if (!port.empty()) {
-        if (!address.empty()) scratch_ += ',';
-        scratch_.append("\"port\":").append(out.data() + port.begin, port.end - port.begin);
+    // The values were written earlier into `out` itself: JsonBuffer::append copies from
+    // its own bytes safely, even when it grows.
+    out += ",\"";
+    out += name;
+    out += "\":{";
+    if (!address.empty()) {
+        out += "\"ip\":";
+        out.append(out.data() + address.begin, address.end - address.begin);
     }
-    scratch_ += '}';
-    out += scratch_;
+    if (!port.empty()) {
+        out += address.empty() ? "\"port\":" : ",\"port\":";
+        out.append(out.data() + port.begin, port.end - port.begin);
+    }
+    out += '}';
 }
 
 void EcsCopies::append(JsonBuffer &out) {

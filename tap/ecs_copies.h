@@ -13,7 +13,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <string>
 #include <string_view>
 
 #include "json_buffer.h"
@@ -59,7 +58,6 @@ private:
     bool transport_seen_ = false;
     std::string_view transport_;  // its ECS name
     Span source_address_, destination_address_, source_port_, destination_port_;
-    std::string scratch_;
 };
 
 }  // namespace espcap::tap
