@@ -1,5 +1,6 @@
 #include "exporter.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace espcap::exporter {
@@ -9,9 +10,14 @@ constexpr std::chrono::seconds kReconnectInterval{5};
 }  // namespace
 
 Exporter::Exporter(const Options &options)
-    : options_(options), dead_letter_(options.dead_letter), mappings_(options) {
-    if (!options_.nodes.empty()) client_ = std::make_unique<BulkClient>(options_);
-    stats_.sent_to_node = client_ != nullptr;
+    : options_(options), mappings_(options), dead_letter_(options.dead_letter) {
+    if (!options_.nodes.empty()) {
+        for (unsigned i = 0; i < std::max(1u, options_.senders); ++i)
+            clients_.push_back(std::make_unique<BulkClient>(options_));
+    }
+    const std::size_t senders = std::max<std::size_t>(1, clients_.size());
+    queue_capacity_ = senders < kBatchesInHand ? kBatchesInHand - senders : 1;
+    stats_.sent_to_node = !clients_.empty();
     stats_.wrote_file = !options_.output_file.empty();
 }
 
@@ -21,15 +27,15 @@ std::string Exporter::start() {
     if (!options_.output_file.empty()) {
         if (std::string error = file_.open(options_.output_file); !error.empty()) return error;
     }
-    if (client_) {
+    if (!clients_.empty()) {
         HttpClient::global_init();
         if (!options_.spool.empty()) {
             spool_ = std::make_unique<Spool>(options_.spool, options_.nodes, options_.spool_max);
             if (std::string error = spool_->open(); !error.empty()) return error;
         }
-        const ProbeResult probe = client_->probe();
+        const ProbeResult probe = clients_.front()->probe();
         if (probe.ok()) {
-            if (std::string error = install_template(); !error.empty()) return error;
+            if (std::string error = install_template(clients_.front().get()); !error.empty()) return error;
             node_ready_ = true;
         } else if (probe.reached || !spool_) {
             return probe.error;  // a node that refuses us will not change its mind
@@ -37,15 +43,19 @@ std::string Exporter::start() {
             start_warning_ = probe.error + "; spooling to " + spool_->folder() + " until it answers";
             next_connect_attempt_ = Clock::now() + kReconnectInterval;
         }
-    } else if (std::string error = install_template(); !error.empty()) {
+    } else if (std::string error = install_template(nullptr); !error.empty()) {
         return error;  // only template_file to write
     }
-    sender_ = std::thread(&Exporter::send_loop, this);
+    if (clients_.empty()) {
+        senders_.emplace_back(&Exporter::send_loop, this, nullptr);  // the file alone
+    } else {
+        for (const auto &client : clients_) senders_.emplace_back(&Exporter::send_loop, this, client.get());
+    }
     return "";
 }
 
 // Also writes template_file, and detects the engine the template is made for.
-std::string Exporter::install_template() { return mappings_.install_template(client_.get()); }
+std::string Exporter::install_template(BulkClient *client) { return mappings_.install_template(client); }
 
 void Exporter::begin_document_locked(std::string_view index, std::string_view id) {
     if (open_batch_.empty()) open_batch_started_ = Clock::now();
@@ -60,7 +70,7 @@ void Exporter::end_document_locked(std::unique_lock<std::mutex> &lock) {
 
 // Moves the open batch to the queue, waiting for room (back-pressure on dissection).
 void Exporter::close_batch_locked(std::unique_lock<std::mutex> &lock) {
-    queue_not_full_.wait(lock, [&] { return queue_.size() < kQueueCapacity; });
+    queue_not_full_.wait(lock, [&] { return queue_.size() < queue_capacity_; });
     if (open_batch_.empty()) return;  // the sender took it by age while we waited
     queue_.push_back(std::move(open_batch_));
     if (!spare_batches_.empty()) {
@@ -72,9 +82,9 @@ void Exporter::close_batch_locked(std::unique_lock<std::mutex> &lock) {
     queue_not_empty_.notify_one();
 }
 
-void Exporter::send_loop() {
+void Exporter::send_loop(BulkClient *client) {
     const auto flush_interval = std::chrono::milliseconds(options_.flush_interval_ms);
-    if (client_ && node_ready_) replay_spool();  // what earlier runs left goes first
+    if (client != nullptr) ensure_connected(*client);  // what earlier runs left goes first
     std::unique_lock<std::mutex> lock(mutex_);
     while (true) {
         queue_not_empty_.wait_for(lock, flush_interval, [&] { return closing_ || !queue_.empty(); });
@@ -90,54 +100,72 @@ void Exporter::send_loop() {
         BulkBatch batch = std::move(queue_.front());
         queue_.pop_front();
         queue_not_full_.notify_one();
+        std::unique_lock<std::mutex> file_turn(file_mutex_);  // taken in queue order
         lock.unlock();
-        deliver(batch);
+        if (stats_.wrote_file) {
+            const std::string error = file_.write(batch);
+            std::lock_guard<std::mutex> record(record_mutex_);
+            if (error.empty())
+                stats_.documents_written += batch.document_count();
+            else
+                stats_.note_error(error);
+        }
+        file_turn.unlock();
+        if (client != nullptr) deliver(*client, batch);
         batch.clear();
         lock.lock();
         spare_batches_.push_back(std::move(batch));
     }
 }
 
-void Exporter::deliver(const BulkBatch &batch) {
-    if (stats_.wrote_file) {
-        if (std::string error = file_.write(batch); error.empty())
-            stats_.documents_written += batch.document_count();
-        else
-            stats_.note_error(error);
-    }
-    if (!client_) return;
-    std::vector<std::size_t> all(batch.document_count());
-    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
-    if (connect_if_due()) replay_spool();
-    if (!node_ready_) {
+void Exporter::deliver(BulkClient &client, const BulkBatch &batch) {
+    if (!ensure_connected(client)) {
+        std::vector<std::size_t> all(batch.document_count());
+        for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
         keep_for_later(batch, all, "Elasticsearch unreachable");
         return;
     }
-    const std::vector<std::size_t> later = send_and_account(batch, false);
-    if (!later.empty()) keep_for_later(batch, later, "Elasticsearch unreachable past the retry budget");
+    const std::vector<std::size_t> later = send_and_account(client, batch, false);
+    if (later.empty()) return;
+    mark_node_away();
+    keep_for_later(batch, later, "Elasticsearch unreachable past the retry budget");
 }
 
-// While the node is away, check on it every few seconds, not once per batch: batches
-// then go straight to the spool instead of each waiting out the retry budget.
-bool Exporter::connect_if_due() {
-    if (node_ready_) return true;
-    const auto now = Clock::now();
-    if (now < next_connect_attempt_) return false;
-    next_connect_attempt_ = now + kReconnectInterval;
-    if (!client_->probe().ok()) return false;
-    if (std::string error = install_template(); !error.empty()) {
-        // Not a failure of any document: they keep going to the spool until it works.
-        std::fprintf(stderr, "espcap: warning: %s; still spooling\n", error.c_str());
-        return false;
+// True when a node is ready for the next batch. While the node is away, checks on it
+// every few seconds, not once per batch: batches then go straight to the spool instead
+// of each waiting out the retry budget. After a (re)connection the spool is replayed
+// first, with the connection held, so the other senders wait for it.
+bool Exporter::ensure_connected(BulkClient &client) {
+    std::lock_guard<std::mutex> lock(connection_mutex_);
+    if (!node_ready_) {
+        const auto now = Clock::now();
+        if (now < next_connect_attempt_) return false;
+        next_connect_attempt_ = now + kReconnectInterval;
+        if (!client.probe().ok()) return false;
+        if (std::string error = install_template(&client); !error.empty()) {
+            // Not a failure of any document: they keep going to the spool until it works.
+            std::fprintf(stderr, "espcap: warning: %s; still spooling\n", error.c_str());
+            return false;
+        }
+        node_ready_ = true;
+        replay_due_ = true;
     }
-    node_ready_ = true;
-    replay_due_ = true;
-    return true;
+    if (replay_due_) replay_spool(client);
+    return node_ready_;
 }
 
-std::vector<std::size_t> Exporter::send_and_account(const BulkBatch &batch, bool replaying) {
-    mappings_.apply(*client_);  // the batch's new fields are mapped before it goes
-    const BulkOutcome outcome = client_->send(batch);
+// A request gave up past the retry budget: the node is taken for away until a probe
+// answers (callers hold no lock; replay_spool() marks it itself).
+void Exporter::mark_node_away() {
+    std::lock_guard<std::mutex> lock(connection_mutex_);
+    node_ready_ = false;
+    next_connect_attempt_ = Clock::now() + kReconnectInterval;
+}
+
+std::vector<std::size_t> Exporter::send_and_account(BulkClient &client, const BulkBatch &batch, bool replaying) {
+    mappings_.apply(client);  // the batch's new fields are mapped before it goes
+    const BulkOutcome outcome = client.send(batch);
+    std::lock_guard<std::mutex> record(record_mutex_);
     (replaying ? stats_.replayed_indexed : stats_.documents_indexed) += outcome.indexed;
     (replaying ? stats_.replayed_duplicates : stats_.documents_duplicate) += outcome.duplicates;
     stats_.documents_retried += outcome.retried;
@@ -153,15 +181,12 @@ std::vector<std::size_t> Exporter::send_and_account(const BulkBatch &batch, bool
         dead_letter(batch, rejection.document, rejection.status, rejection.error);
         if (options_.trace) trace_rejection(batch, rejection);
     }
-    if (!later.empty()) {
-        node_ready_ = false;
-        next_connect_attempt_ = Clock::now() + kReconnectInterval;
-    }
     return later;
 }
 
 void Exporter::keep_for_later(const BulkBatch &batch, const std::vector<std::size_t> &documents,
                               const std::string &reason) {
+    std::lock_guard<std::mutex> record(record_mutex_);
     if (std::string error = spool_->store(batch, documents); !error.empty()) {
         // Not even the disk takes them: keep each with the reason in the dead-letter file.
         stats_.note_error(reason + "; " + error);
@@ -176,21 +201,31 @@ void Exporter::keep_for_later(const BulkBatch &batch, const std::vector<std::siz
 }
 
 // Sends what earlier runs (or this one, while the node was away) left in the spool.
-void Exporter::replay_spool() {
-    if (!replay_due_ || !spool_) return;
+// Runs with connection_mutex_ held; other senders may still be storing into the spool.
+void Exporter::replay_spool(BulkClient &client) {
     replay_due_ = false;
-    if (spool_->pending_files().empty()) return;  // the common case: nothing was left
-    if (!spool_->try_lock_replay()) return;       // another espcap is replaying this folder
+    if (!spool_) return;
+    std::vector<std::string> files;
+    {
+        std::lock_guard<std::mutex> record(record_mutex_);
+        files = spool_->pending_files();
+        if (files.empty()) return;                  // the common case: nothing was left
+        if (!spool_->try_lock_replay()) return;     // another espcap is replaying this folder
+    }
     BulkBatch batch;
-    for (const std::string &file : spool_->pending_files()) {
+    for (const std::string &file : files) {
         std::string error;
         if (!spool_->load(file, batch, error)) {
+            std::lock_guard<std::mutex> record(record_mutex_);
             stats_.note_error("spool: " + error + "; kept as " + spool_->set_aside(file));
             continue;
         }
-        const std::vector<std::size_t> later = send_and_account(batch, true);
+        const std::vector<std::size_t> later = send_and_account(client, batch, true);
+        std::lock_guard<std::mutex> record(record_mutex_);
         if (!later.empty()) {
             // The node went away again: what is left of this file waits for next time.
+            node_ready_ = false;
+            next_connect_attempt_ = Clock::now() + kReconnectInterval;
             if (std::string store_error = spool_->store(batch, later); !store_error.empty()) {
                 stats_.note_error("spool: " + store_error);
                 break;  // keep the whole file rather than lose its remainder
@@ -199,6 +234,7 @@ void Exporter::replay_spool() {
         spool_->remove(file);
         if (!node_ready_) break;
     }
+    std::lock_guard<std::mutex> record(record_mutex_);
     spool_->unlock_replay();
 }
 
@@ -220,20 +256,24 @@ void Exporter::dead_letter(const BulkBatch &batch, std::size_t document, long st
     }
 }
 
-std::size_t Exporter::spool_files_left() const { return spool_ ? spool_->pending_files().size() : 0; }
+std::size_t Exporter::spool_files_left() const {
+    std::lock_guard<std::mutex> record(record_mutex_);
+    return spool_ ? spool_->pending_files().size() : 0;
+}
 
 std::string Exporter::spool_folder() const { return spool_ ? spool_->folder() : ""; }
 
 RunStats Exporter::finish() {
     if (finished_) return stats_;
     finished_ = true;
-    if (sender_.joinable()) {
+    if (!senders_.empty()) {
         {
             std::lock_guard<std::mutex> lock(mutex_);
             closing_ = true;
         }
-        queue_not_empty_.notify_one();
-        sender_.join();
+        queue_not_empty_.notify_all();
+        for (std::thread &sender : senders_) sender.join();
+        senders_.clear();
     }
     if (std::string error = file_.close(); !error.empty()) stats_.note_error(error);
     return stats_;

@@ -1,4 +1,4 @@
-// Moves documents from the dissection thread to a sender thread, in bulk batches.
+// Moves documents from the dissection thread to sender threads, in bulk batches.
 //
 //   Exporter exporter(options);
 //   if (auto error = exporter.start(); !error.empty()) ...;
@@ -11,9 +11,13 @@
 // promptly. The queue is bounded: when Elasticsearch is slower than dissection,
 // add_document() waits, so memory stays flat instead of growing with the capture.
 //
+// `senders` threads each have a request in flight, so Elasticsearch parses one batch
+// while it indexes another. The NDJSON file still gets batches in order.
+//
 // When Elasticsearch stays unreachable past the retry budget (or from the start), batches
-// go to the spool folder instead, and the sender checks every few seconds whether a node
-// answers again; then it replays the spool, oldest first, before anything new.
+// go to the spool folder instead, and the senders check every few seconds whether a node
+// answers again; then one replays the spool, oldest first, while the others wait, so
+// the spool goes before anything new.
 #pragma once
 
 #include <chrono>
@@ -84,34 +88,50 @@ private:
     void begin_document_locked(std::string_view index, std::string_view id);
     void end_document_locked(std::unique_lock<std::mutex> &lock);
     void close_batch_locked(std::unique_lock<std::mutex> &lock);
-    void send_loop();
-    void deliver(const BulkBatch &batch);
+    void send_loop(BulkClient *client);
 
-    // The rest run on the sender thread.
-    bool connect_if_due();
-    std::string install_template();
-    void replay_spool();
+    // The rest run on sender threads; `client` is the calling sender's own.
+    void deliver(BulkClient &client, const BulkBatch &batch);
+    bool ensure_connected(BulkClient &client);
+    void mark_node_away();
+    std::string install_template(BulkClient *client);
+    void replay_spool(BulkClient &client);
     // Sends and accounts; returns the documents to try again later (spool on).
-    std::vector<std::size_t> send_and_account(const BulkBatch &batch, bool replaying);
+    std::vector<std::size_t> send_and_account(BulkClient &client, const BulkBatch &batch, bool replaying);
     void keep_for_later(const BulkBatch &batch, const std::vector<std::size_t> &documents,
                         const std::string &reason);
     void trace_rejection(const BulkBatch &batch, const Rejection &rejection) const;
     void dead_letter(const BulkBatch &batch, std::size_t document, long status, const std::string &error);
 
-    static constexpr std::size_t kQueueCapacity = 4;
+    // Batches closed and not yet sent, queued or in a sender's hands: memory stays
+    // within this many batches plus the open one, whatever the number of senders.
+    static constexpr std::size_t kBatchesInHand = 5;
+    std::size_t queue_capacity_;  // what the senders leave of kBatchesInHand, at least 1
 
     Options options_;
-    std::unique_ptr<BulkClient> client_;
+    std::vector<std::unique_ptr<BulkClient>> clients_;  // one per sender; none without a node
     NdjsonFile file_;
-    DeadLetterFile dead_letter_;
-    IndexMappings mappings_;
-    std::unique_ptr<Spool> spool_;
+    IndexMappings mappings_;  // safe from any thread
     std::string start_warning_;
+
+    // Connection state. Held through a reconnection and its replay, so every sender
+    // waits for the spool to go first.
+    std::mutex connection_mutex_;
     bool node_ready_ = false;  // a node answered and the template is in place
     bool replay_due_ = true;   // look at the spool after the next (re)connection
     Clock::time_point next_connect_attempt_{};
 
-    std::mutex mutex_;  // guards everything below
+    // Where outcomes go: the counts, the spool and the dead-letter file.
+    mutable std::mutex record_mutex_;
+    RunStats stats_;
+    std::unique_ptr<Spool> spool_;
+    DeadLetterFile dead_letter_;
+
+    // Taken before a batch leaves the queue and held while it is written to the file,
+    // so the file keeps the capture's order whichever sender sends it.
+    std::mutex file_mutex_;
+
+    std::mutex mutex_;  // the queue: guards everything below
     std::condition_variable queue_not_empty_;
     std::condition_variable queue_not_full_;
     BulkBatch open_batch_;
@@ -120,8 +140,7 @@ private:
     std::vector<BulkBatch> spare_batches_;
     bool closing_ = false;
 
-    std::thread sender_;
-    RunStats stats_;  // written by the sender thread until it is joined
+    std::vector<std::thread> senders_;
     bool finished_ = false;
 };
 

@@ -59,6 +59,7 @@ std::string failure(const HttpResponse &response) {
 IndexMappings::IndexMappings(const Options &options) : options_(options) {}
 
 std::string IndexMappings::install_template(BulkClient *client) {
+    std::lock_guard<std::mutex> one_sender(remote_mutex_);
     TemplateSpec &spec = template_;
     spec.index_prefix = options_.index_prefix;
     if (client != nullptr) {
@@ -88,6 +89,9 @@ void IndexMappings::add(std::vector<FieldSpec> &fields) {
 }
 
 void IndexMappings::apply(BulkClient &client) {
+    // Held while the fields are put: a sender whose batch uses fields another sender is
+    // mapping waits here until they are in place.
+    std::lock_guard<std::mutex> one_sender(remote_mutex_);
     std::vector<FieldSpec> fields;
     {
         std::lock_guard<std::mutex> lock(mutex_);

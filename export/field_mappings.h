@@ -6,7 +6,7 @@
 //   mappings.set_template(spec);
 //   mappings.install_template(client);              // once, before the first batch
 //   mappings.add(fields);                            // dissection thread, per packet
-//   mappings.apply(client);                          // sender thread, before each batch
+//   mappings.apply(client);                          // a sender thread, before each batch
 //
 // For a new index this creates the index (the template applies), reads the fields it
 // already has, raises index.mapping.total_fields.limit when the new fields need it, and
@@ -67,7 +67,10 @@ private:
     SearchEngine engine_;
     std::mutex mutex_;  // guards pending_
     std::vector<FieldSpec> pending_;
-    std::map<std::string, IndexState> indices_;  // sender thread only
+    // One sender at a time talks to the node about templates and mappings; it guards
+    // the rest.
+    std::mutex remote_mutex_;
+    std::map<std::string, IndexState> indices_;
     std::uint64_t fields_mapped_ = 0;
     std::uint64_t conflicts_ = 0;
     unsigned warnings_ = 0;

@@ -73,13 +73,11 @@ std::string Spool::open() {
 }
 
 std::string Spool::store(const BulkBatch &batch, const std::vector<std::size_t> &documents) {
-    std::string body;
-    if (documents.size() == batch.document_count()) {
-        body = batch.body();
-    } else {
-        for (std::size_t d : documents) body += batch.document_lines(d);
-    }
-    const std::string compressed = gzip_compress(body);
+    const bool whole_batch = documents.size() == batch.document_count();
+    std::string subset;  // a copy only when part of the batch is kept
+    if (!whole_batch)
+        for (std::size_t d : documents) subset += batch.document_lines(d);
+    const std::string compressed = gzip_compress(whole_batch ? batch.body() : std::string_view(subset));
     if (used_bytes_ + compressed.size() > max_bytes_)
         return "spool folder " + folder_ + " is full (spool_max " + std::to_string(max_bytes_) + " bytes)";
     std::error_code folder_error;

@@ -10,6 +10,7 @@ namespace {
 
 constexpr std::uint16_t kDefaultPort = 9200;
 constexpr std::size_t kMaxChunk = 100000;
+constexpr unsigned kMaxSenders = 16;
 constexpr long kMaxTimeoutSeconds = 3600;
 constexpr long kMaxRetrySeconds = 86400;
 constexpr std::size_t kMinBulkBytes = 1024;
@@ -156,6 +157,11 @@ bool apply_option(Options &o, const std::string &key, const std::string &value, 
         error = "expects a whole number from 1 to " + std::to_string(kMaxChunk) + ", got '" + value + "'";
         return false;
     }
+    if (key == "senders") {
+        if (parse_whole_number<unsigned>(value, 1, kMaxSenders, o.senders)) return true;
+        error = "expects a whole number from 1 to " + std::to_string(kMaxSenders) + ", got '" + value + "'";
+        return false;
+    }
     if (key == "index") {
         if (valid_index_prefix(value, error)) {
             o.index_prefix = value;
@@ -231,6 +237,8 @@ const std::vector<OptionSpec> &option_specs() {
         {"flush_interval", "Flush interval (s)",
          "A request is sent at most this long after its first document, so quiet live links show "
          "up promptly; default 1."},
+        {"senders", "Requests in flight",
+         "Bulk requests sent at the same time, 1 to 16 (each holds one batch in memory); default 3."},
         {"gzip", "Compress requests", "true or false: gzip request bodies; default true."},
         {"user", "User name", "User for HTTP basic authentication."},
         {"password", "Password", "Password for HTTP basic authentication (never printed).", true},

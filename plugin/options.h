@@ -34,6 +34,9 @@ struct Options {
     bool daily = true;             // PREFIX-YYYY-MM-DD; false: every document in PREFIX
     std::size_t bulk_bytes = 5 * 1024 * 1024;
     long flush_interval_ms = 1000;  // "flush_interval", given in seconds
+    // Bulk requests in flight at once: Elasticsearch parses, indexes and answers one
+    // while the next is on its way, so even one node on two cores gains from three.
+    unsigned senders = 3;
     bool gzip = true;
     std::string user, password, api_key, ca_file;
     bool tls_verify = true;

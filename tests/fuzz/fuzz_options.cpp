@@ -33,6 +33,7 @@ void check_endpoint(const espcap::Endpoint &e) {
 
 void check_in_range(const espcap::Options &o) {
     require(o.chunk >= 1 && o.chunk <= 100000, "chunk");
+    require(o.senders >= 1 && o.senders <= 16, "senders");
     require(o.bulk_bytes >= 1024 && o.bulk_bytes <= 1024u * 1024 * 1024, "bulk_bytes");
     require(o.flush_interval_ms >= 10 && o.flush_interval_ms <= 3600 * 1000, "flush_interval");
     require(o.timeout_seconds >= 1 && o.timeout_seconds <= 3600, "timeout");

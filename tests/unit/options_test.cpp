@@ -12,6 +12,7 @@ TEST_CASE("With no options espcap stays off", "[options]") {
     REQUIRE(result.ok());
     CHECK_FALSE(result.options.active());
     CHECK(result.options.chunk == 1000);
+    CHECK(result.options.senders == 3);
     CHECK(result.options.index_prefix == "packets");
 }
 
@@ -38,6 +39,8 @@ TEST_CASE("Bad values are refused with the key named", "[options]") {
         Case{{{"chunk", "abc"}}, "option 'chunk': expects a whole number"},
         Case{{{"chunk", "0"}}, "option 'chunk'"},
         Case{{{"chunk", "12x"}}, "option 'chunk'"},
+        Case{{{"senders", "0"}}, "option 'senders': expects a whole number from 1 to 16, got '0'"},
+        Case{{{"senders", "17"}}, "option 'senders'"},
         Case{{{"node", "ftp://host:21"}}, "scheme must be http or https"},
         Case{{{"node", "host:99999"}}, "port must be a number from 1 to 65535"},
         Case{{{"node", "host:"}}, "port must be a number"},
