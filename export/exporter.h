@@ -103,8 +103,8 @@ private:
     void trace_rejection(const BulkBatch &batch, const Rejection &rejection) const;
     void dead_letter(const BulkBatch &batch, std::size_t document, long status, const std::string &error);
 
-    // Batches closed and not yet sent, queued or in a sender's hands: memory stays
-    // within this many batches plus the open one, whatever the number of senders.
+    // Batches closed and not yet sent, queued or in a sender's hands: with up to four
+    // senders, memory stays within this many batches plus the open one.
     static constexpr std::size_t kBatchesInHand = 5;
     std::size_t queue_capacity_;  // what the senders leave of kBatchesInHand, at least 1
 
