@@ -1,7 +1,9 @@
 """A stock tshark with the plugin indexes every packet into the real Elasticsearch,
 and each document equals tshark -T ek's document for that packet."""
 import glob
+import json
 import os
+import tempfile
 import unittest
 
 import ek_reference as ek
@@ -107,3 +109,23 @@ class TestProtocolField(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TestSeveralSenders(unittest.TestCase):
+    """Batches go out on several requests at once; the file keeps the capture's order."""
+
+    def test_eight_senders_with_small_batches_index_everything_and_write_in_order(self):
+        delete_indices("it-senders-*")
+        pcap = os.path.join(TEST_PCAPS, "test_http.pcap")
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "out.ndjson")
+            run = run_tshark(["-r", pcap, "-q", "-X", f"espcap:node={ES_NODE}", "-X", "espcap:index=it-senders",
+                              "-X", "espcap:senders=8", "-X", "espcap:chunk=7", "-X", f"espcap:file={out}"])
+            self.assertEqual(run.returncode, 0, run.stderr)
+            self.assertEqual(summary(run.stderr), (1268, 1268, 0))
+            with open(out, "rb") as f:
+                lines = f.read().split(b"\n")
+        actions = [json.loads(line) for line in lines[0:-1:2]]
+        frames = [int(a["create"]["_id"].rsplit("-", 1)[1]) for a in actions]
+        self.assertEqual(frames, list(range(1, 1269)))
+        self.assertEqual(count("it-senders-*"), 1268)
