@@ -37,7 +37,7 @@ std::string describe_http_failure(long status, const std::string &body) {
 }
 
 BulkClient::BulkClient(const Options &options)
-    : gzip_(options.gzip), trace_(options.trace), retry_budget_(options.retry_seconds), http_(HttpSettings::from(options)),
+    : gzip_(options.compress_requests()), trace_(options.trace), retry_budget_(options.retry_seconds), http_(HttpSettings::from(options)),
       random_(std::random_device{}()) {
     for (const Endpoint &e : options.nodes) nodes_.push_back(NodeState{e});
 }

@@ -137,7 +137,7 @@ const std::pair<const char *, std::string Options::*> kTextOptions[] = {
     {"template_file", &Options::template_file},
 };
 const std::pair<const char *, bool Options::*> kBoolOptions[] = {
-    {"template", &Options::install_template}, {"gzip", &Options::gzip}, {"tls_verify", &Options::tls_verify},
+    {"template", &Options::install_template}, {"tls_verify", &Options::tls_verify},
     {"trace", &Options::trace}, {"daily", &Options::daily},
 };
 
@@ -155,6 +155,16 @@ bool apply_option(Options &o, const std::string &key, const std::string &value, 
     if (key == "chunk") {
         if (parse_whole_number<std::size_t>(value, 1, kMaxChunk, o.chunk)) return true;
         error = "expects a whole number from 1 to " + std::to_string(kMaxChunk) + ", got '" + value + "'";
+        return false;
+    }
+    if (key == "gzip") {
+        if (value == "auto" || value == "true" || value == "false") {
+            o.gzip = value == "auto" ? Options::Compression::automatic
+                   : value == "true" ? Options::Compression::always
+                                     : Options::Compression::never;
+            return true;
+        }
+        error = "expects true, false or auto, got '" + value + "'";
         return false;
     }
     if (key == "senders") {
@@ -223,6 +233,26 @@ std::string Endpoint::url() const {
     return scheme + "://" + (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port) + path_prefix;
 }
 
+bool Endpoint::is_loopback() const {
+    if (host == "localhost" || host == "::1") return true;
+    // A dotted IPv4 literal in 127.0.0.0/8: four numbers from 0 to 255.
+    std::string_view rest = host;
+    for (int part = 0; part < 4; ++part) {
+        const auto dot = rest.find('.');
+        if ((part < 3) == (dot == std::string_view::npos)) return false;
+        unsigned value = 0;
+        if (!parse_whole_number<unsigned>(rest.substr(0, dot), 0, 255, value) || (part == 0 && value != 127))
+            return false;
+        if (dot != std::string_view::npos) rest.remove_prefix(dot + 1);
+    }
+    return true;
+}
+
+bool Options::compress_requests() const {
+    if (gzip != Compression::automatic) return gzip == Compression::always;
+    return !std::all_of(nodes.begin(), nodes.end(), [](const Endpoint &node) { return node.is_loopback(); });
+}
+
 const std::vector<OptionSpec> &option_specs() {
     static const std::vector<OptionSpec> specs = {
         {"node", "Elasticsearch node(s)",
@@ -239,7 +269,9 @@ const std::vector<OptionSpec> &option_specs() {
          "up promptly; default 1."},
         {"senders", "Requests in flight",
          "Bulk requests sent at the same time, 1 to 16 (each holds one batch in memory); default 3."},
-        {"gzip", "Compress requests", "true or false: gzip request bodies; default true."},
+        {"gzip", "Compress requests",
+         "true, false or auto: gzip request bodies; auto (the default) compresses unless every "
+         "node is localhost, 127.x.x.x or ::1."},
         {"user", "User name", "User for HTTP basic authentication."},
         {"password", "Password", "Password for HTTP basic authentication (never printed).", true},
         {"api_key", "API key", "Elasticsearch API key (the base64 'encoded' form; never printed).", true},

@@ -19,6 +19,8 @@ struct Endpoint {
     std::string path_prefix;  // "" or "/something", no trailing slash
 
     std::string url() const;  // scheme://host:port/prefix
+    // localhost, 127.0.0.0/8 or ::1 written as such (names are not resolved here).
+    bool is_loopback() const;
 };
 
 struct Options {
@@ -37,7 +39,11 @@ struct Options {
     // Bulk requests in flight at once: Elasticsearch parses, indexes and answers one
     // while the next is on its way, so even one node on two cores gains from three.
     unsigned senders = 3;
-    bool gzip = true;
+    // "gzip": true, false, or auto (the default): compress unless every node is on this
+    // machine, where compression costs CPU at both ends and saves no network.
+    enum class Compression { automatic, always, never };
+    Compression gzip = Compression::automatic;
+    bool compress_requests() const;
     std::string user, password, api_key, ca_file;
     bool tls_verify = true;
     std::string dead_letter = "espcap-dead-letter.ndjson";

@@ -2,6 +2,7 @@
 or silently dropped."""
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -123,6 +124,31 @@ class TestPreferences(unittest.TestCase):
         run = run_tshark(["-r", DNS, "-q", "-o", f"espcap.node:{ES_NODE}", "-o", "espcap.index:it-pref-o"])
         self.assertEqual(run.returncode, 0, run.stderr)
         self.assertEqual(index_counts("it-pref-*"), {"it-pref-o-2015-08-14": 108})
+
+
+class TestCompression(unittest.TestCase):
+    """gzip=auto sends plain bodies to a node on this machine; gzip=true compresses."""
+
+    @staticmethod
+    def bytes_sent(stderr):
+        match = re.search(rb", ([0-9.]+) (B|KiB|MiB) sent", stderr)
+        return float(match.group(1)) * {b"B": 1, b"KiB": 1024, b"MiB": 1024 ** 2}[match.group(2)]
+
+    def test_auto_sends_plain_bodies_to_loopback_and_true_compresses(self):
+        sent = {}
+        for gzip in ("auto", "true"):
+            delete_indices(f"it-gzip-{gzip}-*")
+            with tempfile.TemporaryDirectory() as tmp:
+                out = os.path.join(tmp, "out.ndjson")
+                run = run_tshark(["-r", HTTP, "-q", "-X", f"espcap:node={ES_NODE}", "-X", f"espcap:gzip={gzip}",
+                                  "-X", f"espcap:index=it-gzip-{gzip}", "-X", f"espcap:file={out}"])
+                self.assertEqual(run.returncode, 0, run.stderr)
+                self.assertEqual(summary(run.stderr), (1268, 1268, 0))
+                sent[gzip] = self.bytes_sent(run.stderr), os.path.getsize(out)
+        plain_sent, plain_file = sent["auto"]
+        self.assertAlmostEqual(plain_sent / plain_file, 1.0, delta=0.01)  # the body as written, to 3 digits
+        zipped_sent, zipped_file = sent["true"]
+        self.assertLess(zipped_sent * 4, zipped_file)
 
 
 class TestDumpWithoutNode(unittest.TestCase):

@@ -57,7 +57,7 @@ TEST_CASE("Bad values are refused with the key named", "[options]") {
         Case{{{"flush_interval", "0"}}, "option 'flush_interval'"},
         Case{{{"flush_interval", "1.2345"}}, "option 'flush_interval'"},
         Case{{{"flush_interval", "x"}}, "option 'flush_interval'"},
-        Case{{{"gzip", "yes"}}, "option 'gzip': expects true or false"},
+        Case{{{"gzip", "yes"}}, "option 'gzip': expects true, false or auto, got 'yes'"},
     }));
     const auto result = parse_options(raw);
     CAPTURE(raw.front().first, raw.front().second);
@@ -70,10 +70,30 @@ TEST_CASE("Sizes and intervals take units", "[options]") {
     REQUIRE(result.ok());
     CHECK(result.options.bulk_bytes == 512 * 1024);
     CHECK(result.options.flush_interval_ms == 250);
-    CHECK_FALSE(result.options.gzip);
+    CHECK_FALSE(result.options.compress_requests());
     CHECK(parse_options({{"bulk_bytes", "5m"}}).options.bulk_bytes == 5 * 1024 * 1024);
     CHECK(parse_options({{"bulk_bytes", "2048"}}).options.bulk_bytes == 2048);
     CHECK(parse_options({{"flush_interval", "2"}}).options.flush_interval_ms == 2000);
+}
+
+TEST_CASE("gzip=auto compresses only for nodes that are not on this machine", "[options]") {
+    auto compresses = [](const char *nodes, const char *gzip = nullptr) {
+        RawOptions raw{{"node", nodes}};
+        if (gzip != nullptr) raw.emplace_back("gzip", gzip);
+        const auto result = parse_options(raw);
+        REQUIRE(result.ok());
+        return result.options.compress_requests();
+    };
+    CHECK_FALSE(compresses("localhost:9200"));
+    CHECK_FALSE(compresses("127.0.0.1:9200,127.1.2.3:9201,[::1]:9200"));
+    CHECK_FALSE(compresses("https://localhost:9243/es"));
+    CHECK(compresses("10.0.0.5:9200"));
+    CHECK(compresses("127.0.0.1:9200,es1:9200"));            // one remote node is enough
+    CHECK(compresses("127.0.0.1.example.com:9200"));         // a name, not an address
+    CHECK(compresses("128.0.0.1:9200"));
+    CHECK(compresses("localhost:9200", "true"));
+    CHECK_FALSE(compresses("10.0.0.5:9200", "false"));
+    CHECK(compresses("10.0.0.5:9200", "auto"));
 }
 
 TEST_CASE("Node hosts that would not read back as the same URL are refused", "[options]") {
