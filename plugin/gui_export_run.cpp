@@ -48,7 +48,8 @@ void GuiExportRun::connect_in_background() {
         return;
     }
     // The registry scan reads Wireshark's tables: here, on the GUI thread, not the worker.
-    exporter_.mappings().set_template(template_spec_from(tap::FieldRegistry()));
+    registry_ = std::make_unique<tap::FieldRegistry>();
+    exporter_.mappings().set_template(template_spec_from(*registry_));
     worker_ = std::thread([this] {
         connect_error_ = exporter_.start();
         connect_warning_ = exporter_.start_warning();
@@ -114,7 +115,7 @@ void GuiExportRun::start_documents(const packet_info *pinfo) {
     context.file_name = file;
     context.file_date_utc = file_date_utc(file);
     id_prefix_ = capture_identity(file) + "-";
-    writer_ = std::make_unique<tap::PacketDocumentWriter>(context, protocol_layers_);
+    writer_ = std::make_unique<tap::PacketDocumentWriter>(context, protocol_layers_, registry_.get());
     daily_index_ = std::make_unique<tap::DailyIndex>(options_.index_prefix);
 }
 

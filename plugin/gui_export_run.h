@@ -80,6 +80,7 @@ private:
 
     std::optional<OpenCapture> capture_;  // learned from the first packet
     bool capture_known_ = false;
+    std::unique_ptr<tap::FieldRegistry> registry_;  // scanned once, for the template and the writer
     std::unique_ptr<tap::PacketDocumentWriter> writer_;
     std::unique_ptr<tap::DailyIndex> daily_index_;
     std::string id_prefix_;  // capture identity + '-'; the frame number follows

@@ -98,12 +98,15 @@ void Session::start() {
     context.file_name = source.read_file;
     context.file_date_utc = file_date_utc(source.read_file);
     id_prefix_ = capture_identity(source.read_file) + "-";
-    writer_ = std::make_unique<tap::PacketDocumentWriter>(context, protocol_layers_);
+    // Field types matter only where fields get mapped: a node, or a template file.
+    if (!options_.nodes.empty() || !options_.template_file.empty())
+        registry_ = std::make_unique<tap::FieldRegistry>();
+    writer_ = std::make_unique<tap::PacketDocumentWriter>(context, protocol_layers_, registry_.get());
     daily_index_ = std::make_unique<tap::DailyIndex>(options_.index_prefix);
     if (!options_.tls_verify)
         host::report_error("warning: tls_verify=false: the node's certificate is not checked");
     exporter_ = std::make_unique<exporter::Exporter>(options_);
-    exporter_->mappings().set_template(template_spec_from(writer_->registry()));
+    if (registry_) exporter_->mappings().set_template(template_spec_from(*registry_));
     start_error_ = exporter_->start();
     if (!exporter_->start_warning().empty()) host::report_error("warning: " + exporter_->start_warning());
     if (!start_error_.empty()) {

@@ -53,6 +53,7 @@ private:
     bool skip_serialize_ = false;
     std::string start_error_;
     std::unique_ptr<exporter::Exporter> exporter_;
+    std::unique_ptr<tap::FieldRegistry> registry_;  // when fields get mapped
     std::unique_ptr<tap::PacketDocumentWriter> writer_;
     std::unique_ptr<tap::DailyIndex> daily_index_;
     tap::ProtocolLayers protocol_layers_;

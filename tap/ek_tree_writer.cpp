@@ -28,7 +28,8 @@ void write_absolute_time(const nstime_t &t, JsonBuffer &out) {
 
 }  // namespace
 
-EkTreeWriter::EkTreeWriter() : malformed_proto_id_(proto_get_id_by_filter_name("_ws.malformed")) {}
+EkTreeWriter::EkTreeWriter(const FieldRegistry *registry)
+    : malformed_proto_id_(proto_get_id_by_filter_name("_ws.malformed")), registry_(registry) {}
 
 std::uint32_t EkTreeWriter::intern(std::unordered_map<std::string, std::uint32_t> &table, const std::string &text) {
     auto [it, inserted] = table.try_emplace(text, static_cast<std::uint32_t>(table.size()));
@@ -50,7 +51,8 @@ const EkTreeWriter::FieldKeys &EkTreeWriter::first_keys_for(const header_field_i
     const std::string name = encoded_member_name(hfinfo);
     keys.name_id = intern(name_ids_, name);
     if (keys.name_id == names_.size())
-        names_.push_back(NameInfo{name, registry_.type_of(hfinfo), EcsCopies::role_of(bare_name(name))});
+        names_.push_back(NameInfo{name, registry_ != nullptr ? registry_->type_of(hfinfo) : written_type(hfinfo),
+                                  EcsCopies::role_of(bare_name(name))});
     return keys;
 }
 

@@ -4,7 +4,7 @@
 // sees for the first time, with their search type (field_discovery.h), and where the
 // values copied to ECS names were written (ecs_copies.h).
 //
-//   EkTreeWriter writer;               // keep it: it caches names and types per field
+//   EkTreeWriter writer(&registry);    // keep it: it caches names and types per field
 //   writer.discovery().select_index(index);
 //   writer.write_layers(edt->tree, out);
 //   writer.ecs().append(out);
@@ -29,7 +29,10 @@ namespace espcap::tap {
 
 class EkTreeWriter {
 public:
-    EkTreeWriter();
+    // Member types come from `registry` (owned by the caller) when it is given: only
+    // runs that map fields need it, and scanning it costs tens of milliseconds.
+    // Without it each field's own written type is noted.
+    explicit EkTreeWriter(const FieldRegistry *registry = nullptr);
     void write_layers(const _proto_node *root, JsonBuffer &out);
 
     // Whether the last tree written holds a `_ws.malformed` item: some dissector met
@@ -38,7 +41,6 @@ public:
 
     FieldDiscovery &discovery() { return discovery_; }
     EcsCopies &ecs() { return ecs_; }
-    const FieldRegistry &registry() const { return registry_; }
 
 private:
     struct FieldKeys {
@@ -74,7 +76,7 @@ private:
     };
     std::vector<NameInfo> names_;  // by name id: one lookup per member
 
-    FieldRegistry registry_;
+    const FieldRegistry *registry_;
     FieldDiscovery discovery_;
     EcsCopies ecs_;
 

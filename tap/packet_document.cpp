@@ -42,8 +42,9 @@ void append_epoch_seconds(JsonBuffer &out, std::int64_t secs, int nsecs) {
     append_decimal(out, fraction, 9);
 }
 
-PacketDocumentWriter::PacketDocumentWriter(const CaptureContext &context, ProtocolLayers layers)
-    : layers_(std::move(layers)) {
+PacketDocumentWriter::PacketDocumentWriter(const CaptureContext &context, ProtocolLayers layers,
+                                           const FieldRegistry *registry)
+    : tree_writer_(registry), layers_(std::move(layers)) {
     if (!context.file_name.empty()) file_members_ += encoded_string_member("file_name", context.file_name);
     if (!context.file_date_utc.empty())
         file_members_ += encoded_string_member("file_date_utc", context.file_date_utc);

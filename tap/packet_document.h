@@ -22,7 +22,8 @@ struct CaptureContext {
 
 class PacketDocumentWriter {
 public:
-    PacketDocumentWriter(const CaptureContext &context, ProtocolLayers layers);
+    // `registry`: see EkTreeWriter; null when nothing maps the fields.
+    PacketDocumentWriter(const CaptureContext &context, ProtocolLayers layers, const FieldRegistry *registry);
 
     void write(const _packet_info *pinfo, const _proto_node *tree, JsonBuffer &out);
 
@@ -32,7 +33,6 @@ public:
     // Members first written into an index (see field_discovery.h); select the index
     // before write(), take and clear the list after.
     FieldDiscovery &discovery() { return tree_writer_.discovery(); }
-    const FieldRegistry &registry() const { return tree_writer_.registry(); }
 
 private:
     std::string_view highest_protocol(const _packet_info *pinfo);
