@@ -2,9 +2,16 @@
 add_library(espcap_warnings INTERFACE)
 target_compile_options(espcap_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion)
 
+if(ESPCAP_SANITIZE AND ESPCAP_TSAN)
+  message(FATAL_ERROR "ESPCAP_SANITIZE and ESPCAP_TSAN cannot be combined: build two trees")
+endif()
 if(ESPCAP_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
+endif()
+if(ESPCAP_TSAN)
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
 endif()
 
 # libFuzzer: every library is instrumented for coverage and checked by ASan/UBSan; only
