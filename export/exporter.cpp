@@ -155,9 +155,13 @@ bool Exporter::ensure_connected(BulkClient &client) {
 }
 
 // A request gave up past the retry budget: the node is taken for away until a probe
-// answers (callers hold no lock; replay_spool() marks it itself).
+// answers.
 void Exporter::mark_node_away() {
     std::lock_guard<std::mutex> lock(connection_mutex_);
+    mark_node_away_locked();
+}
+
+void Exporter::mark_node_away_locked() {
     node_ready_ = false;
     next_connect_attempt_ = Clock::now() + kReconnectInterval;
 }
@@ -224,8 +228,7 @@ void Exporter::replay_spool(BulkClient &client) {
         std::lock_guard<std::mutex> record(record_mutex_);
         if (!later.empty()) {
             // The node went away again: what is left of this file waits for next time.
-            node_ready_ = false;
-            next_connect_attempt_ = Clock::now() + kReconnectInterval;
+            mark_node_away_locked();  // the caller holds connection_mutex_
             if (std::string store_error = spool_->store(batch, later); !store_error.empty()) {
                 stats_.note_error("spool: " + store_error);
                 break;  // keep the whole file rather than lose its remainder

@@ -94,6 +94,7 @@ private:
     void deliver(BulkClient &client, const BulkBatch &batch);
     bool ensure_connected(BulkClient &client);
     void mark_node_away();
+    void mark_node_away_locked();  // with connection_mutex_ held
     std::string install_template(BulkClient *client);
     void replay_spool(BulkClient &client);
     // Sends and accounts; returns the documents to try again later (spool on).
