@@ -7,6 +7,15 @@ namespace espcap::exporter {
 namespace {
 // How often an unreachable node is asked again while batches go to the spool.
 constexpr std::chrono::seconds kReconnectInterval{5};
+// Pauses between tries at mapping a batch's new fields while the node does not answer.
+constexpr std::chrono::milliseconds kMappingRetryFirstPause{250};
+constexpr std::chrono::milliseconds kMappingRetryLongestPause{4000};
+
+std::vector<std::size_t> every_document(const BulkBatch &batch) {
+    std::vector<std::size_t> all(batch.document_count());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+    return all;
+}
 }  // namespace
 
 Exporter::Exporter(const Options &options)
@@ -120,9 +129,7 @@ void Exporter::send_loop(BulkClient *client) {
 
 void Exporter::deliver(BulkClient &client, const BulkBatch &batch) {
     if (!ensure_connected(client)) {
-        std::vector<std::size_t> all(batch.document_count());
-        for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
-        keep_for_later(batch, all, "Elasticsearch unreachable");
+        keep_for_later(batch, every_document(batch), "Elasticsearch unreachable");
         return;
     }
     const std::vector<std::size_t> later = send_and_account(client, batch, false);
@@ -166,8 +173,24 @@ void Exporter::mark_node_away_locked() {
     next_connect_attempt_ = Clock::now() + kReconnectInterval;
 }
 
+// Retries while the node does not answer, for as long as a bulk request would be.
+bool Exporter::map_new_fields(BulkClient &client) {
+    const auto deadline = Clock::now() + std::chrono::seconds(options_.retry_seconds);
+    auto pause = kMappingRetryFirstPause;
+    while (!mappings_.apply(client)) {
+        const auto now = Clock::now();
+        if (now >= deadline) return false;
+        std::this_thread::sleep_for(std::min<Clock::duration>(pause, deadline - now));
+        pause = std::min(2 * pause, kMappingRetryLongestPause);
+    }
+    return true;
+}
+
 std::vector<std::size_t> Exporter::send_and_account(BulkClient &client, const BulkBatch &batch, bool replaying) {
-    mappings_.apply(client);  // the batch's new fields are mapped before it goes
+    // Sent before its new fields are mapped, a batch would map them dynamically (strings
+    // as keyword) once the node is back. So it waits in the spool if the node stays away
+    // past the retry budget; without a spool it goes anyway, through the client's retries.
+    if (!map_new_fields(client) && spool_) return every_document(batch);
     const BulkOutcome outcome = client.send(batch);
     std::lock_guard<std::mutex> record(record_mutex_);
     (replaying ? stats_.replayed_indexed : stats_.documents_indexed) += outcome.indexed;

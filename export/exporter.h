@@ -99,6 +99,7 @@ private:
     void replay_spool(BulkClient &client);
     // Sends and accounts; returns the documents to try again later (spool on).
     std::vector<std::size_t> send_and_account(BulkClient &client, const BulkBatch &batch, bool replaying);
+    bool map_new_fields(BulkClient &client);
     void keep_for_later(const BulkBatch &batch, const std::vector<std::size_t> &documents,
                         const std::string &reason);
     void trace_rejection(const BulkBatch &batch, const Rejection &rejection) const;

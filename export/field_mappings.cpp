@@ -88,7 +88,7 @@ void IndexMappings::add(std::vector<FieldSpec> &fields) {
     fields.clear();
 }
 
-void IndexMappings::apply(BulkClient &client) {
+bool IndexMappings::apply(BulkClient &client) {
     // Held while the fields are put: a sender whose batch uses fields another sender is
     // mapping waits here until they are in place.
     std::lock_guard<std::mutex> one_sender(remote_mutex_);
@@ -97,16 +97,19 @@ void IndexMappings::apply(BulkClient &client) {
         std::lock_guard<std::mutex> lock(mutex_);
         fields.swap(pending_);
     }
-    if (!options_.install_template) return;  // template=false: the user owns the mappings
+    if (!options_.install_template) return true;  // template=false: the user owns the mappings
     std::map<std::string, std::vector<FieldSpec>> by_index;
     for (FieldSpec &field : fields) by_index[field.index].push_back(std::move(field));
+    bool answered = true;
     for (auto &[index, list] : by_index) {
         if (map_fields(client, index, list)) continue;
         // The node did not answer: try again before the next batch, rather than let
         // these fields map dynamically (as keyword) once it is back.
+        answered = false;
         std::lock_guard<std::mutex> lock(mutex_);
         for (FieldSpec &field : list) pending_.push_back(std::move(field));
     }
+    return answered;
 }
 
 bool IndexMappings::load_index(BulkClient &client, const std::string &index, IndexState &state,
@@ -125,6 +128,9 @@ bool IndexMappings::load_index(BulkClient &client, const std::string &index, Ind
     const HttpResponse mapping = client.call("GET", "/" + index + "/_mapping");
     const HttpResponse settings = client.call(
         "GET", "/" + index + "/_settings/index.mapping.total_fields.limit?include_defaults=true&flat_settings=true");
+    // A node that went away between these calls is not a mapping problem: try again later.
+    unreachable = !mapping.reached() || !settings.reached();
+    if (unreachable) return false;
     // Replies are read defensively: a proxy or a broken node may answer anything.
     try {
         const json mapping_json = json::parse(mapping.body);

@@ -10,9 +10,11 @@
 //
 // For a new index this creates the index (the template applies), reads the fields it
 // already has, raises index.mapping.total_fields.limit when the new fields need it, and
-// puts the new fields' mappings. Nothing here can lose a document: when a mapping
-// cannot be put, the batch still goes, the rest maps dynamically (strings as keyword)
-// and any document the index then refuses goes to the dead-letter file as usual. With
+// puts the new fields' mappings. Nothing here can lose a document: when the node
+// refuses a mapping, the batch still goes, the rest maps dynamically (strings as
+// keyword) and any document the index then refuses goes to the dead-letter file as
+// usual. When the node does not answer, apply() says so and the fields wait: the
+// exporter holds the batch back until they are mapped (exporter.cpp). With
 // template=false espcap leaves mappings alone altogether.
 #pragma once
 
@@ -46,7 +48,9 @@ public:
     std::string install_template(BulkClient *client);
 
     void add(std::vector<FieldSpec> &fields);  // takes them; safe from any thread
-    void apply(BulkClient &client);
+    // False when the node stopped answering before every field was mapped: those wait
+    // for the next call, and a batch sent now would map them dynamically.
+    bool apply(BulkClient &client);
 
     std::uint64_t fields_mapped() const { return fields_mapped_; }
     std::uint64_t conflicts() const { return conflicts_; }

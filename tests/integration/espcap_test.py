@@ -67,7 +67,9 @@ def es(method, path, body=None):
     except urllib.error.HTTPError as error:
         if error.code == 404:
             return None
-        raise
+        # Say what the engine answered: a bare "500 Internal Server Error" explains nothing.
+        detail = error.read().decode("utf-8", "replace")[:2000]
+        raise AssertionError(f"{method} {path}: HTTP {error.code}: {detail}") from None
 
 
 def delete_indices(pattern):
@@ -89,6 +91,13 @@ def index_counts(pattern):
     refresh(pattern)
     reply = es("GET", f"/_cat/indices/{pattern}?format=json&h=index,docs.count") or []
     return {row["index"]: int(row["docs.count"]) for row in reply}
+
+
+def fields_with_several_types(pattern):
+    """{field: [types]} for every field that indices under `pattern` map differently: a
+    field espcap mapped in one index and the engine mapped dynamically in another."""
+    reply = es("GET", f"/{pattern}/_field_caps?fields=layers.*&ignore_unavailable=true") or {"fields": {}}
+    return {name: sorted(types) for name, types in reply["fields"].items() if len(types) > 1}
 
 
 def all_sources(pattern, size=10000):

@@ -14,8 +14,14 @@ sending documents, then answers each `_bulk` request the way `bulk` says:
     always_413      413 Request Entity Too Large, however small the request
     always_429      429 Too Many Requests, for ever
 
+    accept_all      a valid reply indexing every document
+
 `probe="silent"` makes `GET /` itself go unanswered. With `credentials` set, every
-request must carry them (basic or ApiKey), or gets 401.
+request must carry them (basic or ApiKey), or gets 401. `mapping="down_at_first_read"`
+answers index creation and mapping calls like an empty index would, except that the
+first read of an index's mapping finds the node gone: that request and every one in
+the next DOWN_SECONDS get the connection closed without a reply. `requests` lists
+every "METHOD /path" answered, in order.
 
     with HostileServer(bulk="garbage") as server:
         run tshark with -X espcap:node=server.node
@@ -29,13 +35,17 @@ import threading
 import time
 
 HUGE_REPLY_BYTES = 100 * 1024 * 1024
+DOWN_SECONDS = 1.5
 ROOT_REPLY = json.dumps({"name": "hostile", "version": {"number": "8.8.2"}, "tagline": "You Know, for Search"})
 
 
 class HostileServer:
-    def __init__(self, bulk, probe="normal", credentials=None):
+    def __init__(self, bulk, probe="normal", credentials=None, mapping="none"):
         self.bulk = bulk
         self.probe = probe
+        self.mapping = mapping
+        self.requests = []
+        self.down_until = None  # while set and not past, every request is dropped
         self.expected_authorization = credentials
         self.bulk_requests = 0
         self.stopping = threading.Event()
@@ -101,6 +111,9 @@ class HostileServer:
 
     def answer(self, sock, method, path, headers, body):
         """Answers one request; False closes the connection."""
+        if self.down_until is not None and time.monotonic() < self.down_until:
+            return False
+        self.requests.append(f"{method} {path}")
         if self.expected_authorization and headers.get("authorization") != self.expected_authorization:
             self.reply(sock, 401, '{"error":"unauthorized"}')
             return True
@@ -113,11 +126,27 @@ class HostileServer:
         if method == "PUT" and path.startswith("/_index_template/"):
             self.reply(sock, 200, '{"acknowledged":true}')
             return True
+        if self.mapping == "down_at_first_read" and not path.startswith("/_"):
+            return self.answer_index_call(sock, method, path)
         if method == "POST" and path.startswith("/_bulk"):
             self.bulk_requests += 1
             documents = len([line for line in body.splitlines() if line.strip()]) // 2
             return getattr(self, "bulk_" + self.bulk)(sock, documents)
         self.reply(sock, 404, '{"error":"no such thing"}')
+        return True
+
+    def answer_index_call(self, sock, method, path):
+        index, _, rest = path[1:].partition("/")
+        if method == "GET" and rest == "_mapping":
+            if self.down_until is None:
+                self.requests.pop()  # not answered
+                self.down_until = time.monotonic() + DOWN_SECONDS
+                return False
+            self.reply(sock, 200, json.dumps({index: {"mappings": {}}}))
+        elif method == "GET" and rest.startswith("_settings"):
+            self.reply(sock, 200, json.dumps({index: {"settings": {}}}))
+        else:  # PUT /index, PUT /index/_mapping, PUT /index/_settings
+            self.reply(sock, 200, '{"acknowledged":true}')
         return True
 
     # --- the misbehaviours, one per `bulk` value ----------------------------------------
@@ -173,6 +202,10 @@ class HostileServer:
 
     def bulk_always_413(self, sock, documents):
         self.reply(sock, 413, "<html>413 Request Entity Too Large</html>", "text/html")
+        return True
+
+    def bulk_accept_all(self, sock, documents):
+        self.reply(sock, 200, json.dumps({"errors": False, "items": [{"create": {"status": 201}}] * documents}))
         return True
 
     def bulk_always_429(self, sock, documents):

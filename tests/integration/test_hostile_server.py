@@ -128,6 +128,26 @@ class TestNodeThatNeverAnswers(unittest.TestCase):
         self.assertLess(seconds, LONGEST_RUN_SECONDS, text)
 
 
+class TestNodeGoneWhileMapping(unittest.TestCase):
+    def test_no_batch_goes_before_its_fields_are_mapped(self):
+        """The node goes down for a moment as espcap reads a new index's mapping. Sent
+        once the node is back, the batch would map its fields dynamically (numbers held
+        in strings as keyword), and day indices would disagree on types: the batch waits
+        in the spool until the fields are mapped."""
+        with tempfile.TemporaryDirectory() as tmp, \
+                HostileServer(bulk="accept_all", mapping="down_at_first_read") as server:
+            status, _, stderr, seconds, _ = run_measured(
+                ["-r", DNS, "-q", "-X", f"espcap:node={server.node}", *FAST_GIVE_UP], cwd=tmp)
+            requests = list(server.requests)
+        text = stderr.decode(errors="replace")
+        self.assertEqual(status, 0, text)
+        self.assertEqual(delivery_counts(stderr)[:3], (DNS_PACKETS, DNS_PACKETS, 0), text)
+        first_bulk = next(i for i, r in enumerate(requests) if r.startswith("POST /_bulk"))
+        mapped = [i for i, r in enumerate(requests) if r.startswith("PUT /") and r.endswith("/_mapping")]
+        self.assertTrue(mapped and mapped[0] < first_bulk, requests)
+        self.assertLess(seconds, LONGEST_RUN_SECONDS, text)
+
+
 class TestNoCredentialInAnyOutput(unittest.TestCase):
     """A distinctive password and API key must not appear in stdout, stderr (trace on),
     or any file the run leaves behind (dead-letter file, spool files, gzipped or not), in
