@@ -3,8 +3,11 @@
 //   espcap-replay node=localhost:9200 [spool=DIR] [user=... password=...] ...
 //
 // Takes the same key=value options as `tshark -X espcap:...`; only those about the
-// connection and the spool matter. It installs no index template unless given
-// template=true (then a basic one for index=PREFIX, without Wireshark's field types).
+// connection and the spool matter. Each spool file carries the template and typed
+// fields of the run that spooled it: the template is installed where the node has none
+// of that name, and the fields are mapped before the documents go. It installs no
+// template of its own unless given template=true (then a basic one for index=PREFIX,
+// without Wireshark's field types).
 // Exit status: 0 when the spool is empty afterwards, 1 bad usage, 2 documents rejected
 // (kept in the dead-letter file), 3 files still wait.
 #include <algorithm>
@@ -45,8 +48,8 @@ int main(int argc, char **argv) {
     const espcap::OptionsResult parsed = espcap::parse_options(raw);
     if (!parsed.ok()) return usage(parsed.error.c_str());
     espcap::Options options = parsed.options;
-    // The runs that spooled install the full template (they know Wireshark's field
-    // types); a replay only installs the basic one when asked, so it never replaces it.
+    // The spool files bring their runs' full templates (with Wireshark's field types);
+    // a replay only installs the basic one when asked, so it never replaces them.
     const bool template_asked = std::any_of(raw.begin(), raw.end(), [](const auto &e) { return e.first == "template"; });
     if (!template_asked) options.install_template = false;
     if (options.nodes.empty()) return usage("node= is required");

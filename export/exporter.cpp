@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "spooled_mappings.h"
+
 namespace espcap::exporter {
 namespace {
 // How often an unreachable node is asked again while batches go to the spool.
@@ -213,8 +215,17 @@ std::vector<std::size_t> Exporter::send_and_account(BulkClient &client, const Bu
 
 void Exporter::keep_for_later(const BulkBatch &batch, const std::vector<std::size_t> &documents,
                               const std::string &reason) {
+    // With the batch go its template and typed fields: the run that replays it may not
+    // know them.
+    std::vector<std::string_view> actions;
+    actions.reserve(documents.size());
+    for (std::size_t d : documents) {
+        const std::string_view lines = batch.document_lines(d);
+        actions.push_back(lines.substr(0, lines.find('\n')));
+    }
+    const std::string mappings = mappings_.spooled_mappings_for(indices_of_actions(actions));
     std::lock_guard<std::mutex> record(record_mutex_);
-    if (std::string error = spool_->store(batch, documents); !error.empty()) {
+    if (std::string error = spool_->store(batch, documents, mappings); !error.empty()) {
         // Not even the disk takes them: keep each with the reason in the dead-letter file.
         stats_.note_error(reason + "; " + error);
         for (std::size_t d : documents) {
@@ -240,19 +251,21 @@ void Exporter::replay_spool(BulkClient &client) {
         if (!spool_->try_lock_replay()) return;     // another espcap is replaying this folder
     }
     BulkBatch batch;
+    std::string mappings;
     for (const std::string &file : files) {
         std::string error;
-        if (!spool_->load(file, batch, error)) {
+        if (!spool_->load(file, batch, mappings, error)) {
             std::lock_guard<std::mutex> record(record_mutex_);
             stats_.note_error("spool: " + error + "; kept as " + spool_->set_aside(file));
             continue;
         }
+        if (!mappings.empty()) mappings_.add_spooled(mappings, client);  // mapped before the batch goes
         const std::vector<std::size_t> later = send_and_account(client, batch, true);
         std::lock_guard<std::mutex> record(record_mutex_);
         if (!later.empty()) {
             // The node went away again: what is left of this file waits for next time.
             mark_node_away_locked();  // the caller holds connection_mutex_
-            if (std::string store_error = spool_->store(batch, later); !store_error.empty()) {
+            if (std::string store_error = spool_->store(batch, later, mappings); !store_error.empty()) {
                 stats_.note_error("spool: " + store_error);
                 break;  // keep the whole file rather than lose its remainder
             }

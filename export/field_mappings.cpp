@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mapping_path.h"
+#include "spooled_mappings.h"
 
 namespace espcap::exporter {
 namespace {
@@ -79,13 +80,70 @@ std::string IndexMappings::install_template(BulkClient *client) {
     const HttpResponse response = client->call("PUT", path, body);
     if (!response.reached() || response.status != 200)
         return "cannot install index template " + path + " (" + engine_.describe() + "): " + failure(response);
+    template_prefixes_in_place_.insert(spec.index_prefix);
     return "";
 }
 
 void IndexMappings::add(std::vector<FieldSpec> &fields) {
     std::lock_guard<std::mutex> lock(mutex_);
-    for (FieldSpec &field : fields) pending_.push_back(std::move(field));
+    if (options_.install_template) {  // template=false: the user owns the mappings
+        for (FieldSpec &field : fields) {
+            const auto [known, is_new] = known_field_ids_.try_emplace(
+                field.path + '\n' + field.type, static_cast<std::uint32_t>(known_fields_.size()));
+            if (is_new) known_fields_.emplace_back(field.path, field.type);
+            known_fields_by_index_[field.index].push_back(known->second);
+            pending_.push_back(std::move(field));
+        }
+    }
     fields.clear();
+}
+
+std::string IndexMappings::spooled_mappings_for(const std::vector<std::string> &indices) {
+    if (!options_.install_template) return "";
+    SpooledMappings spooled;
+    // The registry parts of template_ are set before the first batch and never change.
+    spooled.template_spec.index_prefix = options_.index_prefix;
+    spooled.template_spec.alias_target_types = template_.alias_target_types;
+    spooled.template_spec.registry_summary_json = template_.registry_summary_json;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (const std::string &index : indices) {
+            const auto found = known_fields_by_index_.find(index);
+            if (found == known_fields_by_index_.end()) continue;
+            for (std::uint32_t id : found->second)
+                spooled.fields.push_back(FieldSpec{index, known_fields_[id].first, known_fields_[id].second});
+        }
+    }
+    return spooled_mappings_json(spooled);
+}
+
+void IndexMappings::add_spooled(const std::string &spooled_json, BulkClient &client) {
+    SpooledMappings spooled;
+    if (!parse_spooled_mappings(spooled_json, spooled)) {
+        warn("a spool file's mappings cannot be read: its new fields map dynamically");
+        return;
+    }
+    {
+        std::lock_guard<std::mutex> one_sender(remote_mutex_);
+        TemplateSpec &spec = spooled.template_spec;
+        if (!template_prefixes_in_place_.count(spec.index_prefix)) {
+            // A template already there is left alone: it may be newer, or the user's.
+            spec.engine = engine_;
+            const std::string path = index_template_path(spec);
+            const HttpResponse found = client.call("GET", path);
+            if (found.reached() && found.status == 404) {
+                const HttpResponse put = client.call("PUT", path, index_template_body(spec));
+                if (put.reached() && put.status == 200)
+                    template_prefixes_in_place_.insert(spec.index_prefix);
+                else
+                    warn("cannot install index template " + path + " for spooled documents: " + failure(put));
+            } else if (found.reached() && found.status == 200) {
+                template_prefixes_in_place_.insert(spec.index_prefix);
+            }  // no answer: the next file asks again
+        }
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (FieldSpec &field : spooled.fields) pending_.push_back(std::move(field));
 }
 
 bool IndexMappings::apply(BulkClient &client) {
@@ -97,7 +155,6 @@ bool IndexMappings::apply(BulkClient &client) {
         std::lock_guard<std::mutex> lock(mutex_);
         fields.swap(pending_);
     }
-    if (!options_.install_template) return true;  // template=false: the user owns the mappings
     std::map<std::string, std::vector<FieldSpec>> by_index;
     for (FieldSpec &field : fields) by_index[field.index].push_back(std::move(field));
     bool answered = true;

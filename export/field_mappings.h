@@ -23,19 +23,16 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "bulk_client.h"
+#include "field_spec.h"
 #include "index_template.h"
 #include "options.h"
 
 namespace espcap::exporter {
-
-struct FieldSpec {
-    std::string index;
-    std::string path;  // "layers.ip.ip_ip_src"
-    std::string type;  // "ip", "long", "keyword", ... (tap/field_type.h)
-};
 
 class IndexMappings {
 public:
@@ -48,6 +45,13 @@ public:
     std::string install_template(BulkClient *client);
 
     void add(std::vector<FieldSpec> &fields);  // takes them; safe from any thread
+
+    // For a batch going to the spool: the template and the typed fields this run knows
+    // for `indices`, as spooled_mappings.h writes them ("" with template=false).
+    std::string spooled_mappings_for(const std::vector<std::string> &indices);
+    // Before a spooled batch is replayed: installs its run's template where the node has
+    // none of that name, and queues its fields for the next apply().
+    void add_spooled(const std::string &spooled_json, BulkClient &client);
     // False when the node stopped answering before every field was mapped: those wait
     // for the next call, and a batch sent now would map them dynamically.
     bool apply(BulkClient &client);
@@ -69,12 +73,18 @@ private:
     Options options_;
     TemplateSpec template_;
     SearchEngine engine_;
-    std::mutex mutex_;  // guards pending_
+    std::mutex mutex_;  // guards pending_ and the known fields
     std::vector<FieldSpec> pending_;
+    // Every field handed to add(), for spooled_mappings_for(): each (path, type) kept
+    // once, and by index only its number, so many day indices cost little.
+    std::vector<std::pair<std::string, std::string>> known_fields_;
+    std::unordered_map<std::string, std::uint32_t> known_field_ids_;
+    std::map<std::string, std::vector<std::uint32_t>> known_fields_by_index_;
     // One sender at a time talks to the node about templates and mappings; it guards
     // the rest.
     std::mutex remote_mutex_;
     std::map<std::string, IndexState> indices_;
+    std::set<std::string> template_prefixes_in_place_;  // installed or found on the node
     std::uint64_t fields_mapped_ = 0;
     std::uint64_t conflicts_ = 0;
     unsigned warnings_ = 0;

@@ -24,13 +24,58 @@ constexpr const char *kSuffix = ".ndjson.gz";
 // A spool file holds one batch, and a batch is at most bulk_bytes (1 GiB) plus a document.
 constexpr std::size_t kMaxBatchBytes = std::size_t{1100} * 1024 * 1024;
 
-bool is_spool_file(const fs::path &path) {
+constexpr const char *kMappingsSuffix = ".mappings.json";
+// Thousands of fields at most: anything larger is not ours.
+constexpr std::size_t kMaxMappingsBytes = std::size_t{64} * 1024 * 1024;
+
+bool has_suffix(const std::string &name, const char *suffix) {
+    return name.size() > std::strlen(suffix) && name.front() != '.' &&
+           name.compare(name.size() - std::strlen(suffix), std::string::npos, suffix) == 0;
+}
+
+bool is_spool_file(const fs::path &path) { return has_suffix(path.filename().string(), kSuffix); }
+
+// Counted against spool_max with the batches they belong to.
+bool is_spool_or_mappings_file(const fs::path &path) {
     const std::string name = path.filename().string();
-    return name.size() > std::strlen(kSuffix) && name.front() != '.' &&
-           name.compare(name.size() - std::strlen(kSuffix), std::string::npos, kSuffix) == 0;
+    return has_suffix(name, kSuffix) || has_suffix(name, kMappingsSuffix);
+}
+
+// "F.ndjson.gz" -> "F.mappings.json": the typed fields and template of its batch.
+std::string mappings_file_of(const std::string &file) {
+    return file.substr(0, file.size() - std::strlen(kSuffix)) + kMappingsSuffix;
 }
 
 std::string system_error_text(int error) { return std::strerror(error); }
+
+// Writes under a temporary name, syncs, then renames: a crash leaves the whole file or
+// none of it. 0 on success, else an errno.
+int write_durably(const fs::path &temporary_path, const fs::path &final_path, std::string_view data) {
+    const int fd = ::open(temporary_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return errno;
+    std::size_t written = 0;
+    int write_errno = 0;
+    while (written < data.size()) {
+        const ssize_t n = ::write(fd, data.data() + written, data.size() - written);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            write_errno = errno;
+            break;
+        }
+        written += static_cast<std::size_t>(n);
+    }
+    if (write_errno == 0 && ::fsync(fd) != 0) write_errno = errno;
+    if (::close(fd) != 0 && write_errno == 0) write_errno = errno;
+    if (write_errno == 0 && std::rename(temporary_path.c_str(), final_path.c_str()) != 0) write_errno = errno;
+    if (write_errno != 0) ::unlink(temporary_path.c_str());
+    return write_errno;
+}
+
+std::uintmax_t size_or_zero(const std::string &file) {
+    std::error_code error;
+    const std::uintmax_t size = fs::file_size(file, error);
+    return error ? 0 : size;
+}
 
 }  // namespace
 
@@ -66,19 +111,20 @@ std::string Spool::open() {
         return "";
     }
     for (const fs::directory_entry &entry : fs::directory_iterator(folder_, error)) {
-        if (is_spool_file(entry.path())) used_bytes_ += entry.file_size(error);
+        if (is_spool_or_mappings_file(entry.path())) used_bytes_ += entry.file_size(error);
     }
     if (error) return "cannot read spool folder " + folder_ + ": " + error.message();
     return "";
 }
 
-std::string Spool::store(const BulkBatch &batch, const std::vector<std::size_t> &documents) {
+std::string Spool::store(const BulkBatch &batch, const std::vector<std::size_t> &documents,
+                         std::string_view mappings_json) {
     const bool whole_batch = documents.size() == batch.document_count();
     std::string subset;  // a copy only when part of the batch is kept
     if (!whole_batch)
         for (std::size_t d : documents) subset += batch.document_lines(d);
     const std::string compressed = gzip_compress(whole_batch ? batch.body() : std::string_view(subset));
-    if (used_bytes_ + compressed.size() > max_bytes_)
+    if (used_bytes_ + compressed.size() + mappings_json.size() > max_bytes_)
         return "spool folder " + folder_ + " is full (spool_max " + std::to_string(max_bytes_) + " bytes)";
     std::error_code folder_error;
     fs::create_directories(folder_, folder_error);
@@ -93,26 +139,17 @@ std::string Spool::store(const BulkBatch &batch, const std::vector<std::size_t> 
     const fs::path final_path = fs::path(folder_) / (std::string(name) + kSuffix);
     const fs::path temporary_path = fs::path(folder_) / ("." + std::string(name) + ".tmp");
 
-    const int fd = ::open(temporary_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) return "cannot write spool file in " + folder_ + ": " + system_error_text(errno);
-    std::size_t written = 0;
-    int write_errno = 0;
-    while (written < compressed.size()) {
-        const ssize_t n = ::write(fd, compressed.data() + written, compressed.size() - written);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            write_errno = errno;
-            break;
-        }
-        written += static_cast<std::size_t>(n);
+    // The mappings first: a batch file found by a replay always has its own next to it.
+    if (!mappings_json.empty()) {
+        const std::string mappings_path = mappings_file_of(final_path.string());
+        if (const int error = write_durably(temporary_path, mappings_path, mappings_json); error != 0)
+            return "cannot write spool file in " + folder_ + ": " + system_error_text(error);
+        used_bytes_ += mappings_json.size();
     }
-    // The file must be on disk before the batch counts as kept.
-    if (write_errno == 0 && ::fsync(fd) != 0) write_errno = errno;
-    if (::close(fd) != 0 && write_errno == 0) write_errno = errno;
-    if (write_errno == 0 && std::rename(temporary_path.c_str(), final_path.c_str()) != 0) write_errno = errno;
-    if (write_errno != 0) {
-        ::unlink(temporary_path.c_str());
-        return "cannot write spool file in " + folder_ + ": " + system_error_text(write_errno);
+    // The batch must be on disk before it counts as kept.
+    if (const int error = write_durably(temporary_path, final_path, compressed); error != 0) {
+        remove(final_path.string());  // its mappings file, if written
+        return "cannot write spool file in " + folder_ + ": " + system_error_text(error);
     }
     used_bytes_ += compressed.size();
     return "";
@@ -128,7 +165,7 @@ std::vector<std::string> Spool::pending_files() const {
     return files;
 }
 
-bool Spool::load(const std::string &file, BulkBatch &batch, std::string &error) const {
+bool Spool::load(const std::string &file, BulkBatch &batch, std::string &mappings_json, std::string &error) const {
     std::ifstream in(file, std::ios::binary);
     if (!in) {
         error = "cannot open " + file;
@@ -144,21 +181,31 @@ bool Spool::load(const std::string &file, BulkBatch &batch, std::string &error) 
         error = file + ": not a bulk body (action and document line pairs)";
         return false;
     }
+    // Spooled by a run that left mappings alone (template=false), or by hand: none.
+    mappings_json.clear();
+    const std::string mappings_path = mappings_file_of(file);
+    if (std::ifstream mappings{mappings_path, std::ios::binary}) {
+        mappings_json.assign(std::istreambuf_iterator<char>(mappings), std::istreambuf_iterator<char>());
+        if (mappings_json.size() > kMaxMappingsBytes) mappings_json.clear();
+    }
     return true;
 }
 
 void Spool::remove(const std::string &file) {
-    std::error_code error;
-    const std::uintmax_t size = fs::file_size(file, error);
-    if (fs::remove(file, error) && size != static_cast<std::uintmax_t>(-1))
-        used_bytes_ -= std::min<std::uint64_t>(used_bytes_, size);
+    for (const std::string &path : {file, mappings_file_of(file)}) {
+        const std::uintmax_t size = size_or_zero(path);
+        std::error_code error;
+        if (fs::remove(path, error)) used_bytes_ -= std::min<std::uint64_t>(used_bytes_, size);
+    }
 }
 
 std::string Spool::set_aside(const std::string &file) {
     const std::string damaged = file + ".damaged";
     std::error_code error;
     fs::rename(file, damaged, error);
-    return error ? file : damaged;
+    if (error) return file;
+    fs::rename(mappings_file_of(file), mappings_file_of(file) + ".damaged", error);  // kept with it, if any
+    return damaged;
 }
 
 bool Spool::try_lock_replay() {

@@ -3,7 +3,8 @@
 // One folder per destination (spool/<node>), one file per batch: the gzipped _bulk body
 // exactly as it would have been sent, so a file can also be replayed by hand with curl
 // (--data-binary @FILE, headers Content-Encoding: gzip and Content-Type:
-// application/x-ndjson, to http://node:9200/_bulk).
+// application/x-ndjson, to http://node:9200/_bulk). Next to it, NAME.mappings.json
+// holds the template and typed fields its run would have put first.
 // Files are written under a temporary name and renamed, so a crash never leaves half a
 // batch behind; replay takes them oldest first. Several espcap processes may share a
 // folder: names are unique per process, and replay holds a lock so only one replays.
@@ -33,14 +34,17 @@ public:
     std::string open();
     const std::string &folder() const { return folder_; }
 
-    // Stores the given documents of `batch`. Empty on success; otherwise why not (the
-    // size bound reached, a write error) and nothing was stored.
-    std::string store(const BulkBatch &batch, const std::vector<std::size_t> &documents);
+    // Stores the given documents of `batch`, with `mappings_json` (spooled_mappings.h)
+    // next to them when not empty. Empty on success; otherwise why not (the size bound
+    // reached, a write error) and nothing was stored.
+    std::string store(const BulkBatch &batch, const std::vector<std::size_t> &documents,
+                      std::string_view mappings_json);
 
     // Files waiting for replay, oldest first.
     std::vector<std::string> pending_files() const;
-    bool load(const std::string &file, BulkBatch &batch, std::string &error) const;
-    void remove(const std::string &file);
+    // `mappings_json` is left empty where the file has none.
+    bool load(const std::string &file, BulkBatch &batch, std::string &mappings_json, std::string &error) const;
+    void remove(const std::string &file);  // with its mappings
     // Renames a damaged file out of the replay's way (FILE.damaged) so it is kept for a
     // person to look at but not tried again and again.
     std::string set_aside(const std::string &file);

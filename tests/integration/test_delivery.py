@@ -282,6 +282,16 @@ class TestSpool(unittest.TestCase):
             self.assertEqual(self.count("it-spool-b-*"), 108)
             self.assertEqual([f for f in os.listdir(folder) if not f.startswith(".")], [])
 
+            # No run that replayed had dissected test_http.pcap, and the node never saw the
+            # runs that spooled: the spool's own mappings typed every index all the same.
+            for prefix in ("it-spool-a", "it-spool-b", "it-spool-c"):
+                self.request("GET", f"/_index_template/espcap-{prefix}")  # raises if missing
+                caps = self.request("GET", f"/{prefix}-*/_field_caps?fields=layers.*,timestamp")["fields"]
+                self.assertEqual(list(caps["layers.ip.ip_ip_src"]), ["ip"], prefix)
+                self.assertEqual(list(caps["layers.frame.frame_frame_number"]), ["long"], prefix)
+                self.assertEqual(list(caps["timestamp"]), ["date"], prefix)
+                self.assertNotIn("text", {t for types in caps.values() for t in types}, prefix)
+
     def test_memory_stays_flat_while_a_million_packets_spool(self):
         """Peak RSS over plain `tshark -r` (which dissects every packet for its summary
         lines) stays under a fixed bound while 1M packets go to the spool."""

@@ -53,16 +53,17 @@ TEST_CASE("A spooled batch comes back document for document", "[export][spool]")
     CHECK(spool.folder() == (root.path / "127.0.0.1_9200").string());
 
     const BulkBatch sent = batch_of(5);
-    REQUIRE(spool.store(sent, {0, 1, 2, 3, 4}).empty());
-    REQUIRE(spool.store(sent, {1, 3}).empty());  // only the documents that were not delivered
+    REQUIRE(spool.store(sent, {0, 1, 2, 3, 4}, "").empty());
+    REQUIRE(spool.store(sent, {1, 3}, "").empty());  // only the documents that were not delivered
 
     const auto files = spool.pending_files();
     REQUIRE(files.size() == 2);
     BulkBatch loaded;
-    std::string error;
-    REQUIRE(spool.load(files[0], loaded, error));
+    std::string mappings = "stale", error;
+    REQUIRE(spool.load(files[0], loaded, mappings, error));
+    CHECK(mappings.empty());  // stored without any
     CHECK(loaded.body() == sent.body());
-    REQUIRE(spool.load(files[1], loaded, error));
+    REQUIRE(spool.load(files[1], loaded, mappings, error));
     REQUIRE(loaded.document_count() == 2);
     CHECK(loaded.document_lines(0) == sent.document_lines(1));
     CHECK(loaded.document_lines(1) == sent.document_lines(3));
@@ -71,13 +72,39 @@ TEST_CASE("A spooled batch comes back document for document", "[export][spool]")
     CHECK(spool.pending_files() == std::vector<std::string>{files[1]});
 }
 
+TEST_CASE("A spooled batch keeps its mappings, and loses them with it", "[export][spool]") {
+    TemporaryFolder root;
+    Spool spool(root.path.string(), {node("127.0.0.1", 9200)}, 1 << 20);
+    REQUIRE(spool.open().empty());
+    const BulkBatch sent = batch_of(3);
+    REQUIRE(spool.store(sent, {0, 1, 2}, R"({"fields":"first"})").empty());
+    REQUIRE(spool.store(sent, {2}, R"({"fields":"second"})").empty());
+    const auto files = spool.pending_files();
+    REQUIRE(files.size() == 2);  // mappings files are not batches to replay
+
+    BulkBatch loaded;
+    std::string mappings, error;
+    REQUIRE(spool.load(files[1], loaded, mappings, error));
+    CHECK(mappings == R"({"fields":"second"})");
+    CHECK(loaded.document_count() == 1);
+
+    spool.remove(files[1]);
+    std::size_t left = 0;
+    for (const auto &entry : fs::directory_iterator(spool.folder()))
+        left += entry.path().filename().string()[0] != '.';
+    CHECK(left == 2);  // the first batch and its mappings
+    const std::string damaged = spool.set_aside(files[0]);
+    CHECK(fs::exists(damaged));
+    REQUIRE(spool.pending_files().empty());
+}
+
 TEST_CASE("The spool keeps to its size bound and says so", "[export][spool]") {
     TemporaryFolder root;
     Spool spool(root.path.string(), {node("es.example", 9200)}, 400);
     REQUIRE(spool.open().empty());
     const BulkBatch batch = batch_of(50);
     std::string error;
-    for (int i = 0; i < 10 && error.empty(); ++i) error = spool.store(batch, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
+    for (int i = 0; i < 10 && error.empty(); ++i) error = spool.store(batch, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, "");
     CHECK_THAT(error, Catch::Contains("is full"));
     std::uintmax_t on_disk = 0;
     for (const auto &file : spool.pending_files()) on_disk += fs::file_size(file);
@@ -87,7 +114,7 @@ TEST_CASE("The spool keeps to its size bound and says so", "[export][spool]") {
     // A new process starts from what the folder already holds.
     Spool again(root.path.string(), {node("es.example", 9200)}, 400);
     REQUIRE(again.open().empty());
-    CHECK_THAT(again.store(batch, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}), Catch::Contains("is full"));
+    CHECK_THAT(again.store(batch, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, ""), Catch::Contains("is full"));
 }
 
 TEST_CASE("The spool folder is made by the first batch stored, not before", "[export][spool]") {
@@ -96,7 +123,7 @@ TEST_CASE("The spool folder is made by the first batch stored, not before", "[ex
     REQUIRE(spool.open().empty());
     CHECK_FALSE(fs::exists(root.path / "spool"));  // runs that never spool leave nothing
     CHECK(spool.pending_files().empty());
-    REQUIRE(spool.store(batch_of(2), {0, 1}).empty());
+    REQUIRE(spool.store(batch_of(2), {0, 1}, "").empty());
     CHECK(spool.pending_files().size() == 1);
 
     std::ofstream(root.path / "a-file") << "x";
@@ -113,8 +140,8 @@ TEST_CASE("Damaged spool files are refused and set aside", "[export][spool]") {
     const std::string damaged = spool.folder() + "/00000000000000000001-1-0.ndjson.gz";
     std::ofstream(damaged) << "this is not gzip";
     BulkBatch batch;
-    std::string error;
-    CHECK_FALSE(spool.load(damaged, batch, error));
+    std::string mappings, error;
+    CHECK_FALSE(spool.load(damaged, batch, mappings, error));
     CHECK_THAT(error, Catch::Contains("damaged gzip data"));
     CHECK(spool.set_aside(damaged) == damaged + ".damaged");
     CHECK(spool.pending_files().empty());
