@@ -15,8 +15,65 @@ void EkMemberGrouper::ScopedTable::grow(std::uint32_t id) {
     slots_.resize(std::max(static_cast<std::size_t>(id) + 1, 2 * slots_.size()));
 }
 
+std::uint64_t EkMemberGrouper::shape_hash(const std::vector<EkItem> &items) {
+    std::uint64_t hash = 0x9e3779b97f4a7c15ULL ^ items.size();
+    for (const EkItem &item : items) {
+        hash = (hash ^ item.parent_abbrev_id) * 0x100000001b3ULL;
+        hash = (hash ^ item.abbrev_id) * 0x100000001b3ULL;
+        hash = (hash ^ item.name_id) * 0x100000001b3ULL;
+    }
+    return hash;
+}
+
+bool EkMemberGrouper::same_shape(const Shape &shape, const std::vector<EkItem> &items) {
+    if (shape.ids.size() != 3 * items.size()) return false;
+    const std::uint32_t *ids = shape.ids.data();
+    for (const EkItem &item : items) {
+        if (ids[0] != item.parent_abbrev_id || ids[1] != item.abbrev_id || ids[2] != item.name_id) return false;
+        ids += 3;
+    }
+    return true;
+}
+
 void EkMemberGrouper::group(const std::vector<EkItem> &items, std::vector<EkMember> &members,
                             std::vector<const void *> &ordered_nodes) {
+    const std::uint64_t hash = shape_hash(items);
+    const auto known = shapes_.find(hash);
+    const std::size_t node_base = ordered_nodes.size();
+    if (known != shapes_.end() && same_shape(known->second, items)) {
+        const Shape &shape = known->second;
+        std::size_t m = members.size();
+        members.resize(m + shape.members.size());
+        auto first = static_cast<std::uint32_t>(node_base);
+        for (const auto &[name_id, count] : shape.members) {
+            members[m++] = EkMember{name_id, first, count};
+            first += count;
+        }
+        ordered_nodes.resize(node_base + shape.order.size());
+        const void **out = ordered_nodes.data() + node_base;
+        for (const std::uint32_t item : shape.order) *out++ = items[item].node;
+        return;
+    }
+
+    const std::size_t member_base = members.size();
+    group_afresh(items, static_cast<std::uint32_t>(node_base), members);
+    ordered_nodes.resize(node_base + order_.size());
+    const void **out = ordered_nodes.data() + node_base;
+    for (const std::uint32_t item : order_) *out++ = items[item].node;
+
+    if (shapes_.size() >= kMaxShapes) shapes_.clear();
+    Shape &shape = shapes_[hash];  // a colliding shape is replaced
+    shape.ids.clear();
+    for (const EkItem &item : items)
+        shape.ids.insert(shape.ids.end(), {item.parent_abbrev_id, item.abbrev_id, item.name_id});
+    shape.order = order_;
+    shape.members.clear();
+    for (std::size_t m = member_base; m < members.size(); ++m)
+        shape.members.emplace_back(members[m].name_id, members[m].count);
+}
+
+void EkMemberGrouper::group_afresh(const std::vector<EkItem> &items, std::uint32_t node_base,
+                                   std::vector<EkMember> &members) {
     // At most one group and one member per item: sized once, filled by index, so the
     // per-item work has no capacity checks.
     if (next_item_.size() < items.size()) {
@@ -66,17 +123,16 @@ void EkMemberGrouper::group(const std::vector<EkItem> &items, std::vector<EkMemb
     // Pass 2: flatten. Every item lands in exactly one member, so both outputs are
     // sized up front and filled by index.
     std::size_t next_member = members.size();
-    auto next_node = static_cast<std::uint32_t>(ordered_nodes.size());
+    std::uint32_t next = 0;
     members.resize(members.size() + member_count);
-    ordered_nodes.resize(ordered_nodes.size() + items.size());
+    order_.resize(items.size());
     for (std::uint32_t pm = 0; pm < member_count; ++pm) {
         const PendingMember &m = pending_[pm];
-        const std::uint32_t first = next_node;
+        const std::uint32_t first = next;
         for (std::uint32_t g = m.first_group; g != kNone; g = groups_[g].next_group_same_name) {
-            for (std::uint32_t i = groups_[g].first_item; i != kNone; i = next_item_[i])
-                ordered_nodes[next_node++] = items[i].node;
+            for (std::uint32_t i = groups_[g].first_item; i != kNone; i = next_item_[i]) order_[next++] = i;
         }
-        members[next_member++] = EkMember{m.name_id, first, next_node - first};
+        members[next_member++] = EkMember{m.name_id, node_base + first, next - first};
     }
 }
 

@@ -13,6 +13,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace espcap::tap {
@@ -40,6 +42,22 @@ public:
 
 private:
     static constexpr std::uint32_t kNone = UINT32_MAX;
+
+    // The grouping depends only on the items' ids, and most objects repeat the id
+    // sequence of an earlier one (every TCP header of a flow, say). A shape seen before
+    // is replayed from what it gave then, without building the groups again.
+    struct Shape {
+        std::vector<std::uint32_t> ids;    // parent_abbrev_id, abbrev_id, name_id per item
+        std::vector<std::uint32_t> order;  // the item behind each ordered node
+        std::vector<std::pair<std::uint32_t, std::uint32_t>> members;  // name_id, count
+    };
+    static constexpr std::size_t kMaxShapes = 4096;  // then start again: memory stays bounded
+
+    static std::uint64_t shape_hash(const std::vector<EkItem> &items);
+    static bool same_shape(const Shape &shape, const std::vector<EkItem> &items);
+    // The full grouping. Members' `first` count from `node_base`, where the caller's
+    // ordered nodes continue; the item behind each ordered node is left in order_.
+    void group_afresh(const std::vector<EkItem> &items, std::uint32_t node_base, std::vector<EkMember> &members);
 
     struct Group {
         std::uint32_t parent_abbrev_id;
@@ -80,6 +98,8 @@ private:
         std::uint32_t generation_ = 1;
     };
 
+    std::unordered_map<std::uint64_t, Shape> shapes_;
+    std::vector<std::uint32_t> order_;
     std::vector<std::uint32_t> next_item_;
     std::vector<Group> groups_;
     std::vector<PendingMember> pending_;

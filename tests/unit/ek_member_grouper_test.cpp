@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <map>
+#include <random>
 #include <string>
 
 #include "ek_member_grouper.h"
@@ -103,4 +104,34 @@ TEST_CASE("Each scope starts empty, whatever the scopes before it held", "[tap][
     CHECK(members[0].name_id == 20);
     CHECK(members[0].count == 1);
     CHECK(nodes[0] == &n[2]);
+}
+
+TEST_CASE("A shape met again groups its own nodes as a fresh grouper would", "[tap][ek]") {
+    // One long-lived grouper (which replays known shapes) against a new grouper per
+    // scope, over random scopes from a small id alphabet, so shapes recur, differ by
+    // one id, and meet each other at different stack depths.
+    std::mt19937 random(20261128);
+    std::uniform_int_distribution<std::uint32_t> id(0, 3), length(0, 9), offset(0, 3);
+    EkMemberGrouper reused;
+    std::vector<int> storage(64);
+    for (int round = 0; round < 5000; ++round) {
+        std::vector<EkItem> items(length(random));
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            const std::uint32_t abbrev = id(random);
+            // Mostly the name follows the abbrev, sometimes not (two abbrevs, one name).
+            items[i] = EkItem{id(random) % 2, abbrev, abbrev == 3 ? 1 : abbrev, &storage[i + offset(random)]};
+        }
+        const std::size_t depth = offset(random);
+        std::vector<EkMember> members(depth, EkMember{7, 0, 1}), fresh_members = members;
+        std::vector<const void *> nodes(depth, nullptr), fresh_nodes = nodes;
+        reused.group(items, members, nodes);
+        EkMemberGrouper().group(items, fresh_members, fresh_nodes);
+        REQUIRE(nodes == fresh_nodes);
+        REQUIRE(members.size() == fresh_members.size());
+        for (std::size_t m = 0; m < members.size(); ++m) {
+            REQUIRE(members[m].name_id == fresh_members[m].name_id);
+            REQUIRE(members[m].first == fresh_members[m].first);
+            REQUIRE(members[m].count == fresh_members[m].count);
+        }
+    }
 }
