@@ -1,6 +1,7 @@
 #include "ek_tree_writer.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include <wireshark.h>
 #include <epan/proto.h>
@@ -50,10 +51,22 @@ const EkTreeWriter::FieldKeys &EkTreeWriter::first_keys_for(const header_field_i
     keys.abbrev_id = intern(abbrev_ids_, hfinfo->abbrev);
     const std::string name = encoded_member_name(hfinfo);
     keys.name_id = intern(name_ids_, name);
-    if (keys.name_id == names_.size())
-        names_.push_back(NameInfo{name, registry_ != nullptr ? registry_->type_of(hfinfo) : written_type(hfinfo),
+    if (keys.name_id == names_.size()) {
+        names_.push_back(NameInfo{name + std::string(kNameBlock, '\0'), name.size(),
+                                  registry_ != nullptr ? registry_->type_of(hfinfo) : written_type(hfinfo),
                                   EcsCopies::role_of(bare_name(name))});
+    }
     return keys;
+}
+
+void EkTreeWriter::append_name(const NameInfo &name, JsonBuffer &out) {
+    if (name.length > kNameBlock) {
+        out += name.encoded();
+        return;
+    }
+    char *destination = out.tail(kNameBlock);
+    std::memcpy(destination, name.padded.data(), kNameBlock);
+    out.commit(destination + name.length);
 }
 
 void EkTreeWriter::write_layers(const proto_node *root, JsonBuffer &out) {
@@ -97,19 +110,19 @@ void EkTreeWriter::write_object(const proto_node *scope, std::uint32_t scope_abb
 }
 
 // `member` is a copy: nested objects grow the member stack. They grow names_ too, so
-// `name` is only used before the first value is written.
+// `info` and `bare` are only used before the first value is written.
 void EkTreeWriter::write_member(const EkMember member, std::uint32_t path, int depth, JsonBuffer &out) {
     const NameInfo &info = names_[member.name_id];
-    const std::string &name = info.encoded;
+    const std::string_view bare = info.bare();
     const FieldType type = info.type;
     const EcsCopies::Role role = info.ecs_role;
     const auto *first = static_cast<const proto_node *>(node_stack_[member.first]);
     const bool is_object = PNODE_FINFO(first)->hfinfo->type == FT_PROTOCOL;
     const std::uint32_t object_path =
-        is_object ? discovery_.object_path(path, member.name_id, bare_name(name)) : path;
-    if (!is_object) discovery_.note(path, member.name_id, bare_name(name), type);
+        is_object ? discovery_.object_path(path, member.name_id, bare) : path;
+    if (!is_object) discovery_.note(path, member.name_id, bare, type);
 
-    out += name;
+    append_name(info, out);
     const std::size_t value_begin = out.size();
     if (member.count > 1) out += '[';
     for (std::uint32_t j = 0; j < member.count; ++j) {
@@ -118,7 +131,7 @@ void EkTreeWriter::write_member(const EkMember member, std::uint32_t path, int d
         // The first top-level IP and transport layers are the ones ECS names copy from.
         const bool layer_role = role == EcsCopies::Role::network_layer || role == EcsCopies::Role::transport_layer;
         const bool copied_layer = depth == 0 && j == 0 && layer_role &&
-                                  ecs_.enter_layer(role, bare_name(names_[member.name_id].encoded));
+                                  ecs_.enter_layer(role, names_[member.name_id].bare());
         write_value(node, object_path, depth, out);
         if (copied_layer) ecs_.leave_layer();
     }

@@ -173,6 +173,10 @@ void append_decimal(JsonBuffer &out, std::uint64_t value, int min_digits) {
     // Numbers are most values in a packet. Digits are made two at a time from the
     // last ones into a scratch array, then copied as one fixed-size block (a few
     // register moves, no call); only the digits' length is committed.
+    if (value < 10 && min_digits <= 1) {  // flags, counts, small lengths: very common
+        out.push_back(static_cast<char>('0' + value));
+        return;
+    }
     constexpr std::size_t kMaxDigits = 20;
     char scratch[2 * kMaxDigits];
     char *const end = scratch + kMaxDigits;
