@@ -7,6 +7,8 @@
 //   mappings.install_template(client);              // once, before the first batch
 //   mappings.add(fields);                            // dissection thread, per packet
 //   mappings.apply(client);                          // a sender thread, before each batch
+//   mappings.spooled_mappings_for(indices);          // kept with a batch that is spooled
+//   mappings.add_spooled(json, client);              // before that batch is replayed
 //
 // For a new index this creates the index (the template applies), reads the fields it
 // already has, raises index.mapping.total_fields.limit when the new fields need it, and
@@ -15,7 +17,8 @@
 // keyword) and any document the index then refuses goes to the dead-letter file as
 // usual. When the node does not answer, apply() says so and the fields wait: the
 // exporter holds the batch back until they are mapped (exporter.cpp). With
-// template=false espcap leaves mappings alone altogether.
+// template=false espcap leaves its own fields' mappings alone; a spooled batch brings
+// whatever its own run decided.
 #pragma once
 
 #include <cstdint>
