@@ -2,14 +2,16 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <random>
 
+#include "backoff.h"
 #include "spooled_mappings.h"
 
 namespace espcap::exporter {
 namespace {
 // How often an unreachable node is asked again while batches go to the spool.
 constexpr std::chrono::seconds kReconnectInterval{5};
-// Pauses between tries at mapping a batch's new fields while the node does not answer.
+// Back-off between tries at mapping a batch's new fields while the node does not answer.
 constexpr std::chrono::milliseconds kMappingRetryFirstPause{250};
 constexpr std::chrono::milliseconds kMappingRetryLongestPause{4000};
 
@@ -175,15 +177,16 @@ void Exporter::mark_node_away_locked() {
     next_connect_attempt_ = Clock::now() + kReconnectInterval;
 }
 
-// Retries while the node does not answer, for as long as a bulk request would be.
+// Retries while the node does not answer, for as long as a bulk request would be, with
+// the same back-off as the bulk client's.
 bool Exporter::map_new_fields(BulkClient &client) {
     const auto deadline = Clock::now() + std::chrono::seconds(options_.retry_seconds);
-    auto pause = kMappingRetryFirstPause;
-    while (!mappings_.apply(client)) {
+    thread_local std::mt19937 random{std::random_device{}()};  // one per sender thread
+    for (unsigned attempt = 0; !mappings_.apply(client); ++attempt) {
         const auto now = Clock::now();
         if (now >= deadline) return false;
+        const auto pause = backoff_full_jitter(kMappingRetryFirstPause, kMappingRetryLongestPause, attempt, random);
         std::this_thread::sleep_for(std::min<Clock::duration>(pause, deadline - now));
-        pause = std::min(2 * pause, kMappingRetryLongestPause);
     }
     return true;
 }

@@ -39,41 +39,33 @@ void EkMemberGrouper::group(const std::vector<EkItem> &items, std::vector<EkMemb
                             std::vector<const void *> &ordered_nodes) {
     const std::uint64_t hash = shape_hash(items);
     const auto known = shapes_.find(hash);
-    const std::size_t node_base = ordered_nodes.size();
-    if (known != shapes_.end() && same_shape(known->second, items)) {
-        const Shape &shape = known->second;
-        std::size_t m = members.size();
-        members.resize(m + shape.members.size());
-        auto first = static_cast<std::uint32_t>(node_base);
-        for (const auto &[name_id, count] : shape.members) {
-            members[m++] = EkMember{name_id, first, count};
-            first += count;
-        }
-        ordered_nodes.resize(node_base + shape.order.size());
-        const void **out = ordered_nodes.data() + node_base;
-        for (const std::uint32_t item : shape.order) *out++ = items[item].node;
-        return;
+    const Shape *found = known != shapes_.end() && same_shape(known->second, items) ? &known->second : nullptr;
+    if (found == nullptr) {
+        if (known == shapes_.end() && shapes_.size() >= kMaxShapes) shapes_.clear();
+        Shape &fresh = shapes_[hash];  // a colliding shape is replaced
+        fresh.ids.clear();
+        for (const EkItem &item : items)
+            fresh.ids.insert(fresh.ids.end(), {item.parent_abbrev_id, item.abbrev_id, item.name_id});
+        group_afresh(items, fresh);
+        found = &fresh;
     }
 
-    const std::size_t member_base = members.size();
-    group_afresh(items, static_cast<std::uint32_t>(node_base), members);
-    ordered_nodes.resize(node_base + order_.size());
+    // Replay the shape over this object's own nodes.
+    const Shape &shape = *found;
+    const std::size_t node_base = ordered_nodes.size();
+    std::size_t m = members.size();
+    members.resize(m + shape.members.size());
+    auto first = static_cast<std::uint32_t>(node_base);
+    for (const auto &[name_id, count] : shape.members) {
+        members[m++] = EkMember{name_id, first, count};
+        first += count;
+    }
+    ordered_nodes.resize(node_base + shape.order.size());
     const void **out = ordered_nodes.data() + node_base;
-    for (const std::uint32_t item : order_) *out++ = items[item].node;
-
-    if (shapes_.size() >= kMaxShapes) shapes_.clear();
-    Shape &shape = shapes_[hash];  // a colliding shape is replaced
-    shape.ids.clear();
-    for (const EkItem &item : items)
-        shape.ids.insert(shape.ids.end(), {item.parent_abbrev_id, item.abbrev_id, item.name_id});
-    shape.order = order_;
-    shape.members.clear();
-    for (std::size_t m = member_base; m < members.size(); ++m)
-        shape.members.emplace_back(members[m].name_id, members[m].count);
+    for (const std::uint32_t item : shape.order) *out++ = items[item].node;
 }
 
-void EkMemberGrouper::group_afresh(const std::vector<EkItem> &items, std::uint32_t node_base,
-                                   std::vector<EkMember> &members) {
+void EkMemberGrouper::group_afresh(const std::vector<EkItem> &items, Shape &shape) {
     // At most one group and one member per item: sized once, filled by index, so the
     // per-item work has no capacity checks.
     if (next_item_.size() < items.size()) {
@@ -122,17 +114,16 @@ void EkMemberGrouper::group_afresh(const std::vector<EkItem> &items, std::uint32
 
     // Pass 2: flatten. Every item lands in exactly one member, so both outputs are
     // sized up front and filled by index.
-    std::size_t next_member = members.size();
     std::uint32_t next = 0;
-    members.resize(members.size() + member_count);
-    order_.resize(items.size());
+    shape.members.resize(member_count);
+    shape.order.resize(items.size());
     for (std::uint32_t pm = 0; pm < member_count; ++pm) {
         const PendingMember &m = pending_[pm];
         const std::uint32_t first = next;
         for (std::uint32_t g = m.first_group; g != kNone; g = groups_[g].next_group_same_name) {
-            for (std::uint32_t i = groups_[g].first_item; i != kNone; i = next_item_[i]) order_[next++] = i;
+            for (std::uint32_t i = groups_[g].first_item; i != kNone; i = next_item_[i]) shape.order[next++] = i;
         }
-        members[next_member++] = EkMember{m.name_id, node_base + first, next - first};
+        shape.members[pm] = {m.name_id, next - first};
     }
 }
 

@@ -55,9 +55,8 @@ private:
 
     static std::uint64_t shape_hash(const std::vector<EkItem> &items);
     static bool same_shape(const Shape &shape, const std::vector<EkItem> &items);
-    // The full grouping. Members' `first` count from `node_base`, where the caller's
-    // ordered nodes continue; the item behind each ordered node is left in order_.
-    void group_afresh(const std::vector<EkItem> &items, std::uint32_t node_base, std::vector<EkMember> &members);
+    // The full grouping, into `shape`'s members and order.
+    void group_afresh(const std::vector<EkItem> &items, Shape &shape);
 
     struct Group {
         std::uint32_t parent_abbrev_id;
@@ -99,7 +98,6 @@ private:
     };
 
     std::unordered_map<std::uint64_t, Shape> shapes_;
-    std::vector<std::uint32_t> order_;
     std::vector<std::uint32_t> next_item_;
     std::vector<Group> groups_;
     std::vector<PendingMember> pending_;

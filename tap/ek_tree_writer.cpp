@@ -14,11 +14,6 @@
 namespace espcap::tap {
 namespace {
 
-// "ip_ip_src" out of the encoded '"ip_ip_src":'.
-std::string_view bare_name(const std::string &encoded) {
-    return std::string_view(encoded).substr(1, encoded.size() - 3);
-}
-
 void write_absolute_time(const nstime_t &t, JsonBuffer &out) {
     out += '"';
     append_utc_date_time(out, to_utc(t.secs));
@@ -52,21 +47,22 @@ const EkTreeWriter::FieldKeys &EkTreeWriter::first_keys_for(const header_field_i
     const std::string name = encoded_member_name(hfinfo);
     keys.name_id = intern(name_ids_, name);
     if (keys.name_id == names_.size()) {
-        names_.push_back(NameInfo{name + std::string(kNameBlock, '\0'), name.size(),
-                                  registry_ != nullptr ? registry_->type_of(hfinfo) : written_type(hfinfo),
-                                  EcsCopies::role_of(bare_name(name))});
+        NameInfo &info = names_.emplace_back();
+        info.padded = name + std::string(kNameBlock, '\0');
+        info.type = registry_ != nullptr ? registry_->type_of(hfinfo) : written_type(hfinfo);
+        info.ecs_role = EcsCopies::role_of(info.bare());
     }
     return keys;
 }
 
 void EkTreeWriter::append_name(const NameInfo &name, JsonBuffer &out) {
-    if (name.length > kNameBlock) {
+    if (name.length() > kNameBlock) {
         out += name.encoded();
         return;
     }
     char *destination = out.tail(kNameBlock);
     std::memcpy(destination, name.padded.data(), kNameBlock);
-    out.commit(destination + name.length);
+    out.commit(destination + name.length());
 }
 
 void EkTreeWriter::write_layers(const proto_node *root, JsonBuffer &out) {

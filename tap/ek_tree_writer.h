@@ -73,12 +73,12 @@ private:
     // than a memcpy call of the exact length: the text is stored with that much slack.
     static constexpr std::size_t kNameBlock = 32;
     struct NameInfo {
-        std::string padded;   // '"ip_ip_src":' then kNameBlock NULs
-        std::size_t length;   // of '"ip_ip_src":'
+        std::string padded;  // '"ip_ip_src":' then kNameBlock NULs
         FieldType type;
         EcsCopies::Role ecs_role;
-        std::string_view encoded() const { return {padded.data(), length}; }
-        std::string_view bare() const { return {padded.data() + 1, length - 3}; }  // ip_ip_src
+        std::size_t length() const { return padded.size() - kNameBlock; }
+        std::string_view encoded() const { return {padded.data(), length()}; }
+        std::string_view bare() const { return {padded.data() + 1, length() - 3}; }  // ip_ip_src
     };
     static void append_name(const NameInfo &name, JsonBuffer &out);
     std::vector<NameInfo> names_;  // by name id: one lookup per member
