@@ -7,6 +7,7 @@
 #include "backoff.h"
 #include "bulk_response.h"
 #include "gzip.h"
+#include "server_text.h"
 
 namespace espcap::exporter {
 namespace {
@@ -20,11 +21,6 @@ constexpr const char *kBulkPath = "/_bulk?filter_path=errors,items.*.status,item
 
 bool is_transient(long status) { return status == 429 || status == 502 || status == 503 || status == 504; }
 
-std::string excerpt(const std::string &body) {
-    constexpr std::size_t kMax = 300;
-    return body.size() <= kMax ? body : body.substr(0, kMax) + "...";
-}
-
 }  // namespace
 
 std::string describe_http_failure(long status, const std::string &body) {
@@ -32,7 +28,7 @@ std::string describe_http_failure(long status, const std::string &body) {
     if (status == 401) text += " (authentication failed: check user/password or api_key)";
     if (status == 403) text += " (forbidden: the credentials lack the index privileges)";
     if (status == 413) text += " (request too large for the server)";
-    if (!body.empty()) text += ": " + excerpt(body);
+    if (!body.empty()) text += ": " + server_excerpt(body);
     return text;
 }
 
@@ -40,26 +36,6 @@ BulkClient::BulkClient(const Options &options)
     : gzip_(options.compress_requests()), trace_(options.trace), retry_budget_(options.retry_seconds), http_(HttpSettings::from(options)),
       random_(std::random_device{}()) {
     for (const Endpoint &e : options.nodes) nodes_.push_back(NodeState{e});
-}
-
-std::string printable_for_terminal(std::string_view text, std::size_t max_bytes) {
-    // Server bytes are shown, never obeyed: control characters (terminal escapes,
-    // newlines) become \xNN, so each line stays one harmless line.
-    std::string line;
-    const std::size_t shown = std::min(text.size(), max_bytes);
-    line.reserve(shown + 16);
-    for (std::size_t i = 0; i < shown; ++i) {
-        const unsigned char c = static_cast<unsigned char>(text[i]);
-        if (c < 0x20 || c == 0x7f) {
-            char escaped[8];
-            std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
-            line += escaped;
-        } else {
-            line += static_cast<char>(c);
-        }
-    }
-    if (text.size() > max_bytes) line += "... (" + std::to_string(text.size() - max_bytes) + " bytes more)";
-    return line;
 }
 
 void BulkClient::trace(const std::string &text) const {

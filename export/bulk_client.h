@@ -19,6 +19,7 @@
 #include "bulk_batch.h"
 #include "http_client.h"
 #include "options.h"
+#include "server_text.h"
 
 namespace espcap::exporter {
 
@@ -82,10 +83,6 @@ private:
     HttpClient http_;
     std::mt19937 random_;
 };
-
-// `text` cut at `max_bytes`, with control characters written as \xNN: what a server
-// sent, safe to print on a terminal.
-std::string printable_for_terminal(std::string_view text, std::size_t max_bytes);
 
 // What the user should read for an HTTP status that ends a request.
 std::string describe_http_failure(long status, const std::string &body);

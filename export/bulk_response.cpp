@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "server_text.h"
+
 namespace espcap::exporter {
 namespace {
 
@@ -10,6 +12,9 @@ namespace {
 // recursive parts of nlohmann::json (and describe_error) could overflow the stack on a
 // hostile reply of a million nested brackets.
 constexpr int kMaxReplyDepth = 64;
+// An item's error goes to the summary and the dead-letter file; a reason quoting a
+// whole document says what it needs to in far less.
+constexpr std::size_t kMaxItemErrorBytes = 4096;
 
 std::string describe_error(const nlohmann::json &error) {
     if (error.is_string()) return error.get<std::string>();
@@ -60,7 +65,7 @@ BulkResponse parse_bulk_response(std::string_view body) {
         BulkItemResult parsed;
         if (auto status = result.find("status"); status != result.end() && status->is_number_integer())
             parsed.status = status->get<int>();
-        if (auto error = result.find("error"); error != result.end()) parsed.error = describe_error(*error);
+        if (auto error = result.find("error"); error != result.end()) parsed.error = printable_for_terminal(describe_error(*error), kMaxItemErrorBytes);
         if (parsed.status == 0) {
             response.problem = "an item of the reply has no status";
             return response;

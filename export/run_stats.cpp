@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "server_text.h"
+
 namespace espcap::exporter {
 namespace {
 
@@ -55,7 +57,8 @@ std::string RunStats::summary_line() const {
     std::snprintf(seconds_text, sizeof seconds_text, " in %.2f s", seconds);
     line += seconds_text;
     if (!indices.empty()) line += " (" + index_list(indices) + ")";
-    if (!first_error.empty()) line += "; first error: " + first_error;
+    // Often quotes a server; escaped here too, so no path into it can reach the terminal raw.
+    if (!first_error.empty()) line += "; first error: " + printable_for_terminal(first_error, first_error.size());
     return line;
 }
 

@@ -13,14 +13,19 @@ sending documents, then answers each `_bulk` request the way `bulk` says:
     reject_all      a valid reply refusing every document with status 400
     always_413      413 Request Entity Too Large, however small the request
     always_429      429 Too Many Requests, for ever
+    echo_request    400 whose body quotes the request's headers, Authorization included,
+                    between terminal escapes and other control bytes
+    echo_in_items   a valid reply refusing every document with an error that quotes the
+                    request's headers (JSON-escaped) and control characters
 
     accept_all      a valid reply indexing every document
 
 `probe="silent"` makes `GET /` itself go unanswered. With `credentials` set, every
-request must carry them (basic or ApiKey), or gets 401. `mapping="down_at_first_read"`
-answers index creation and mapping calls like an empty index would, except that the
-first read of an index's mapping finds the node gone: that request and every one in
-the next DOWN_SECONDS get the connection closed without a reply. `requests` lists
+request must carry them (basic or ApiKey), or gets 401. `mapping="empty_indices"`
+answers index creation and mapping calls like an empty index would; `mapping=
+"down_at_first_read"` does too, except that the first read of an index's mapping finds
+the node gone: that request and every one in the next DOWN_SECONDS get the connection
+closed without a reply. `requests` lists
 every "METHOD /path" answered, in order.
 
     with HostileServer(bulk="garbage") as server:
@@ -48,6 +53,7 @@ class HostileServer:
         self.down_until = None  # while set and not past, every request is dropped
         self.expected_authorization = credentials
         self.bulk_requests = 0
+        self.bulk_headers = {}  # of the last bulk request
         self.stopping = threading.Event()
         outer = self
 
@@ -126,11 +132,12 @@ class HostileServer:
         if method == "PUT" and path.startswith("/_index_template/"):
             self.reply(sock, 200, '{"acknowledged":true}')
             return True
-        if self.mapping == "down_at_first_read" and not path.startswith("/_"):
+        if self.mapping in ("empty_indices", "down_at_first_read") and not path.startswith("/_"):
             return self.answer_index_call(sock, method, path)
         if method == "POST" and path.startswith("/_bulk"):
             self.bulk_requests += 1
             documents = len([line for line in body.splitlines() if line.strip()]) // 2
+            self.bulk_headers = headers
             return getattr(self, "bulk_" + self.bulk)(sock, documents)
         self.reply(sock, 404, '{"error":"no such thing"}')
         return True
@@ -138,7 +145,7 @@ class HostileServer:
     def answer_index_call(self, sock, method, path):
         index, _, rest = path[1:].partition("/")
         if method == "GET" and rest == "_mapping":
-            if self.down_until is None:
+            if self.mapping == "down_at_first_read" and self.down_until is None:
                 self.requests.pop()  # not answered
                 self.down_until = time.monotonic() + DOWN_SECONDS
                 return False
@@ -210,6 +217,26 @@ class HostileServer:
 
     def bulk_always_429(self, sock, documents):
         self.reply(sock, 429, '{"error":{"type":"es_rejected_execution_exception"},"status":429}')
+        return True
+
+
+    # What a terminal would obey: set the window title, clear the screen, ring, and a
+    # carriage return that lets the rest overwrite the line.
+    CONTROL_BYTES = "\x1b]0;owned\x07\x1b[2J\x1b[31m\rforged\x9b1m\x00"
+
+    def echoed_headers(self):
+        return "".join(f"{name}: {value}\r\n" for name, value in self.bulk_headers.items())
+
+    def bulk_echo_request(self, sock, documents):
+        self.reply(sock, 400, ("you sent:\r\n" + self.echoed_headers() + self.CONTROL_BYTES).encode("latin-1"),
+                   "text/plain")
+        return True
+
+    def bulk_echo_in_items(self, sock, documents):
+        error = {"type": "illegal_argument_exception",
+                 "reason": "request headers " + json.dumps(self.bulk_headers) + self.CONTROL_BYTES}
+        items = [{"create": {"status": 400, "error": error}}] * documents
+        self.reply(sock, 200, json.dumps({"errors": True, "items": items}))
         return True
 
 

@@ -3,6 +3,7 @@ nor hangs past its timeouts, never counts a document as indexed without the serv
 confirmation, and never shows a credential anywhere."""
 import base64
 import gzip
+import json
 import os
 import re
 import subprocess
@@ -199,6 +200,46 @@ class TestNoCredentialInAnyOutput(unittest.TestCase):
         self.assertIn(status, (2, 3), stderr)  # 3 with the spool; 2 where there is none
         if status == 3:
             self.assertTrue([f for f in files if f.startswith("espcap-spool")], files)  # the files searched
+
+    def assert_shown_safely(self, stderr, dead_letter):
+        """Issue 13 item 8: what the server sent is escaped and redacted on the terminal
+        and in the dead-letter file."""
+        for control in (b"\x1b", b"\x07", b"\r", b"\x00", b"\x9b"):  # raw, or U+009B in UTF-8
+            self.assertNotIn(control, stderr)
+        self.assertIn(b"\\x1b]0;owned\\x07", stderr)  # shown, as text
+        self.assertIn(b"[redacted]", stderr)
+        with open(dead_letter, "rb") as f:
+            lines = f.read().splitlines()
+        self.assertEqual(len(lines), DNS_PACKETS)
+        for line in lines:
+            error = json.loads(line)["error"]
+            self.assertIn("[redacted]", error)
+            self.assertNotIn("\x1b", error)
+
+    def test_reply_echoing_the_password_is_redacted_and_escaped(self):
+        for bulk in ("echo_request", "echo_in_items"):
+            with self.subTest(bulk=bulk), tempfile.TemporaryDirectory() as tmp, \
+                    HostileServer(bulk=bulk, credentials=basic_authorization(self.USER, self.PASSWORD)) as server:
+                dead_letter = os.path.join(tmp, "dead.ndjson")
+                status, stdout, stderr, _, _ = run_measured(
+                    ["-r", DNS, "-q", "-X", f"espcap:node={server.node}", "-X", f"espcap:dead_letter={dead_letter}",
+                     "-X", f"espcap:user={self.USER}", "-X", f"espcap:password={self.PASSWORD}", *FAST_GIVE_UP],
+                    cwd=tmp)
+                self.assertIn("authorization", server.bulk_headers)  # the reply quoted it
+                self.assert_nowhere(tmp, stdout, stderr)
+                self.assertEqual(status, 2, stderr)
+                self.assert_shown_safely(stderr, dead_letter)
+
+    def test_reply_echoing_the_api_key_is_redacted_and_escaped(self):
+        with tempfile.TemporaryDirectory() as tmp, \
+                HostileServer(bulk="echo_request", credentials="ApiKey " + self.API_KEY) as server:
+            dead_letter = os.path.join(tmp, "dead.ndjson")
+            status, stdout, stderr, _, _ = run_measured(
+                ["-r", DNS, "-q", "-X", f"espcap:node={server.node}", "-X", f"espcap:dead_letter={dead_letter}",
+                 "-X", f"espcap:api_key={self.API_KEY}", *FAST_GIVE_UP, *TRACE], cwd=tmp)
+            self.assert_nowhere(tmp, stdout, stderr)
+            self.assertEqual(status, 2, stderr)
+            self.assert_shown_safely(stderr, dead_letter)
 
     def test_wrong_password(self):
         status, _, stderr, _ = self.run_against(
