@@ -2,7 +2,11 @@
 
 #include <curl/curl.h>
 
+#include <cstdlib>
 #include <mutex>
+#include <string_view>
+
+#include "server_text.h"
 
 namespace espcap::exporter {
 namespace {
@@ -12,6 +16,20 @@ constexpr long kConnectTimeoutSeconds = 10;
 // (a few hundred bytes), so the longest reply we accept grows with `chunk`.
 constexpr std::size_t kReplyBytesBase = 8 * 1024 * 1024;
 constexpr std::size_t kReplyBytesPerDocument = 2048;
+
+// Nodes on this machine are always reached directly, as Go's net/http does: a proxy
+// elsewhere would reach its own loopback, not ours.
+constexpr const char *kLoopback = "localhost,127.0.0.1,127.0.0.0/8,::1";  // 127.0.0.1 too for libcurl before 7.86 (no CIDR)
+
+// libcurl reads http_proxy, https_proxy and all_proxy itself, and no_proxy unless
+// CURLOPT_NOPROXY is set: set, it replaces the user's list, so the user's list goes in it.
+std::string hosts_never_proxied() {
+    const char *user_list = std::getenv("no_proxy");
+    if (user_list == nullptr || *user_list == '\0') user_list = std::getenv("NO_PROXY");
+    if (user_list == nullptr || *user_list == '\0') return kLoopback;
+    if (std::string_view(user_list) == "*") return "*";  // no proxy at all
+    return std::string(user_list) + "," + kLoopback;
+}
 
 struct ReplyBuffer {
     std::string &body;
@@ -48,8 +66,11 @@ HttpSettings HttpSettings::from(const Options &options) {
     return settings;
 }
 
-HttpClient::HttpClient(HttpSettings settings) : handle_(curl_easy_init()), settings_(std::move(settings)) {
+HttpClient::HttpClient(HttpSettings settings)
+    : handle_(curl_easy_init()), settings_(std::move(settings)), never_proxied_(hosts_never_proxied()) {
     if (!settings_.api_key.empty()) authorization_header_ = "Authorization: ApiKey " + settings_.api_key;
+    // A reply that echoes our request must not show these to the user.
+    redact_from_server_text(Credentials{settings_.user, settings_.password, settings_.api_key});
 }
 
 HttpClient::~HttpClient() { curl_easy_cleanup(handle_); }
@@ -116,8 +137,13 @@ HttpResponse HttpClient::perform(const std::string &url) {
     curl_easy_setopt(handle_, CURLOPT_SSL_VERIFYHOST, settings_.tls_verify ? 2L : 0L);
     curl_easy_setopt(handle_, CURLOPT_NOSIGNAL, 1L);  // we run on a worker thread
     curl_easy_setopt(handle_, CURLOPT_TCP_KEEPALIVE, 1L);
-    // Keep the user's proxy environment out of loopback traffic.
-    curl_easy_setopt(handle_, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
+    curl_easy_setopt(handle_, CURLOPT_NOPROXY, never_proxied_.c_str());
+    // Through a proxy, a request to an http:// node is read by the proxy, Authorization
+    // header included. With credentials it goes through a CONNECT tunnel instead (as
+    // https:// always does), and our headers never go to the proxy itself.
+    const bool has_credentials = !settings_.user.empty() || !settings_.api_key.empty();
+    curl_easy_setopt(handle_, CURLOPT_HTTPPROXYTUNNEL, has_credentials ? 1L : 0L);
+    curl_easy_setopt(handle_, CURLOPT_HEADEROPT, CURLHEADER_SEPARATE);
 
     const CURLcode code = curl_easy_perform(handle_);
     if (code != CURLE_OK) {

@@ -58,6 +58,7 @@ private:
     CURL *handle_;
     HttpSettings settings_;
     std::string authorization_header_;
+    std::string never_proxied_;  // CURLOPT_NOPROXY: the user's no_proxy and the loopback
 };
 
 }  // namespace espcap::exporter
