@@ -17,10 +17,25 @@
 
 #include "exporter.h"
 #include "options.h"
+#include "server_text.h"
+#include "spool.h"
 
 namespace {
 
 constexpr int kBadUsage = 1, kFailed = 2, kStillSpooled = 3;
+// Waiting for another replay of the folder, then replaying what it left, at most this
+// often: tshark runs that keep finding the node back must not hold a replay for ever.
+constexpr unsigned kMostRounds = 5;
+
+// What several rounds of replay did, for the one line printed at the end.
+void add(espcap::exporter::RunStats &total, const espcap::exporter::RunStats &round) {
+    total.replayed_indexed += round.replayed_indexed;
+    total.replayed_duplicates += round.replayed_duplicates;
+    total.documents_failed += round.documents_failed;
+    total.documents_dead_lettered += round.documents_dead_lettered;
+    if (!round.dead_letter_path.empty()) total.dead_letter_path = round.dead_letter_path;
+    total.note_error(round.first_error);
+}
 
 int usage(const char *problem) {
     if (problem) std::fprintf(stderr, "espcap-replay: %s\n", problem);
@@ -56,27 +71,40 @@ int main(int argc, char **argv) {
     if (options.spool.empty()) return usage("spool=off leaves nothing to replay");
     options.output_file.clear();
 
-    espcap::exporter::Exporter exporter(options);
-    if (const std::string error = exporter.start(); !error.empty()) {
-        std::fprintf(stderr, "espcap-replay: %s\n", error.c_str());
-        return kStillSpooled;
+    // Another process replaying the same folder (a tshark run that found the node back,
+    // or a second espcap-replay) takes the files it listed; ours are what it leaves. So
+    // a replay that finds the folder busy waits for it to end and tries again.
+    espcap::exporter::Spool folder(options.spool, options.nodes, options.spool_max);
+    espcap::exporter::RunStats total;
+    std::size_t left = 0;
+    std::string spool_folder;
+    for (unsigned round = 0; round < kMostRounds; ++round) {
+        espcap::exporter::Exporter exporter(options);
+        if (const std::string error = exporter.start(); !error.empty()) {
+            std::fprintf(stderr, "espcap-replay: %s\n", error.c_str());
+            return kStillSpooled;
+        }
+        if (!exporter.start_warning().empty()) {
+            std::fprintf(stderr, "espcap-replay: %s\n", exporter.start_warning().c_str());
+            exporter.finish();
+            return kStillSpooled;
+        }
+        add(total, exporter.finish());
+        left = exporter.spool_files_left();
+        spool_folder = exporter.spool_folder();
+        if (left == 0 || !folder.wait_for_other_replay()) break;
     }
-    if (!exporter.start_warning().empty()) {
-        std::fprintf(stderr, "espcap-replay: %s\n", exporter.start_warning().c_str());
-        exporter.finish();
-        return kStillSpooled;
-    }
-    const espcap::exporter::RunStats stats = exporter.finish();
-    const std::size_t left = exporter.spool_files_left();
     std::fprintf(stderr, "espcap-replay: %llu replayed (%llu indexed, %llu already indexed), %llu failed",
-                 static_cast<unsigned long long>(stats.replayed_indexed + stats.replayed_duplicates),
-                 static_cast<unsigned long long>(stats.replayed_indexed),
-                 static_cast<unsigned long long>(stats.replayed_duplicates),
-                 static_cast<unsigned long long>(stats.documents_failed));
-    if (stats.documents_dead_lettered > 0) std::fprintf(stderr, " (kept in %s)", stats.dead_letter_path.c_str());
-    std::fprintf(stderr, "; %zu files left in %s", left, exporter.spool_folder().c_str());
-    if (!stats.first_error.empty()) std::fprintf(stderr, "; first error: %s", stats.first_error.c_str());
+                 static_cast<unsigned long long>(total.replayed_indexed + total.replayed_duplicates),
+                 static_cast<unsigned long long>(total.replayed_indexed),
+                 static_cast<unsigned long long>(total.replayed_duplicates),
+                 static_cast<unsigned long long>(total.documents_failed));
+    if (total.documents_dead_lettered > 0) std::fprintf(stderr, " (kept in %s)", total.dead_letter_path.c_str());
+    std::fprintf(stderr, "; %zu files left in %s", left, spool_folder.c_str());
+    if (!total.first_error.empty())
+        std::fprintf(stderr, "; first error: %s",
+                     espcap::exporter::printable_for_terminal(total.first_error, total.first_error.size()).c_str());
     std::fprintf(stderr, "\n");
-    if (stats.failed()) return kFailed;
+    if (total.failed()) return kFailed;
     return left > 0 ? kStillSpooled : 0;
 }

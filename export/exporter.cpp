@@ -249,9 +249,11 @@ void Exporter::replay_spool(BulkClient &client) {
     std::vector<std::string> files;
     {
         std::lock_guard<std::mutex> record(record_mutex_);
-        files = spool_->pending_files();
-        if (files.empty()) return;                  // the common case: nothing was left
-        if (!spool_->try_lock_replay()) return;     // another espcap is replaying this folder
+        if (!spool_->begin_replay(files)) return;  // another espcap is replaying this folder
+        if (files.empty()) {                         // the common case: nothing was left
+            spool_->unlock_replay();
+            return;
+        }
     }
     BulkBatch batch;
     std::string mappings;

@@ -24,9 +24,18 @@ constexpr const char *kSuffix = ".ndjson.gz";
 // A spool file holds one batch, and a batch is at most bulk_bytes (1 GiB) plus a document.
 constexpr std::size_t kMaxBatchBytes = std::size_t{1100} * 1024 * 1024;
 
-constexpr const char *kMappingsSuffix = ".mappings.json";
+// Gzipped: a batch's mappings name every field its indices use, thousands of them, and
+// every batch of those indices carries the same list. Files written before they were
+// compressed (kPlainMappingsSuffix) are still read.
+constexpr const char *kMappingsSuffix = ".mappings.json.gz";
+constexpr const char *kPlainMappingsSuffix = ".mappings.json";
 // Thousands of fields at most: anything larger is not ours.
 constexpr std::size_t kMaxMappingsBytes = std::size_t{64} * 1024 * 1024;
+
+constexpr const char *kReplayLockName = ".replay.lock";
+// Held while a batch is measured against spool_max and written, so runs sharing the
+// folder cannot each take the last room.
+constexpr const char *kStoreLockName = ".store.lock";
 
 bool has_suffix(const std::string &name, const char *suffix) {
     return name.size() > std::strlen(suffix) && name.front() != '.' &&
@@ -35,21 +44,33 @@ bool has_suffix(const std::string &name, const char *suffix) {
 
 bool is_spool_file(const fs::path &path) { return has_suffix(path.filename().string(), kSuffix); }
 
-// Counted against spool_max with the batches they belong to.
-bool is_spool_or_mappings_file(const fs::path &path) {
+// Counted against spool_max: batches, their mappings, and what was set aside.
+bool counts_against_bound(const fs::path &path) {
     const std::string name = path.filename().string();
-    return has_suffix(name, kSuffix) || has_suffix(name, kMappingsSuffix);
+    return name.front() != '.' &&
+           (name.find(kSuffix) != std::string::npos || name.find(kPlainMappingsSuffix) != std::string::npos);
 }
 
-// "F.ndjson.gz" -> "F.mappings.json": the typed fields and template of its batch.
-std::string mappings_file_of(const std::string &file) {
-    return file.substr(0, file.size() - std::strlen(kSuffix)) + kMappingsSuffix;
+// "F.ndjson.gz" -> "F.mappings.json.gz": the typed fields and template of its batch.
+std::string mappings_file_of(const std::string &file, const char *suffix = kMappingsSuffix) {
+    return file.substr(0, file.size() - std::strlen(kSuffix)) + suffix;
 }
 
 std::string system_error_text(int error) { return std::strerror(error); }
 
-// Writes under a temporary name, syncs, then renames: a crash leaves the whole file or
-// none of it. 0 on success, else an errno.
+// Makes a rename in `folder` survive a power cut: the new name is in the folder's
+// own blocks, which fsync on the file does not write.
+int sync_folder(const fs::path &folder) {
+    const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return errno;
+    const int error = ::fsync(fd) == 0 ? 0 : errno;
+    ::close(fd);
+    return error;
+}
+
+// Writes under a temporary name, syncs, renames, then syncs the folder: a crash leaves
+// the whole file or none of it, and a file counted as kept is on disk. 0 on success,
+// else an errno.
 int write_durably(const fs::path &temporary_path, const fs::path &final_path, std::string_view data) {
     const int fd = ::open(temporary_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) return errno;
@@ -67,15 +88,30 @@ int write_durably(const fs::path &temporary_path, const fs::path &final_path, st
     if (write_errno == 0 && ::fsync(fd) != 0) write_errno = errno;
     if (::close(fd) != 0 && write_errno == 0) write_errno = errno;
     if (write_errno == 0 && std::rename(temporary_path.c_str(), final_path.c_str()) != 0) write_errno = errno;
-    if (write_errno != 0) ::unlink(temporary_path.c_str());
-    return write_errno;
+    if (write_errno != 0) {
+        ::unlink(temporary_path.c_str());
+        return write_errno;
+    }
+    return sync_folder(final_path.parent_path());
 }
 
-std::uintmax_t size_or_zero(const std::string &file) {
-    std::error_code error;
-    const std::uintmax_t size = fs::file_size(file, error);
-    return error ? 0 : size;
-}
+// An flock held for the life of the object; blocks until it is free.
+class FolderLock {
+public:
+    explicit FolderLock(const fs::path &path) : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+        while (fd_ >= 0 && ::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {}
+    }
+    ~FolderLock() {
+        if (fd_ >= 0) ::close(fd_);  // releases the lock
+    }
+    FolderLock(const FolderLock &) = delete;
+    FolderLock &operator=(const FolderLock &) = delete;
+    bool held() const { return fd_ >= 0; }
+
+private:
+    int fd_;
+};
+
 
 }  // namespace
 
@@ -98,7 +134,6 @@ Spool::~Spool() { unlock_replay(); }
 
 std::string Spool::open() {
     std::error_code error;
-    used_bytes_ = 0;
     if (!fs::exists(folder_, error)) {
         // The nearest folder that exists must let us create the rest.
         fs::path existing = fs::absolute(folder_, error).parent_path();
@@ -110,11 +145,22 @@ std::string Spool::open() {
             return "cannot create spool folder " + folder_ + ": " + system_error_text(errno);
         return "";
     }
-    for (const fs::directory_entry &entry : fs::directory_iterator(folder_, error)) {
-        if (is_spool_or_mappings_file(entry.path())) used_bytes_ += entry.file_size(error);
-    }
+    fs::directory_iterator(folder_, error);
     if (error) return "cannot read spool folder " + folder_ + ": " + error.message();
     return "";
+}
+
+std::uint64_t Spool::bytes_in_folder() const {
+    std::uint64_t bytes = 0;
+    std::error_code error;
+    for (const fs::directory_entry &entry : fs::directory_iterator(folder_, error)) {
+        std::error_code size_error;  // a file another process just removed counts nothing
+        if (counts_against_bound(entry.path())) {
+            const std::uintmax_t size = entry.file_size(size_error);
+            if (!size_error) bytes += size;
+        }
+    }
+    return bytes;
 }
 
 std::string Spool::store(const BulkBatch &batch, const std::vector<std::size_t> &documents,
@@ -124,11 +170,17 @@ std::string Spool::store(const BulkBatch &batch, const std::vector<std::size_t> 
     if (!whole_batch)
         for (std::size_t d : documents) subset += batch.document_lines(d);
     const std::string compressed = gzip_compress(whole_batch ? batch.body() : std::string_view(subset));
-    if (used_bytes_ + compressed.size() + mappings_json.size() > max_bytes_)
-        return "spool folder " + folder_ + " is full (spool_max " + std::to_string(max_bytes_) + " bytes)";
+    const std::string compressed_mappings = mappings_json.empty() ? "" : gzip_compress(mappings_json);
     std::error_code folder_error;
     fs::create_directories(folder_, folder_error);
     if (folder_error) return "cannot create spool folder " + folder_ + ": " + folder_error.message();
+
+    // spool_max bounds the folder, whoever wrote to it: several runs may spool here at
+    // once, so what it holds is counted afresh, with the others kept out until written.
+    const FolderLock others_wait(fs::path(folder_) / kStoreLockName);
+    if (!others_wait.held()) return "cannot lock spool folder " + folder_ + ": " + system_error_text(errno);
+    if (bytes_in_folder() + compressed.size() + compressed_mappings.size() > max_bytes_)
+        return "spool folder " + folder_ + " is full (spool_max " + std::to_string(max_bytes_) + " bytes)";
 
     // Names sort by time, so replay keeps the capture's order.
     const auto now = std::chrono::system_clock::now().time_since_epoch();
@@ -140,18 +192,16 @@ std::string Spool::store(const BulkBatch &batch, const std::vector<std::size_t> 
     const fs::path temporary_path = fs::path(folder_) / ("." + std::string(name) + ".tmp");
 
     // The mappings first: a batch file found by a replay always has its own next to it.
-    if (!mappings_json.empty()) {
+    if (!compressed_mappings.empty()) {
         const std::string mappings_path = mappings_file_of(final_path.string());
-        if (const int error = write_durably(temporary_path, mappings_path, mappings_json); error != 0)
+        if (const int error = write_durably(temporary_path, mappings_path, compressed_mappings); error != 0)
             return "cannot write spool file in " + folder_ + ": " + system_error_text(error);
-        used_bytes_ += mappings_json.size();
     }
     // The batch must be on disk before it counts as kept.
     if (const int error = write_durably(temporary_path, final_path, compressed); error != 0) {
         remove(final_path.string());  // its mappings file, if written
         return "cannot write spool file in " + folder_ + ": " + system_error_text(error);
     }
-    used_bytes_ += compressed.size();
     return "";
 }
 
@@ -183,19 +233,23 @@ bool Spool::load(const std::string &file, BulkBatch &batch, std::string &mapping
     }
     // Spooled by a run that left mappings alone (template=false), or by hand: none.
     mappings_json.clear();
-    const std::string mappings_path = mappings_file_of(file);
-    if (std::ifstream mappings{mappings_path, std::ios::binary}) {
-        mappings_json.assign(std::istreambuf_iterator<char>(mappings), std::istreambuf_iterator<char>());
+    if (std::ifstream mappings{mappings_file_of(file), std::ios::binary}) {
+        const std::string compressed_mappings((std::istreambuf_iterator<char>(mappings)),
+                                              std::istreambuf_iterator<char>());
+        std::string mappings_error;
+        if (!gzip_decompress(compressed_mappings, kMaxMappingsBytes, mappings_json, mappings_error))
+            mappings_json.clear();  // its fields then map as the node decides, and it says so
+    } else if (std::ifstream plain{mappings_file_of(file, kPlainMappingsSuffix), std::ios::binary}) {
+        mappings_json.assign(std::istreambuf_iterator<char>(plain), std::istreambuf_iterator<char>());
         if (mappings_json.size() > kMaxMappingsBytes) mappings_json.clear();
     }
     return true;
 }
 
 void Spool::remove(const std::string &file) {
-    for (const std::string &path : {file, mappings_file_of(file)}) {
-        const std::uintmax_t size = size_or_zero(path);
+    for (const std::string &path : {file, mappings_file_of(file), mappings_file_of(file, kPlainMappingsSuffix)}) {
         std::error_code error;
-        if (fs::remove(path, error)) used_bytes_ -= std::min<std::uint64_t>(used_bytes_, size);
+        fs::remove(path, error);
     }
 }
 
@@ -204,13 +258,31 @@ std::string Spool::set_aside(const std::string &file) {
     std::error_code error;
     fs::rename(file, damaged, error);
     if (error) return file;
-    fs::rename(mappings_file_of(file), mappings_file_of(file) + ".damaged", error);  // kept with it, if any
+    for (const char *suffix : {kMappingsSuffix, kPlainMappingsSuffix})  // kept with it, if any
+        fs::rename(mappings_file_of(file, suffix), mappings_file_of(file, suffix) + ".damaged", error);
     return damaged;
+}
+
+bool Spool::begin_replay(std::vector<std::string> &files) {
+    files.clear();
+    if (!try_lock_replay()) return false;
+    files = pending_files();
+    return true;
+}
+
+bool Spool::wait_for_other_replay() {
+    if (lock_fd_ >= 0) return false;  // ours
+    if (try_lock_replay()) {  // nobody else replays
+        unlock_replay();
+        return false;
+    }
+    const FolderLock wait(fs::path(folder_) / kReplayLockName);  // until the other ends; released at once
+    return wait.held();
 }
 
 bool Spool::try_lock_replay() {
     if (lock_fd_ >= 0) return true;
-    const std::string lock_path = (fs::path(folder_) / ".replay.lock").string();
+    const std::string lock_path = (fs::path(folder_) / kReplayLockName).string();
     lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (lock_fd_ < 0) return false;
     if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {

@@ -3,11 +3,13 @@
 // One folder per destination (spool/<node>), one file per batch: the gzipped _bulk body
 // exactly as it would have been sent, so a file can also be replayed by hand with curl
 // (--data-binary @FILE, headers Content-Encoding: gzip and Content-Type:
-// application/x-ndjson, to http://node:9200/_bulk). Next to it, NAME.mappings.json
+// application/x-ndjson, to http://node:9200/_bulk). Next to it, NAME.mappings.json.gz
 // holds the template and typed fields its run would have put first.
-// Files are written under a temporary name and renamed, so a crash never leaves half a
-// batch behind; replay takes them oldest first. Several espcap processes may share a
-// folder: names are unique per process, and replay holds a lock so only one replays.
+// Files are written under a temporary name, synced, renamed and the folder synced, so a
+// crash never leaves half a batch behind nor loses one counted as kept; replay takes
+// them oldest first. Several espcap processes may share a folder: names are unique per
+// process, spool_max bounds what they hold together, and replay holds a lock so only
+// one replays.
 #pragma once
 
 #include <cstdint>
@@ -28,19 +30,18 @@ public:
     Spool(const Spool &) = delete;
     Spool &operator=(const Spool &) = delete;
 
-    // Measures what the folder already holds, or checks that it can be created: the
-    // folder itself is only made by the first store(), so runs that never spool leave
-    // nothing behind. Empty on success.
+    // Checks that the folder can be read, or created: the folder itself is only made by
+    // the first store(), so runs that never spool leave nothing behind. Empty on success.
     std::string open();
     const std::string &folder() const { return folder_; }
 
     // Stores the given documents of `batch`, with `mappings_json` (spooled_mappings.h)
     // next to them when not empty. Empty on success; otherwise why not (the size bound
-    // reached, a write error) and nothing was stored.
+    // reached by what every run put in the folder, a write error) and nothing was stored.
     std::string store(const BulkBatch &batch, const std::vector<std::size_t> &documents,
                       std::string_view mappings_json);
 
-    // Files waiting for replay, oldest first.
+    // Files waiting for replay, oldest first. To replay them, use begin_replay().
     std::vector<std::string> pending_files() const;
     // `mappings_json` is left empty where the file has none.
     bool load(const std::string &file, BulkBatch &batch, std::string &mappings_json, std::string &error) const;
@@ -52,11 +53,18 @@ public:
     // Replay is exclusive across processes; false when another process holds it.
     bool try_lock_replay();
     void unlock_replay();
+    // Takes the replay lock, then lists the files to replay: listed before, a file may be
+    // one another process has just replayed and removed. False, `files` empty, when
+    // another process replays; unlock_replay() ends it.
+    bool begin_replay(std::vector<std::string> &files);
+    // Waits while another process replays this folder; true when there was one.
+    bool wait_for_other_replay();
 
 private:
+    std::uint64_t bytes_in_folder() const;
+
     std::string folder_;
     std::uint64_t max_bytes_;
-    std::uint64_t used_bytes_ = 0;
     std::uint64_t sequence_ = 0;
     int lock_fd_ = -1;
 };

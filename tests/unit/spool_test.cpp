@@ -169,3 +169,78 @@ TEST_CASE("A bulk body is split back into its documents", "[export][spool]") {
     CHECK_FALSE(batch.assign_body("{\"create\":{}}\n{\"a\":1}"));     // cut off mid-line
     CHECK(batch.empty());
 }
+
+TEST_CASE("spool_max bounds the folder, whichever process wrote to it", "[export][spool][issue13]") {
+    TemporaryFolder root;
+    const BulkBatch batch = batch_of(50);
+    const std::vector<std::size_t> ten = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+    // Two Spool objects on one folder: two runs spooling at once.
+    Spool first(root.path.string(), {node("es.example", 9200)}, 1200);
+    Spool second(root.path.string(), {node("es.example", 9200)}, 1200);
+    REQUIRE(first.open().empty());
+    REQUIRE(second.open().empty());
+    std::string first_error, second_error;
+    for (int i = 0; i < 20 && (first_error.empty() || second_error.empty()); ++i) {
+        if (first_error.empty()) first_error = first.store(batch, ten, R"({"fields":"x"})");
+        if (second_error.empty()) second_error = second.store(batch, ten, R"({"fields":"x"})");
+    }
+    CHECK_THAT(first_error, Catch::Contains("is full"));
+    CHECK_THAT(second_error, Catch::Contains("is full"));
+    std::uintmax_t on_disk = 0;
+    for (const auto &entry : fs::directory_iterator(first.folder()))
+        if (entry.path().filename().string()[0] != '.') on_disk += entry.file_size();
+    CHECK(on_disk <= 1200);
+    CHECK(on_disk > 600);
+}
+
+TEST_CASE("A batch's mappings are kept gzipped, and older plain ones still read", "[export][spool][issue13]") {
+    TemporaryFolder root;
+    Spool spool(root.path.string(), {node("127.0.0.1", 9200)}, 1 << 20);
+    REQUIRE(spool.open().empty());
+    // Thousands of fields, as a day index of a rich capture has.
+    std::string mappings = R"({"index_prefix":"packets","fields":{"packets-2015-07-30":[)";
+    for (int i = 0; i < 3000; ++i)
+        mappings += (i ? "," : "") + std::string(R"(["layers.proto)") + std::to_string(i % 300) + ".proto_field_" +
+                    std::to_string(i) + R"(","long"])";
+    mappings += "]}}";
+    REQUIRE(spool.store(batch_of(2), {0, 1}, mappings).empty());
+    const auto files = spool.pending_files();
+    REQUIRE(files.size() == 1);
+    const std::string batch_file = files[0];
+    const std::string stem = batch_file.substr(0, batch_file.size() - std::string(".ndjson.gz").size());
+    REQUIRE(fs::exists(stem + ".mappings.json.gz"));
+    const auto kept = fs::file_size(stem + ".mappings.json.gz");
+    CHECK(kept * 5 < mappings.size());  // measured: 116 KB of JSON keep in about 10 KB
+    BulkBatch loaded;
+    std::string read_back, error;
+    REQUIRE(spool.load(batch_file, loaded, read_back, error));
+    CHECK(read_back == mappings);
+
+    // A spool written by an older espcap: NAME.mappings.json, plain.
+    fs::remove(stem + ".mappings.json.gz");
+    std::ofstream(stem + ".mappings.json") << R"({"fields":"plain"})";
+    REQUIRE(spool.load(batch_file, loaded, read_back, error));
+    CHECK(read_back == R"({"fields":"plain"})");
+    spool.remove(batch_file);
+    CHECK_FALSE(fs::exists(stem + ".mappings.json"));
+}
+
+TEST_CASE("A replay lists the files only once it holds the lock", "[export][spool][issue13]") {
+    TemporaryFolder root;
+    Spool first(root.path.string(), {node("127.0.0.1", 9200)}, 1 << 20);
+    Spool second(root.path.string(), {node("127.0.0.1", 9200)}, 1 << 20);
+    REQUIRE(first.open().empty());
+    REQUIRE(second.open().empty());
+    REQUIRE(first.store(batch_of(2), {0, 1}, "").empty());
+    std::vector<std::string> files, others;
+    REQUIRE(first.begin_replay(files));
+    CHECK(files.size() == 1);
+    CHECK_FALSE(second.begin_replay(others));
+    CHECK(others.empty());  // nothing that the first may be about to remove
+    first.remove(files[0]);
+    first.unlock_replay();
+    REQUIRE(second.begin_replay(others));
+    CHECK(others.empty());
+    second.unlock_replay();
+    CHECK_FALSE(second.wait_for_other_replay());  // nobody replays now
+}
