@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mapping_path.h"
+#include "server_text.h"
 #include "spooled_mappings.h"
 
 namespace espcap::exporter {
@@ -91,7 +92,10 @@ void IndexMappings::add(std::vector<FieldSpec> &fields) {
             const auto [known, is_new] = known_field_ids_.try_emplace(
                 field.path + '\n' + field.type, static_cast<std::uint32_t>(known_fields_.size()));
             if (is_new) known_fields_.emplace_back(field.path, field.type);
-            known_fields_by_index_[field.index].push_back(known->second);
+            std::vector<bool> *in_index = known_fields_by_index_.find(field.index);
+            if (in_index == nullptr) in_index = &known_fields_by_index_.insert(field.index, {});
+            if (in_index->size() <= known->second) in_index->resize(known_fields_.size());
+            (*in_index)[known->second] = true;
             pending_.push_back(std::move(field));
         }
     }
@@ -108,10 +112,14 @@ std::string IndexMappings::spooled_mappings_for(const std::vector<std::string> &
     {
         std::lock_guard<std::mutex> lock(mutex_);
         for (const std::string &index : indices) {
-            const auto found = known_fields_by_index_.find(index);
-            if (found == known_fields_by_index_.end()) continue;
-            for (std::uint32_t id : found->second)
-                spooled.fields.push_back(FieldSpec{index, known_fields_[id].first, known_fields_[id].second});
+            const std::vector<bool> *in_index = known_fields_by_index_.find(index);
+            std::set<std::string> paths;  // once each: a superset may name a path twice
+            for (std::uint32_t id = 0; id < known_fields_.size(); ++id) {
+                // Forgotten: every field of the run, so none of the index's maps dynamically.
+                const bool used = in_index == nullptr || (id < in_index->size() && (*in_index)[id]);
+                if (used && paths.insert(known_fields_[id].first).second)
+                    spooled.fields.push_back(FieldSpec{index, known_fields_[id].first, known_fields_[id].second});
+            }
         }
     }
     return spooled_mappings_json(spooled);
@@ -209,20 +217,20 @@ bool IndexMappings::load_index(BulkClient &client, const std::string &index, Ind
 }
 
 bool IndexMappings::map_fields(BulkClient &client, const std::string &index, const std::vector<FieldSpec> &fields) {
-    auto found = indices_.find(index);
+    IndexState *found = indices_.find(index);
     bool fresh = false;
-    if (found == indices_.end()) {
+    if (found == nullptr) {  // new, or forgotten for indices used since: read from the node
         IndexState state;
         bool unreachable = false;
         if (!load_index(client, index, state, unreachable)) return !unreachable;  // else dynamic mapping
-        found = indices_.emplace(index, std::move(state)).first;
+        found = &indices_.insert(index, std::move(state));
         fresh = true;
     }
 
     std::map<std::string, std::string> new_types;  // path -> type, parent objects too
     std::vector<const FieldSpec *> new_fields;
     for (int pass = 0; pass < 2; ++pass) {
-        IndexState &state = found->second;
+        IndexState &state = *found;
         new_types.clear();
         new_fields.clear();
         for (const FieldSpec &field : fields) {
@@ -250,12 +258,12 @@ bool IndexMappings::map_fields(BulkClient &client, const std::string &index, con
         // deciding on the limit, so two runs do not each think there is room.
         bool unreachable = false;
         if (!load_index(client, index, state, unreachable)) {
-            if (unreachable) indices_.erase(found);
+            if (unreachable) indices_.erase(index);
             return !unreachable;
         }
         fresh = true;
     }
-    IndexState &state = found->second;
+    IndexState &state = *found;
 
     const std::size_t needed = state.field_count + new_types.size();
     if (static_cast<long>(needed) > state.field_limit - kHeadroom) {
@@ -280,13 +288,13 @@ bool IndexMappings::map_fields(BulkClient &client, const std::string &index, con
         for (auto &[path, type] : new_types) type = stored_type(type, engine_);
     }
     if (!put.reached()) {
-        indices_.erase(found);
+        indices_.erase(index);
         return false;
     }
     if (put.status != 200) {
         conflicts_ += new_fields.size();
         warn("cannot map " + std::to_string(new_fields.size()) + " new fields in " + index + ": " + failure(put));
-        indices_.erase(found);  // read the index afresh next time
+        indices_.erase(index);  // read the index afresh next time
         return true;
     }
     state.types.insert(new_types.begin(), new_types.end());
@@ -297,7 +305,10 @@ bool IndexMappings::map_fields(BulkClient &client, const std::string &index, con
 
 void IndexMappings::warn(const std::string &message) {
     // Mapping trouble costs types, not documents: say so, without stopping the run.
-    if (warnings_++ < kMaxWarnings) std::fprintf(stderr, "espcap: warning: %s\n", message.c_str());
+    // Index names and types come from the node's replies too: shown, never obeyed.
+    constexpr std::size_t kMaxWarningBytes = 1024;
+    if (warnings_++ < kMaxWarnings)
+        std::fprintf(stderr, "espcap: warning: %s\n", printable_for_terminal(message, kMaxWarningBytes).c_str());
 }
 
 }  // namespace espcap::exporter

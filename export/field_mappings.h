@@ -19,6 +19,11 @@
 // exporter holds the batch back until they are mapped (exporter.cpp). With
 // template=false espcap leaves its own fields' mappings alone; a spooled batch brings
 // whatever its own run decided.
+//
+// Memory does not grow with the days a capture spans: only the kRememberedIndices
+// indices used last keep their mapping here (an index that comes back is read from the
+// node again), and only kIndicesKnownForSpool keep their own field list for the spool
+// (a batch for an older one carries every field the run knows, a superset).
 #pragma once
 
 #include <cstdint>
@@ -34,6 +39,7 @@
 #include "field_spec.h"
 #include "index_template.h"
 #include "options.h"
+#include "recently_used.h"
 
 namespace espcap::exporter {
 
@@ -59,6 +65,11 @@ public:
     // for the next call, and a batch sent now would map them dynamically.
     bool apply(BulkClient &client);
 
+    // About 1 MB each where an index has thousands of fields.
+    static constexpr std::size_t kRememberedIndices = 8;
+    // A bit per field each: enough for every index a batch in flight may hold.
+    static constexpr std::size_t kIndicesKnownForSpool = 256;
+
     std::uint64_t fields_mapped() const { return fields_mapped_; }
     std::uint64_t conflicts() const { return conflicts_; }
 
@@ -79,14 +90,14 @@ private:
     std::mutex mutex_;  // guards pending_ and the known fields
     std::vector<FieldSpec> pending_;
     // Every field handed to add(), for spooled_mappings_for(): each (path, type) kept
-    // once, and by index only its number, so many day indices cost little.
+    // once, and by index only a flag per field, so many day indices cost little.
     std::vector<std::pair<std::string, std::string>> known_fields_;
     std::unordered_map<std::string, std::uint32_t> known_field_ids_;
-    std::map<std::string, std::vector<std::uint32_t>> known_fields_by_index_;
+    RecentlyUsed<std::vector<bool>> known_fields_by_index_{kIndicesKnownForSpool};
     // One sender at a time talks to the node about templates and mappings; it guards
     // the rest.
     std::mutex remote_mutex_;
-    std::map<std::string, IndexState> indices_;
+    RecentlyUsed<IndexState> indices_{kRememberedIndices};
     std::set<std::string> template_prefixes_in_place_;  // installed or found on the node
     std::uint64_t fields_mapped_ = 0;
     std::uint64_t conflicts_ = 0;

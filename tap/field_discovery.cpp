@@ -2,12 +2,13 @@
 
 namespace espcap::tap {
 
-FieldDiscovery::FieldDiscovery() : paths_{"layers"}, seen_(&seen_by_index_[""]) { seen_->resize(1); }
+FieldDiscovery::FieldDiscovery() : paths_{"layers"}, seen_(&seen_by_index_.insert("", SeenFlags(1))) {}
 
 void FieldDiscovery::select_index(const std::string &index) {
     if (index == index_) return;
     index_ = index;
-    seen_ = &seen_by_index_[index];
+    seen_ = seen_by_index_.find(index);
+    if (seen_ == nullptr) seen_ = &seen_by_index_.insert(index, SeenFlags());  // new, or forgotten
     seen_->resize(paths_.size());
 }
 
@@ -16,7 +17,7 @@ std::uint32_t FieldDiscovery::object_path(std::uint32_t parent, std::uint32_t na
     const auto [it, inserted] = path_ids_.try_emplace(key, static_cast<std::uint32_t>(paths_.size()));
     if (inserted) {
         paths_.push_back(paths_[parent] + "." + std::string(name));
-        for (auto &[index, seen] : seen_by_index_) seen.resize(paths_.size());
+        seen_by_index_.for_each([this](const std::string &, SeenFlags &seen) { seen.resize(paths_.size()); });
     }
     return it->second;
 }

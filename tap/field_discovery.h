@@ -7,6 +7,9 @@
 //
 // note() runs for every member of every packet, so it is an array lookup: object paths
 // and member names are small integer ids, and each index keeps a flag per (path, name).
+// Only the kRememberedIndices indices used last keep their flags: an index that comes
+// back after that finds its fields again, and the mappings read what the node already
+// has for them (field_mappings.h), so a capture over years costs no more than one day.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +19,7 @@
 #include <vector>
 
 #include "field_type.h"
+#include "recently_used.h"
 
 namespace espcap::tap {
 
@@ -28,6 +32,8 @@ struct DiscoveredField {
 class FieldDiscovery {
 public:
     static constexpr std::uint32_t kLayersPath = 0;  // the "layers" object
+    // A capture crossing midnight needs two; a handful more covers packets out of order.
+    static constexpr std::size_t kRememberedIndices = 16;
 
     FieldDiscovery();
 
@@ -51,7 +57,7 @@ private:
 
     std::vector<std::string> paths_;  // dotted, by path id
     std::unordered_map<std::uint64_t, std::uint32_t> path_ids_;  // (parent, name id) -> id
-    std::unordered_map<std::string, SeenFlags> seen_by_index_;
+    RecentlyUsed<SeenFlags> seen_by_index_{kRememberedIndices};
     std::string index_;
     SeenFlags *seen_;
     std::vector<DiscoveredField> discovered_;
