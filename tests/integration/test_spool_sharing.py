@@ -39,6 +39,26 @@ def documents_in(folder):
     return documents
 
 
+def whole_calls(lines):
+    """strace -f lines with each call interrupted by another thread put back together."""
+    started, calls = {}, []
+    for line in lines:
+        thread, _, rest = line.partition(" ")
+        if rest.endswith("<unfinished ...>"):
+            started[thread] = rest[: -len("<unfinished ...>")].rstrip()
+        elif rest.lstrip().startswith("<... ") and thread in started:
+            calls.append(f"{thread} {started.pop(thread)}{rest.split('resumed>', 1)[1]}")
+        else:
+            calls.append(line)
+    return calls
+
+
+def finished(process, timeout=600):
+    """(exit status, stderr) of a process started with stderr=PIPE, once it ends."""
+    _, stderr = process.communicate(timeout=timeout)
+    return process.returncode, stderr
+
+
 def spool_run(spool, node, *more):
     """A tshark process spooling test_http.pcap for `node`, started now."""
     args = ["tshark", "-r", HTTP, "-q", "-X", f"espcap:node={node}", "-X", f"espcap:index={INDEX}",
@@ -74,7 +94,7 @@ class TestSharedSpoolFolder(unittest.TestCase):
         bound = whole * 3 // 4
         runs = [spool_run(os.path.join(self.tmp, "spool"), self.down, "-X", f"espcap:spool_max={bound}")
                 for _ in range(2)]
-        results = [(run.wait(timeout=300), run.stderr.read()) for run in runs]
+        results = [finished(run) for run in runs]
         held = folder_bytes(self.folder)
         self.assertLessEqual(held, bound, f"{held} bytes in the folder, spool_max {bound}")
         self.assertGreater(held, bound // 2)
@@ -100,22 +120,22 @@ class TestSharedSpoolFolder(unittest.TestCase):
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=tshark_env(), timeout=300)
         self.assertEqual(run.returncode, 3, run.stderr)
         with open(trace) as f:
-            calls = f.read().splitlines()
+            calls = whole_calls(f.read().splitlines())
         folder_fds = set()  # fds open on the spool folder itself (one process: threads share them)
         renamed, synced_after_rename = 0, 0
         pending = set()  # threads that renamed a batch into the folder and have not synced it yet
         for call in calls:
             thread = call.split()[0]
-            opened = re.search(r'openat\(AT_FDCWD, "([^"]+)", [^)]*O_DIRECTORY[^)]*\) = (\d+)', call)
+            opened = re.search(r'openat\(AT_FDCWD, "([^"]+)", [^)]*O_DIRECTORY[^)]*\)\s+= (\d+)', call)
             if opened and os.path.normpath(opened.group(1)) == os.path.normpath(self.folder):
                 folder_fds.add(opened.group(2))
-            closed = re.search(r"close\((\d+)\) = 0", call)
+            closed = re.search(r"close\((\d+)\)\s+= 0", call)
             if closed:
                 folder_fds.discard(closed.group(1))
-            if re.search(r'rename(at2?)?\(.*"[^"]+\.ndjson\.gz"(, \w+)?\) = 0', call):
+            if re.search(r'rename(at2?)?\(.*"[^"]+\.ndjson\.gz"(, \w+)?\)\s+= 0', call):
                 renamed += 1
                 pending.add(thread)
-            synced = re.search(r"fsync\((\d+)\) = 0", call)
+            synced = re.search(r"fsync\((\d+)\)\s+= 0", call)
             if synced and thread in pending and synced.group(1) in folder_fds:
                 synced_after_rename += 1
                 pending.discard(thread)
@@ -131,7 +151,7 @@ class TestSharedSpoolFolder(unittest.TestCase):
         replays = [subprocess.Popen(["espcap-replay", f"node={ES_NODE}", f"spool={spool}"],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=tshark_env())
                    for _ in range(2)]
-        results = [(replay.wait(timeout=600), replay.stderr.read()) for replay in replays]
+        results = [finished(replay) for replay in replays]
         indexed = duplicates = 0
         for status, stderr in results:
             self.assertEqual(status, 0, stderr)
