@@ -92,7 +92,12 @@ int write_durably(const fs::path &temporary_path, const fs::path &final_path, st
         ::unlink(temporary_path.c_str());
         return write_errno;
     }
-    return sync_folder(final_path.parent_path());
+    // Not known to be on disk: not kept, so the caller's account (dead letter) holds.
+    if (const int sync_errno = sync_folder(final_path.parent_path()); sync_errno != 0) {
+        ::unlink(final_path.c_str());
+        return sync_errno;
+    }
+    return 0;
 }
 
 // An flock held for the life of the object; blocks until it is free.
@@ -111,7 +116,6 @@ public:
 private:
     int fd_;
 };
-
 
 }  // namespace
 
@@ -145,7 +149,7 @@ std::string Spool::open() {
             return "cannot create spool folder " + folder_ + ": " + system_error_text(errno);
         return "";
     }
-    fs::directory_iterator(folder_, error);
+    const fs::directory_iterator readable(folder_, error);
     if (error) return "cannot read spool folder " + folder_ + ": " + error.message();
     return "";
 }
