@@ -98,10 +98,10 @@ class TestProxyEnvironment(unittest.TestCase):
                 seen = self.proxy.seen()
                 self.assertTrue(seen, "nothing went through the proxy: the test proves nothing")
                 for method, target, headers in seen:
-                    self.assertEqual((method, target), ("CONNECT", REMOTE), seen)
-                    self.assertNotIn("authorization", headers)
+                    self.assertNotIn("authorization", headers, (method, target))
                     for secret in (PASSWORD, API_KEY, base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()):
                         self.assertNotIn(secret, repr(headers))
+                    self.assertEqual((method, target), ("CONNECT", REMOTE), seen)
 
 
 if __name__ == "__main__":
