@@ -92,7 +92,15 @@ int main(int argc, char **argv) {
         add(total, exporter.finish());
         left = exporter.spool_files_left();
         spool_folder = exporter.spool_folder();
-        if (left == 0 || !folder.wait_for_other_replay()) break;
+        if (left == 0) break;
+        // Files left: the node went away, or another process held the folder. One that
+        // ended just now has left fewer files than we counted.
+        const bool waited = folder.wait_for_other_replay();
+        const std::size_t now_left = folder.pending_files().size();
+        if (now_left == 0 || (!waited && now_left >= left)) {
+            left = now_left;
+            break;
+        }
     }
     std::fprintf(stderr, "espcap-replay: %llu replayed (%llu indexed, %llu already indexed), %llu failed",
                  static_cast<unsigned long long>(total.replayed_indexed + total.replayed_duplicates),
