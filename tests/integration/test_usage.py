@@ -48,6 +48,31 @@ class TestBadOptions(unittest.TestCase):
     def test_bad_preference(self):
         self.assert_usage_error(["-o", "espcap.chunk:0", "-X", f"espcap:node={ES_NODE}"], "option 'chunk'")
 
+    def assert_refused_before_reading(self, x_options, key):
+        """Exit status 1, one line naming the key, and no packet read (no summary line)."""
+        args = ["-r", DNS, "-q"]
+        for option in x_options:
+            args += ["-X", option]
+        run = run_tshark(args)
+        stderr = run.stderr.decode(errors="replace")
+        self.assertEqual(run.returncode, 1, stderr)
+        lines = [line for line in stderr.splitlines() if "espcap" in line]
+        self.assertEqual(len(lines), 1, stderr)
+        self.assertIn(f"option '{key}'", lines[0])
+        self.assertIsNone(summary(run.stderr), stderr)
+
+    def test_index_prefixes_elasticsearch_refuses_stop_the_run_before_a_packet(self):
+        # Issue 13 item 3: non-UTF-8 aborted tshark (exit 134) at the first packet; a tab
+        # stopped it there with a libcurl error.
+        for prefix in (b"caf\xe9", b"a\tb", b"a\x01b", b"Packets", b"a\"b", b".."):
+            with self.subTest(prefix=prefix):
+                self.assert_refused_before_reading([f"espcap:node={ES_NODE}".encode(), b"espcap:index=" + prefix],
+                                                   "index")
+
+    def test_empty_node_is_bad_usage(self):
+        # Issue 13 item 11a: -X espcap:node= (an unset shell variable) turned espcap off, exit 0.
+        self.assert_refused_before_reading(["espcap:node="], "node")
+
     def test_credentials_in_url_are_not_printed(self):
         stderr = self.assert_usage_error(["-X", "espcap:node=http://elastic:s3cret@127.0.0.1:9200"],
                                          "credentials")
