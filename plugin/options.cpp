@@ -311,7 +311,7 @@ const std::vector<OptionSpec> &option_specs() {
          "Comma-separated http(s)://host:port or host:port (port 9200 by default). "
          "Setting it turns espcap on."},
         {"file", "Bulk NDJSON file",
-         "Write the bulk requests to this file instead of (or as well as) sending them; '-' is "
+         "Append the bulk requests to this file instead of (or as well as) sending them; '-' is "
          "standard output. Setting it turns espcap on."},
         {"chunk", "Documents per bulk request", "1 to 100000; default 1000."},
         {"bulk_bytes", "Bytes per bulk request",
