@@ -149,7 +149,8 @@ void GuiExportRun::index_packet(const packet_info *pinfo, const epan_dissect_t *
     ++frames_read_;
     if (scope_ == Scope::displayed && !pinfo->fd->passed_dfilter) return;
     ++counts_.packets_seen;
-    const std::string &index = options_.daily ? daily_index_->name_for(pinfo->abs_ts.secs) : options_.index_prefix;
+    const std::string &index = options_.daily ? daily_index_->name_for(pinfo->fd->has_ts, pinfo->abs_ts.secs)
+                                                   : options_.index_prefix;
     counts_.indices.insert(index);
 
     const tap::PacketId id = tap::packet_id(tap::packet_record(pinfo, edt));

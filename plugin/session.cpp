@@ -143,7 +143,8 @@ void Session::index_packet(const packet_info *pinfo, const epan_dissect_t *edt) 
         return;  // keep counting what could not be sent until the host stops
     }
     if (skip_serialize_) return;
-    const std::string &index = options_.daily ? daily_index_->name_for(pinfo->abs_ts.secs) : options_.index_prefix;
+    const std::string &index = options_.daily ? daily_index_->name_for(pinfo->fd->has_ts, pinfo->abs_ts.secs)
+                                                   : options_.index_prefix;
     counts_.indices.insert(index);  // a lookup, no allocation, once the day is known
 
     const tap::PacketId id = tap::packet_id(tap::packet_record(pinfo, edt));

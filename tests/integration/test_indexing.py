@@ -3,6 +3,7 @@ and each document equals tshark -T ek's document for that packet."""
 import glob
 import json
 import os
+import subprocess
 import tempfile
 import unittest
 
@@ -164,6 +165,28 @@ class TestIdsNameThePacket(unittest.TestCase):
             self.assertEqual(summary(second.stderr), (108, 58, 0))
             self.assertIn(b"50 already indexed", second.stderr)
             self.assert_each_packet_stored_once(growing, prefix)
+
+
+class TestPacketsWithoutTimestamp(unittest.TestCase):
+    """Issue 13 item 11b: a record with no timestamp goes to PREFIX-no-timestamp (it went
+    to PREFIX-1970-01-01, a day no packet was captured on)."""
+
+    def test_pem_file_record_goes_to_the_no_timestamp_index(self):
+        prefix = "it-nots"
+        delete_indices(f"{prefix}-*")
+        with tempfile.TemporaryDirectory() as tmp:
+            # tshark reads a PEM file (RFC 7468) as a capture of one record with no timestamp.
+            pem = os.path.join(tmp, "cert.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:1024", "-nodes", "-keyout",
+                            os.path.join(tmp, "key.pem"), "-out", pem, "-subj", "/CN=espcap", "-days", "1"],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            shown = run_tshark(["-r", pem, "-T", "fields", "-e", "frame.number", "-e", "frame.time_epoch"])
+            self.assertEqual(shown.stdout.decode().split(), ["1"])  # a frame, and no time
+            run = run_tshark(["-r", pem, "-q", "-X", f"espcap:node={ES_NODE}", "-X", f"espcap:index={prefix}"])
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertEqual(summary(run.stderr), (1, 1, 0))
+        self.assertIn(f"({prefix}-no-timestamp)".encode(), run.stderr)
+        self.assertEqual(index_counts(f"{prefix}-*"), {f"{prefix}-no-timestamp": 1})
 
 
 if __name__ == "__main__":
