@@ -13,6 +13,12 @@ void BulkBatch::begin_document(std::string_view index_name, std::string_view id)
 
 void BulkBatch::end_document() { body_ += '\n'; }
 
+void BulkBatch::abandon_document() {
+    if (document_starts_.empty()) return;
+    body_.truncate(document_starts_.back());
+    document_starts_.pop_back();
+}
+
 std::string_view BulkBatch::document_lines(std::size_t i) const {
     const std::size_t start = document_starts_[i];
     const std::size_t end = i + 1 < document_starts_.size() ? document_starts_[i + 1] : body_.size();

@@ -25,6 +25,9 @@ public:
     void begin_document(std::string_view index_name, std::string_view id);
     tap::JsonBuffer &buffer() { return body_; }
     void end_document();
+    // Drops the document begun last and not ended (its writer threw): no half document
+    // may reach a request.
+    void abandon_document();
 
     std::size_t document_count() const { return document_starts_.size(); }
     std::size_t byte_size() const { return body_.size(); }

@@ -67,7 +67,12 @@ public:
     void add_document(std::string_view index, std::string_view id, WriteDocument &&write) {
         std::unique_lock<std::mutex> lock(mutex_);
         begin_document_locked(index, id);
-        write(open_batch_.buffer());
+        try {
+            write(open_batch_.buffer());
+        } catch (...) {
+            open_batch_.abandon_document();
+            throw;
+        }
         end_document_locked(lock);
     }
     void add_document(std::string_view index, std::string_view id, std::string_view document) {

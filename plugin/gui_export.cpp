@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "gui_export_run.h"
+#include "guarded.h"
+#include "host_program.h"
 
 namespace espcap::gui {
 namespace {
@@ -71,7 +73,7 @@ std::string first_node(const Options &options) {
     return options.nodes.front().url() + (options.nodes.size() > 1 ? " (and the other nodes)" : "");
 }
 
-gboolean poll_run(gpointer) {
+gboolean poll_run_step() {
     if (phase == Phase::connecting) {
         if (!run->connected()) return G_SOURCE_CONTINUE;
         if (run->connect_error().empty()) {
@@ -93,6 +95,19 @@ gboolean poll_run(gpointer) {
     return G_SOURCE_REMOVE;
 }
 
+// The GLib timer callback. An export that threw is reported and dropped, so a later
+// export can start.
+gboolean poll_run(gpointer) {
+    gboolean keep_polling = G_SOURCE_REMOVE;
+    if (!guarded("export", host::report_error, [&] { keep_polling = poll_run_step(); })) {
+        guarded("export", host::report_error, [] {
+            run_window = nullptr;
+            run.reset();
+        });
+    }
+    return keep_polling;
+}
+
 void begin(const Options &options, Scope scope) {
     run = std::make_unique<GuiExportRun>(options, scope);
     phase = Phase::connecting;
@@ -101,21 +116,26 @@ void begin(const Options &options, Scope scope) {
     g_timeout_add(kPollMilliseconds, poll_run, nullptr);
 }
 
-void on_node_entered(gchar **input, void *scope) {
-    node_asked_for = input != nullptr && input[0] != nullptr ? g_strstrip(input[0]) : "";
-    g_strfreev(input);
+void node_entered(const std::string &answer, void *scope) {
+    node_asked_for = answer;
+    if (node_asked_for.empty()) {
+        show_in_new_window("Nothing was exported: no Elasticsearch node was given.\n");
+        return;
+    }
     OptionsResult settings = settings_source();
     const OptionsResult node = parse_options({{"node", node_asked_for}});
     if (!settings.ok() || !node.ok()) {
         show_in_new_window("Nothing was exported: " + (settings.ok() ? node.error : settings.error) + "\n");
         return;
     }
-    if (node.options.nodes.empty()) {
-        show_in_new_window("Nothing was exported: no Elasticsearch node was given.\n");
-        return;
-    }
     settings.options.nodes = node.options.nodes;
     begin(settings.options, static_cast<Scope>(GPOINTER_TO_INT(scope)));
+}
+
+void on_node_entered(gchar **input, void *scope) {
+    const std::string answer = input != nullptr && input[0] != nullptr ? g_strstrip(input[0]) : "";
+    g_strfreev(input);
+    guarded("export", host::report_error, [&] { node_entered(answer, scope); });
 }
 
 void ask_for_node(Scope scope) {
@@ -149,19 +169,23 @@ void start_export(Scope scope) {
     begin(settings.options, scope);
 }
 
-void on_menu(gpointer scope) { start_export(static_cast<Scope>(GPOINTER_TO_INT(scope))); }
+void on_menu(gpointer scope) {
+    guarded("export", host::report_error, [&] { start_export(static_cast<Scope>(GPOINTER_TO_INT(scope))); });
+}
 
 gboolean run_auto_exports(gpointer) {
-    const std::vector<Scope> exports = std::move(auto_exports);
-    auto_exports.clear();
-    for (Scope scope : exports) start_export(scope);
+    guarded("export", host::report_error, [] {
+        const std::vector<Scope> exports = std::move(auto_exports);
+        auto_exports.clear();
+        for (Scope scope : exports) start_export(scope);
+    });
     return G_SOURCE_REMOVE;
 }
 
 // Called at the end of every sequential read of a capture file, before Wireshark
 // returns to its event loop; the exports start from there.
 void on_capture_read() {
-    if (!auto_exports.empty()) g_idle_add(run_auto_exports, nullptr);
+    if (!auto_exports.empty()) g_idle_add(run_auto_exports, nullptr);  // nothing here throws
 }
 
 void read_auto_exports() {

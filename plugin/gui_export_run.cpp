@@ -8,7 +8,10 @@
 #include <chrono>
 
 #include "capture_source.h"
+#include "guarded.h"
+#include "host_program.h"
 #include "session.h"
+#include "packet_id.h"
 #include "typed_fields.h"
 
 namespace espcap {
@@ -20,7 +23,7 @@ double now_seconds() {
 }
 
 tap_packet_status tap_packet(void *run, packet_info *pinfo, epan_dissect_t *edt, const void *, tap_flags_t) {
-    static_cast<GuiExportRun *>(run)->on_packet(pinfo, edt);
+    static_cast<GuiExportRun *>(run)->on_packet(pinfo, edt);  // lets no exception out
     return TAP_PACKET_DONT_REDRAW;
 }
 
@@ -51,8 +54,12 @@ void GuiExportRun::connect_in_background() {
     registry_ = std::make_unique<tap::FieldRegistry>();
     exporter_.mappings().set_template(template_spec_from(*registry_));
     worker_ = std::thread([this] {
-        connect_error_ = exporter_.start();
-        connect_warning_ = exporter_.start_warning();
+        // An exception would end Wireshark (std::terminate): it becomes the run's error.
+        if (!guarded("export", [&](const std::string &message) { connect_error_ = message; }, [&] {
+                connect_error_ = exporter_.start();
+                connect_warning_ = exporter_.start_warning();
+            }) && connect_error_.empty())
+            connect_error_ = "internal error";
         worker_done_ = true;
     });
 }
@@ -86,7 +93,13 @@ std::string GuiExportRun::read_packets(const std::function<void()> &retap) {
 void GuiExportRun::confirm_in_background() {
     worker_done_ = false;
     worker_ = std::thread([this] {
-        stats_ = exporter_.finish();
+        if (!guarded("export", [&](const std::string &message) { finish_error_ = message; },
+                     [&] { stats_ = exporter_.finish(); })) {
+            // What the exporter had not accounted for is lost: the counts must still add up.
+            const std::uint64_t accounted = stats_.documents_indexed + stats_.documents_duplicate +
+                                            stats_.documents_failed + stats_.documents_spooled;
+            if (counts_.packets_seen > accounted) stats_.documents_failed += counts_.packets_seen - accounted;
+        }
         worker_done_ = true;
     });
 }
@@ -99,37 +112,50 @@ bool GuiExportRun::confirmed() {
     stats_.indices = counts_.indices;
     stats_.sent_to_node = !options_.nodes.empty();
     stats_.wrote_file = !options_.output_file.empty();
+    stats_.documents_failed += packets_failed_;
     if (!connect_error_.empty()) stats_.note_error(connect_error_);
+    if (!packet_error_.empty()) stats_.note_error(packet_error_);
+    if (!finish_error_.empty()) stats_.note_error(finish_error_);
     if (!read_error_.empty()) stats_.note_error(read_error_);
     stats_.seconds = now_seconds() - started_at_;
     return true;
 }
 
-// The capture's identity comes from the file itself, so exporting it again (from
-// Wireshark or tshark) gives the same document ids and stores nothing twice.
+// Document ids name each packet itself (packet_id.h), so exporting the file again
+// (from Wireshark or tshark) stores nothing twice.
 void GuiExportRun::start_documents(const packet_info *pinfo) {
-    capture_known_ = true;
     capture_ = open_capture_of(pinfo);
     const std::string file = capture_ && !capture_->is_temporary ? capture_->file_name : "";
     tap::CaptureContext context;
     context.file_name = file;
     context.file_date_utc = file_date_utc(file);
-    id_prefix_ = capture_identity(file) + "-";
     writer_ = std::make_unique<tap::PacketDocumentWriter>(context, protocol_layers_, registry_.get());
     daily_index_ = std::make_unique<tap::DailyIndex>(options_.index_prefix);
+    capture_known_ = true;  // last: if anything above threw, the next packet tries again
 }
 
-void GuiExportRun::on_packet(const packet_info *pinfo, const epan_dissect_t *edt) {
+void GuiExportRun::on_packet(const packet_info *pinfo, const epan_dissect_t *edt) noexcept {
+    const std::uint64_t seen = counts_.packets_seen;
+    const bool indexed = guarded("export", [&](const std::string &message) { packet_error_ = message; },
+                                 [&] { index_packet(pinfo, edt); });
+    if (indexed) return;
+    // A packet whose document could not be written is counted, as failed.
+    if (counts_.packets_seen == seen) ++counts_.packets_seen;
+    ++packets_failed_;
+}
+
+void GuiExportRun::index_packet(const packet_info *pinfo, const epan_dissect_t *edt) {
     if (!capture_known_) start_documents(pinfo);
     ++frames_read_;
     if (scope_ == Scope::displayed && !pinfo->fd->passed_dfilter) return;
     ++counts_.packets_seen;
-    const std::string &index = options_.daily ? daily_index_->name_for(pinfo->abs_ts.secs) : options_.index_prefix;
+    const std::string &index = options_.daily ? daily_index_->name_for(pinfo->fd->has_ts, pinfo->abs_ts.secs)
+                                                   : options_.index_prefix;
     counts_.indices.insert(index);
 
-    id_.assign(id_prefix_).append(std::to_string(pinfo->num));
+    const tap::PacketId id = tap::packet_id(tap::packet_record(pinfo, edt));
     writer_->discovery().select_index(index);
-    exporter_.add_document(index, id_, [&](tap::JsonBuffer &out) {
+    exporter_.add_document(index, id.view(), [&](tap::JsonBuffer &out) {
         writer_->write(pinfo, edt->tree, out);
         hand_over_new_fields(writer_->discovery(), exporter_, !options_.nodes.empty());
     });

@@ -58,11 +58,13 @@ public:
     // The result window's text: the same summary line tshark prints, then plain words.
     std::string result_text() const;
 
-    // The tap's per-packet callback.
-    void on_packet(const _packet_info *pinfo, const epan_dissect *edt);
+    // The tap's per-packet callback. A packet whose indexing throws is reported in the
+    // result and counted as failed.
+    void on_packet(const _packet_info *pinfo, const epan_dissect *edt) noexcept;
 
 private:
     void start_documents(const _packet_info *pinfo);
+    void index_packet(const _packet_info *pinfo, const epan_dissect *edt);
     bool exported_anything() const;
     std::string facts() const;
     std::string explanation() const;
@@ -76,6 +78,9 @@ private:
     std::string connect_warning_;  // the node did not answer; batches go to the spool
     tap::ProtocolLayers protocol_layers_;
     std::string read_error_;
+    std::string packet_error_;  // why the last packet that failed did
+    std::string finish_error_;  // an exception while the last documents were sent
+    std::uint64_t packets_failed_ = 0;  // documents never handed to the exporter
     double started_at_ = 0;
 
     std::optional<OpenCapture> capture_;  // learned from the first packet
@@ -83,8 +88,6 @@ private:
     std::unique_ptr<tap::FieldRegistry> registry_;  // scanned once, for the template and the writer
     std::unique_ptr<tap::PacketDocumentWriter> writer_;
     std::unique_ptr<tap::DailyIndex> daily_index_;
-    std::string id_prefix_;  // capture identity + '-'; the frame number follows
-    std::string id_;
     std::uint64_t frames_read_ = 0;  // before the displayed-only check
     exporter::RunStats counts_;  // documents handed over and their indices
     exporter::RunStats stats_;   // the final counts, once confirmed

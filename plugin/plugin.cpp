@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gui_export.h"
+#include "guarded.h"
 #include "host_program.h"
 #include "options.h"
 #include "session.h"
@@ -52,7 +53,7 @@ espcap::OptionsResult current_settings() {
     return espcap::parse_options(raw);
 }
 
-void apply_settings() {
+void apply_settings_unguarded() {
     const espcap::OptionsResult result = current_settings();
     if (!result.ok()) {
         espcap::host::report_bad_usage(result.error);
@@ -64,6 +65,9 @@ void apply_settings() {
     if (const std::string error = session.configure(result.options); !error.empty())
         espcap::host::report_bad_usage(error);
 }
+
+// Wireshark's preferences callback.
+void apply_settings() { espcap::guarded("preferences", espcap::host::report_error, apply_settings_unguarded); }
 
 void read_command_line_options() {
     command_line_options.clear();
@@ -95,7 +99,7 @@ void register_preferences() {
 }
 
 void on_shutdown() {
-    switch (session.finish()) {
+    switch (session.finish()) {  // finish() lets no exception out
     case espcap::Session::Outcome::failed: espcap::host::exit_with_failure_status(); break;
     case espcap::Session::Outcome::spooled: espcap::host::exit_with_spooled_status(); break;
     case espcap::Session::Outcome::delivered: break;
@@ -103,22 +107,28 @@ void on_shutdown() {
 }
 
 void on_capture_opened() {
-    if (const std::string error = session.prepare_capture(); !error.empty())
-        espcap::host::report_bad_usage(error);
+    espcap::guarded("capture start", espcap::host::report_error, [] {
+        if (const std::string error = session.prepare_capture(); !error.empty())
+            espcap::host::report_bad_usage(error);
+    });
 }
 
 void register_protocol() {
-    proto_espcap = proto_register_protocol("espcap: index packets into Elasticsearch", "espcap", "espcap");
-    register_preferences();
-    register_init_routine(on_capture_opened);
-    register_shutdown_routine(on_shutdown);
-    if (!espcap::host::is_tshark()) espcap::gui::register_menu(current_settings);
+    espcap::guarded("registration", espcap::host::report_error, [] {
+        proto_espcap = proto_register_protocol("espcap: index packets into Elasticsearch", "espcap", "espcap");
+        register_preferences();
+        register_init_routine(on_capture_opened);
+        register_shutdown_routine(on_shutdown);
+        if (!espcap::host::is_tshark()) espcap::gui::register_menu(current_settings);
+    });
 }
 
 // -X options are known here; preferences are applied later and call apply_settings.
 void handoff() {
-    read_command_line_options();
-    apply_settings();
+    espcap::guarded("handoff", espcap::host::report_error, [] {
+        read_command_line_options();
+        apply_settings_unguarded();
+    });
 }
 
 }  // namespace

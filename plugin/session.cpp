@@ -13,7 +13,9 @@
 #include <sstream>
 
 #include "capture_source.h"
+#include "guarded.h"
 #include "host_program.h"
+#include "packet_id.h"
 #include "typed_fields.h"
 
 namespace espcap {
@@ -24,6 +26,7 @@ double now_seconds() {
     return duration<double>(steady_clock::now().time_since_epoch()).count();
 }
 
+// on_packet() lets no exception out: this is where Wireshark's C code calls us.
 tap_packet_status tap_packet(void *session, packet_info *pinfo, epan_dissect_t *edt, const void *, tap_flags_t) {
     return static_cast<Session *>(session)->on_packet(pinfo, edt) ? TAP_PACKET_DONT_REDRAW : TAP_PACKET_FAILED;
 }
@@ -97,7 +100,6 @@ void Session::start() {
     tap::CaptureContext context;
     context.file_name = source.read_file;
     context.file_date_utc = file_date_utc(source.read_file);
-    id_prefix_ = capture_identity(source.read_file) + "-";
     // Field types matter only where fields get mapped: a node, or a template file.
     if (!options_.nodes.empty() || !options_.template_file.empty())
         registry_ = std::make_unique<tap::FieldRegistry>();
@@ -116,31 +118,60 @@ void Session::start() {
     }
 }
 
-bool Session::on_packet(const packet_info *pinfo, const epan_dissect_t *edt) {
+bool Session::on_packet(const packet_info *pinfo, const epan_dissect_t *edt) noexcept {
     ++counts_.packets_seen;
-    if (!started_) start();
+    if (!started_ && !guarded("start", host::report_error, [&] { start(); })) {
+        start_failed_ = true;
+        start_error_ = "internal error at start; stopping";
+        host::ask_to_stop();
+    }
+    const bool indexed = guarded("packet tap", [&](const std::string &message) { note_packet_error(message); },
+                                 [&] { index_packet(pinfo, edt); });
+    if (!indexed) ++not_sent_;
+    return true;
+}
+
+// Reports the first packet that could not be indexed; the summary counts them all.
+void Session::note_packet_error(const std::string &message) {
+    if (packet_error_.empty()) host::report_error(message);
+    packet_error_ = message;
+}
+
+void Session::index_packet(const packet_info *pinfo, const epan_dissect_t *edt) {
     if (start_failed_) {
         ++not_sent_;
-        return true;  // keep counting what could not be sent until the host stops
+        return;  // keep counting what could not be sent until the host stops
     }
-    if (skip_serialize_) return true;
-    const std::string &index = options_.daily ? daily_index_->name_for(pinfo->abs_ts.secs) : options_.index_prefix;
+    if (skip_serialize_) return;
+    const std::string &index = options_.daily ? daily_index_->name_for(pinfo->fd->has_ts, pinfo->abs_ts.secs)
+                                                   : options_.index_prefix;
     counts_.indices.insert(index);  // a lookup, no allocation, once the day is known
 
-    id_.assign(id_prefix_).append(std::to_string(pinfo->num));
+    const tap::PacketId id = tap::packet_id(tap::packet_record(pinfo, edt));
     writer_->discovery().select_index(index);
-    exporter_->add_document(index, id_, [&](tap::JsonBuffer &out) {
+    exporter_->add_document(index, id.view(), [&](tap::JsonBuffer &out) {
         writer_->write(pinfo, edt->tree, out);
         hand_over_new_fields(writer_->discovery(), *exporter_, !options_.nodes.empty());
     });
     if (writer_->last_packet_malformed()) ++counts_.packets_malformed;
-    return true;
 }
 
-Session::Outcome Session::finish() {
+Session::Outcome Session::finish() noexcept {
+    Outcome outcome = Outcome::failed;
+    guarded("finish", host::report_error, [&] { outcome = finish_run(); });
+    return outcome;
+}
+
+Session::Outcome Session::finish_run() {
     if (!tap_registered_) return Outcome::delivered;
     exporter::RunStats stats;
-    if (exporter_) stats = exporter_->finish();
+    if (exporter_ && !guarded("finish", host::report_error, [&] { stats = exporter_->finish(); })) {
+        // What the exporter had not accounted for is lost: the counts must still add up.
+        stats.note_error("internal error while sending the last documents");
+        const std::uint64_t accounted = stats.documents_indexed + stats.documents_duplicate +
+                                        stats.documents_failed + stats.documents_spooled + not_sent_;
+        if (counts_.packets_seen > accounted) stats.documents_failed += counts_.packets_seen - accounted;
+    }
     stats.packets_seen = counts_.packets_seen;
     stats.packets_malformed = counts_.packets_malformed;
     stats.indices = counts_.indices;
@@ -148,6 +179,7 @@ Session::Outcome Session::finish() {
     stats.wrote_file = !options_.output_file.empty();
     stats.documents_failed += not_sent_;
     if (!start_error_.empty()) stats.first_error = start_error_;
+    if (!packet_error_.empty()) stats.note_error(packet_error_);
     stats.seconds = started_ ? now_seconds() - started_at_ : 0;
     std::fprintf(stderr, "%s\n", stats.summary_line().c_str());
     std::fflush(stderr);

@@ -30,17 +30,21 @@ public:
     // compiled from here on (not yet at handoff). Returns an error for the user or "".
     std::string prepare_capture();
 
-    // The tap's per-packet callback. False when the tap should not be called again.
-    bool on_packet(const _packet_info *pinfo, const epan_dissect *edt);
+    // The tap's per-packet callback. False when the tap should not be called again. A
+    // packet whose indexing throws is reported and counted as failed.
+    bool on_packet(const _packet_info *pinfo, const epan_dissect *edt) noexcept;
 
     enum class Outcome { delivered, spooled, failed };
     // Sends what is left and prints the summary.
-    Outcome finish();
+    Outcome finish() noexcept;
 
     bool active() const { return tap_registered_; }
 
 private:
     void start();
+    void index_packet(const _packet_info *pinfo, const epan_dissect *edt);
+    void note_packet_error(const std::string &message);
+    Outcome finish_run();
     std::string register_tap();
     void unregister_tap();
 
@@ -52,15 +56,14 @@ private:
     // the tap, but no document is written, which measures the dissection limit.
     bool skip_serialize_ = false;
     std::string start_error_;
+    std::string packet_error_;  // why the last packet that failed did
     std::unique_ptr<exporter::Exporter> exporter_;
     std::unique_ptr<tap::FieldRegistry> registry_;  // when fields get mapped
     std::unique_ptr<tap::PacketDocumentWriter> writer_;
     std::unique_ptr<tap::DailyIndex> daily_index_;
     tap::ProtocolLayers protocol_layers_;
-    std::string id_prefix_;  // capture identity + '-'; the frame number follows
-    std::string id_;
     exporter::RunStats counts_;  // packets seen and indices, kept on this thread
-    std::uint64_t not_sent_ = 0;
+    std::uint64_t not_sent_ = 0;  // packets that never reached the exporter: counted as failed
     double started_at_ = 0;
 };
 

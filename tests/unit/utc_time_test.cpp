@@ -41,3 +41,12 @@ TEST_CASE("The index is named after the packet's UTC day", "[tap][index]") {
         CHECK(other.name_for(0) == "lab-1970-01-01");
     }
 }
+
+TEST_CASE("A packet without a timestamp goes to PREFIX-no-timestamp, not to 1970 (issue 13 item 11b)",
+          "[tap][time]") {
+    DailyIndex index("lab");
+    CHECK(index.name_for(false, 0) == "lab-no-timestamp");
+    CHECK(index.name_for(true, 0) == "lab-1970-01-01");  // a real timestamp of epoch 0
+    CHECK(index.name_for(false, 1438233730) == "lab-no-timestamp");
+    CHECK(index.name_for(true, 1438233730) == "lab-2015-07-30");
+}
