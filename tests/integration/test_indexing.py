@@ -62,11 +62,13 @@ class TestDocumentsEqualTsharkEk(unittest.TestCase):
         self.assertEqual(len(reference), expected_packets)
         by_frame = {int(doc["layers"]["frame"]["frame_frame_number"]): doc for doc in sources}
         self.assertEqual(sorted(by_frame), list(range(1, expected_packets + 1)))
+        offsets = ek.tshark_file_offsets(pcap)
         for number, reference_doc in enumerate(reference, start=1):
             ours = by_frame[number]
             diff = ek.differences(ek.without_espcap_fields(ours), reference_doc)
             self.assertEqual(diff, [], f"frame {number} of {pcap}")
             self.check_espcap_fields(ours, pcap, prefix)
+            self.assertEqual(ours["file_offset"], offsets[number - 1], f"frame {number} of {pcap}")
 
     def check_espcap_fields(self, doc, pcap, prefix):
         self.assertEqual(doc["file_name"], pcap)
