@@ -3,6 +3,7 @@
 #include <wireshark.h>
 #include <epan/epan.h>
 #include <epan/epan_dissect.h>
+#include <epan/frame_data.h>
 #include <epan/tap.h>
 
 #include <chrono>
@@ -95,7 +96,11 @@ void Session::start() {
     skip_serialize_ = skip != nullptr && std::strcmp(skip, "1") == 0;
     const CaptureSource source = capture_source_from_arguments(current_process_arguments());
     tap::CaptureContext context;
-    context.file_name = source.read_file;
+    // A live capture that tshark also writes with -w is read back from that file, so its
+    // packets can be found there again (espcap-pcap).
+    context.file_name = source.read_file.empty() ? source.live_file() : source.read_file;
+    if (source.read_file.empty() && source.ring_buffer && source.write_file != "-")
+        ring_buffer_write_file_ = source.write_file;
     context.file_date_utc = file_date_utc(source.read_file);
     id_prefix_ = capture_identity(source.read_file) + "-";
     // Field types matter only where fields get mapped: a node, or a template file.
@@ -127,6 +132,7 @@ bool Session::on_packet(const packet_info *pinfo, const epan_dissect_t *edt) {
     const std::string &index = options_.daily ? daily_index_->name_for(pinfo->abs_ts.secs) : options_.index_prefix;
     counts_.indices.insert(index);  // a lookup, no allocation, once the day is known
 
+    if (!ring_buffer_write_file_.empty()) follow_ring_buffer(pinfo);
     id_.assign(id_prefix_).append(std::to_string(pinfo->num));
     writer_->discovery().select_index(index);
     exporter_->add_document(index, id_, [&](tap::JsonBuffer &out) {
@@ -135,6 +141,19 @@ bool Session::on_packet(const packet_info *pinfo, const epan_dissect_t *edt) {
     });
     if (writer_->last_packet_malformed()) ++counts_.packets_malformed;
     return true;
+}
+
+void Session::follow_ring_buffer(const packet_info *pinfo) {
+    const std::int64_t offset = pinfo->fd->file_off;
+    // Offsets grow within one file; the first packet, or one that does not lie further
+    // on, is read from the next file (tshark opens it before reading its first packet).
+    if (ring_offset_seen_ && offset > last_ring_offset_) {
+        last_ring_offset_ = offset;
+        return;
+    }
+    ring_offset_seen_ = true;
+    last_ring_offset_ = offset;
+    writer_->set_file_name(open_ring_buffer_file(ring_buffer_write_file_));
 }
 
 Session::Outcome Session::finish() {

@@ -41,6 +41,7 @@ public:
 
 private:
     void start();
+    void follow_ring_buffer(const _packet_info *pinfo);
     std::string register_tap();
     void unregister_tap();
 
@@ -59,6 +60,11 @@ private:
     tap::ProtocolLayers protocol_layers_;
     std::string id_prefix_;  // capture identity + '-'; the frame number follows
     std::string id_;
+    // A live capture written to a ring buffer (-b ... -w FILE): the file packets come
+    // from changes, which shows as a record offset that does not grow.
+    std::string ring_buffer_write_file_;
+    bool ring_offset_seen_ = false;
+    std::int64_t last_ring_offset_ = 0;
     exporter::RunStats counts_;  // packets seen and indices, kept on this thread
     std::uint64_t not_sent_ = 0;
     double started_at_ = 0;
