@@ -8,8 +8,10 @@ A renamed and a replaced capture are reported and not read (exit 2).
 Budget: about 1 minute on 2 cores.
 """
 import collections
+import concurrent.futures
 import json
 import os
+import struct
 import shutil
 import subprocess
 import tempfile
@@ -22,8 +24,9 @@ MOVED_PREFIX = "it-moved"
 CORPUS = ["DnsPackets.pcap", "dns-tcp.pcap", "5-pings.pcap", "many_interfaces-1.pcapng",
           "nanosecs_big_endian.pcap", "ipv6-fragmented-dns.pcap", "1000-requests-one-dropped-response.pcap.gz"]
 CIDR = "10.0.0.0/8"
-# 2014-01-01 to 2021-01-01 UTC, in epoch milliseconds and seconds.
-TIME_RANGE = (1388534400000, 1609459200000)
+# 2014-01-01 to 2024-01-01 UTC in epoch milliseconds: over 5,000 packets of five files;
+# the 2012, 2013 and 2025 captures fall outside.
+TIME_RANGE = (1388534400000, 1704067200000)
 
 
 def captures():
@@ -44,29 +47,61 @@ def espcap_pcap(*args):
                           stderr=subprocess.PIPE, timeout=300, check=False)
 
 
-def packets(pcap, display_filter=None):
-    """One tuple per frame, in file order: (time, wire length, captured length, interface
-    name, bytes as hex, comments), all from tshark."""
-    args = ["-r", pcap, "-T", "json", "-x"]
-    if display_filter:
-        args += ["-Y", display_filter]
-    run = run_tshark(args)
+def read_pcapng(path):
+    """(rows, comments) of a pcapng: one row per packet, in file order: (time in ns,
+    wire length, captured length, link type, interface name, bytes); comments per packet."""
+    with open(path, "rb") as f:
+        data = f.read()
+    rows, comments, interfaces, order, at = [], [], [], "<", 0
+    while at + 12 <= len(data):
+        kind = struct.unpack_from(order + "I", data, at)[0]
+        if kind == 0x0A0D0D0A:  # section header: byte order, and interface ids restart
+            order = "<" if data[at + 8:at + 12] == b"\x4d\x3c\x2b\x1a" else ">"
+            interfaces = []
+        length = struct.unpack_from(order + "I", data, at + 4)[0]
+        body = data[at + 8:at + length - 4]
+        if kind == 1:  # interface description
+            link_type = struct.unpack_from(order + "H", body, 0)[0]
+            options = dict(pcapng_options(body[8:], order))
+            resolution = options.get(9, [b"\x06"])[0][0]
+            units = 10 ** resolution if resolution < 128 else 2 ** (resolution & 127)
+            name = options.get(2, [b""])[0].decode(errors="replace") or None
+            interfaces.append((link_type, name, units))
+        elif kind == 6:  # enhanced packet
+            interface, high, low, captured, wire = struct.unpack_from(order + "IIIII", body, 0)
+            link_type, name, units = interfaces[interface]
+            padded = (captured + 3) & ~3
+            rows.append(((high << 32 | low) * 10 ** 9 // units, wire, captured, link_type, name,
+                         body[20:20 + captured]))
+            comments.append([c.decode() for c in dict(pcapng_options(body[20 + padded:], order)).get(1, [])])
+        at += length
+    return rows, comments
+
+
+def pcapng_options(raw, order):
+    """(code, [values]) pairs of a block's options."""
+    found = collections.defaultdict(list)
+    at = 0
+    while at + 4 <= len(raw):
+        code, length = struct.unpack_from(order + "HH", raw, at)
+        if code == 0:
+            break
+        found[code].append(raw[at + 4:at + 4 + length])
+        at += 4 + ((length + 3) & ~3)
+    return found.items()
+
+
+def selected(pcap, display_filter, directory):
+    """The frames `tshark -r pcap -Y display_filter` selects, as tshark writes them, and
+    their frame numbers."""
+    out = os.path.join(directory, os.path.basename(pcap) + ".expected.pcapng")
+    run = run_tshark(["-r", pcap, "-Y", display_filter, "-F", "pcapng", "-w", out,
+                      "-P", "-T", "fields", "-e", "frame.number"])
     assert run.returncode == 0, run.stderr.decode(errors="replace")
-    rows = []
-    for frame in json.loads(run.stdout or b"[]"):
-        layers = frame["_source"]["layers"]
-        info = layers["frame"]
-        comments = layers.get("pkt_comment", [])
-        comments = [c["frame.comment"] for c in (comments if isinstance(comments, list) else [comments])]
-        rows.append((info["frame.time_epoch"], info["frame.len"], info["frame.cap_len"],
-                     info.get("frame.interface_id_tree", {}).get("frame.interface_name"),
-                     layers["frame_raw"][0], tuple(comments)))
-    return rows
-
-
-def source_frames(pcap, display_filter):
-    run = run_tshark(["-r", pcap, "-Y", display_filter, "-T", "fields", "-e", "frame.number"])
-    return [line for line in run.stdout.decode().split("\n") if line]
+    rows = read_pcapng(out)[0] if os.path.exists(out) else []
+    if os.path.exists(out):
+        os.remove(out)
+    return rows, [line for line in run.stdout.decode().split("\n") if line]
 
 
 class TestRetrieval(unittest.TestCase):
@@ -74,11 +109,15 @@ class TestRetrieval(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="espcap-retrieval-")
         delete_indices(f"{INDEX},{INDEX}-*,{MOVED_PREFIX},{MOVED_PREFIX}-*")
-        cls.indexed = sum(index(pcap, INDEX) for pcap in captures())
-        # Three copies of one capture: one stays, one is renamed, one replaced by another.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(lambda pcap: index(pcap, INDEX), captures()))
+        # Copies of three DNS captures (identical copies would be the same packets, with
+        # the same ids): one stays, one is renamed, one is replaced by another capture.
         cls.kept, cls.renamed, cls.replaced = (os.path.join(cls.tmp, f"{n}.pcap") for n in ("kept", "renamed", "replaced"))
-        for copy in (cls.kept, cls.renamed, cls.replaced):
-            shutil.copyfile(os.path.join(TEST_PCAPS, "test_dns.pcap"), copy)
+        for original, copy in ((os.path.join(TEST_PCAPS, "test_dns.pcap"), cls.kept),
+                               (os.path.join(SHARED_PCAPS, "corpus", "dns-tcp.pcap"), cls.renamed),
+                               (os.path.join(SHARED_PCAPS, "corpus", "DnsPackets.pcap"), cls.replaced)):
+            shutil.copyfile(original, copy)
             index(copy, MOVED_PREFIX)
         os.rename(cls.renamed, cls.renamed + ".moved")
         shutil.copyfile(os.path.join(TEST_PCAPS, "test_http.pcap"), cls.replaced)
@@ -97,21 +136,30 @@ class TestRetrieval(unittest.TestCase):
     def assert_same_frames(self, out, files, display_filter):
         """`out` holds exactly the frames `display_filter` selects from `files`."""
         expected, comments = [], collections.Counter()
-        for pcap in files:
-            rows = packets(pcap, display_filter)
-            expected += [row[:5] for row in rows]
-            for frame in source_frames(pcap, display_filter):
-                comments[f"espcap-pcap: {pcap} frame {frame}"] += 1
-        got = packets(out)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            selections = list(pool.map(lambda pcap: selected(pcap, display_filter, self.tmp), files))
+        for pcap, (rows, frames) in zip(files, selections):
+            expected += rows
+            comments.update(f"espcap-pcap: {pcap} frame {frame}" for frame in frames)
+        got, got_comments = read_pcapng(out)
         self.assertGreater(len(expected), 0)
         self.assertEqual(len(got), len(expected))
-        self.assertEqual(sorted(row[:5] for row in got), sorted(expected))
-        # Time-ordered (frame.time_epoch has 9 decimals; compare as exact decimals).
-        times = [tuple(int(part) for part in row[0].split(".")) for row in got]
-        self.assertEqual(times, sorted(times))
+        # Same bytes, times (ns), lengths, link types and interface names.
+        self.assertTrue(sorted(got) == sorted(expected), "the packets differ from tshark's")
         # Each packet names its source file and frame (ignoring the offset in brackets).
-        named = collections.Counter(c.split(" (offset")[0] for row in got for c in row[5] if c.startswith("espcap-pcap:"))
-        self.assertEqual(named, comments)
+        sources = [c.split(" (offset")[0] for cs in got_comments for c in cs]
+        self.assertEqual(collections.Counter(sources), comments)
+        # Merged in time order: a packet is never followed by an earlier one from another
+        # file, and each file's packets keep their order (some captures are not in time
+        # order themselves).
+        files_and_frames = [source[len("espcap-pcap: "):].rsplit(" frame ", 1) for source in sources]
+        for (time, *_), (next_time, *_), (name, _), (next_name, _) in zip(got, got[1:], files_and_frames,
+                                                                          files_and_frames[1:]):
+            self.assertTrue(time <= next_time or name == next_name, (name, next_name))
+        for name in {name for name, _ in files_and_frames}:
+            frames = [int(frame) for source, frame in files_and_frames if source == name]
+            self.assertEqual(frames, sorted(frames), name)
+        self.assertTrue(all(" (offset " in c for cs in got_comments for c in cs))
         return len(got)
 
     def test_protocol_query_across_files_and_days(self):
