@@ -78,13 +78,15 @@ PitApi pit_api(const exporter::SearchEngine &engine) {
         return {"/_search/point_in_time?keep_alive=" + std::string(kKeepAlive), "pit_id", "/_search/point_in_time",
                 "pit_id", json::array({{{"_id", "asc"}}})};
     // _shard_doc: the cheapest unique order within a point in time.
-    return {"/_pit?keep_alive=" + std::string(kKeepAlive) + "&ignore_unavailable=true", "id", "/_pit", "id",
+    return {"/_pit?keep_alive=" + std::string(kKeepAlive), "id", "/_pit", "id",
             json::array({{{"_shard_doc", "asc"}}})};
 }
 
 }  // namespace
 
-std::string index_pattern(const std::string &index_prefix) { return index_prefix + "," + index_prefix + "-*"; }
+std::string index_pattern(const std::string &index_prefix, bool undated_index_exists) {
+    return (undated_index_exists ? index_prefix + "," : "") + index_prefix + "-*";
+}
 
 const std::vector<std::string> &source_members() {
     static const std::vector<std::string> members = {
@@ -169,13 +171,21 @@ SearchOutcome find_packets(exporter::HttpClient &http, const Endpoint &node, con
     }
     const PitApi api = pit_api(engine);
     const std::string base = node.url();
-    exporter::HttpResponse opened = http.post(base + "/" + index_pattern(index_prefix) + api.open_path, "",
-                                              "application/json");
+    // OpenSearch refuses a point in time on a missing index by name (and has no
+    // ignore_unavailable there), so PREFIX itself (daily=false) is named only if it exists.
+    const exporter::HttpResponse undated = http.get(base + "/" + index_prefix);
+    const std::string pattern = index_pattern(index_prefix, undated.reached() && undated.status == 200);
+    // A point in time over no index at all is an error on OpenSearch: nothing to find.
+    const exporter::HttpResponse counted = http.get(base + "/" + pattern + "/_count");
     bool too_deep = false;
+    const json count_reply = counted.reached() && counted.status == 200 ? parse_limited(counted.body, too_deep) : json();
+    if (const json *count = member(count_reply, "count"); count != nullptr && count->is_number() && *count == 0)
+        return outcome;
+    exporter::HttpResponse opened = http.post(base + "/" + pattern + api.open_path, "", "application/json");
     const json opened_reply = opened.reached() && opened.status == 200 ? parse_limited(opened.body, too_deep) : json();
     const json *pit_member = member(opened_reply, api.open_reply_member.c_str());
     if (pit_member == nullptr || !pit_member->is_string()) {
-        outcome.error = "could not open a point in time on " + index_pattern(index_prefix) + ": " +
+        outcome.error = "could not open a point in time on " + pattern + ": " +
                         (opened.reached() && opened.status == 200 ? "the reply names none" : reply_error(opened));
         return outcome;
     }

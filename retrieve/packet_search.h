@@ -42,8 +42,9 @@ struct IndexedPacket {
 // DSL is not a JSON object.
 std::string search_query_json(const PacketQuery &query, std::string &error);
 
-// The index names to search for index=PREFIX: PREFIX itself and its daily indices.
-std::string index_pattern(const std::string &index_prefix);
+// The index names to search for index=PREFIX: its daily indices, and PREFIX itself
+// (daily=false) when that index exists.
+std::string index_pattern(const std::string &index_prefix, bool undated_index_exists);
 
 // The members of _source the search asks for.
 const std::vector<std::string> &source_members();
