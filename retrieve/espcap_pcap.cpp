@@ -182,8 +182,8 @@ int main(int argc, char **argv) {
 
     const std::size_t wanted = found.packets.size() - duplicates;
     std::size_t delivered = 0;
-    std::fprintf(stderr, "espcap-pcap: %zu documents match in %zu capture files%s\n", wanted, files.size(),
-                 live > 0 ? (" and " + std::to_string(live) + " live").c_str() : "");
+    std::fprintf(stderr, "espcap-pcap: %zu documents match in %zu capture file%s%s\n", wanted, files.size(),
+                 files.size() == 1 ? "" : "s", live > 0 ? (" and " + std::to_string(live) + " live").c_str() : "");
     if (live > 0)
         std::fprintf(stderr, "espcap-pcap: not delivered: %zu packets from live captures that wrote no file\n", live);
 
