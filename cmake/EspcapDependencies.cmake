@@ -6,6 +6,7 @@
 #   nlohmann_json::nlohmann_json  parsing server replies (nlohmann-json3-dev)
 #   PkgConfig::LIBXXHASH  XXH3-128, the digest in each packet's document id (libxxhash-dev)
 #   Threads::Threads     the sender thread
+#   PkgConfig::GLIB      running Wireshark's tools from espcap-pcap (libglib2.0-dev)
 include(GNUInstallDirs)
 
 find_package(Wireshark 4.0 CONFIG REQUIRED)
@@ -14,6 +15,7 @@ find_package(ZLIB REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBDEFLATE REQUIRED IMPORTED_TARGET libdeflate)
 pkg_check_modules(LIBXXHASH REQUIRED IMPORTED_TARGET libxxhash)
+pkg_check_modules(GLIB REQUIRED IMPORTED_TARGET glib-2.0)
 find_package(nlohmann_json 3.9 REQUIRED)
 find_package(Threads REQUIRED)
 

@@ -96,6 +96,10 @@ HttpResponse HttpClient::put(const std::string &url, std::string_view body, cons
     return send_body("PUT", url, body, content_type, nullptr);
 }
 
+HttpResponse HttpClient::del(const std::string &url, std::string_view body, const char *content_type) {
+    return send_body("DELETE", url, body, content_type, nullptr);
+}
+
 HttpResponse HttpClient::send_body(const char *method, const std::string &url, std::string_view body,
                                    const char *content_type, const char *content_encoding) {
     curl_slist *headers = curl_slist_append(nullptr, (std::string("Content-Type: ") + content_type).c_str());

@@ -46,6 +46,8 @@ public:
     HttpResponse post(const std::string &url, std::string_view body, const char *content_type,
                       const char *content_encoding = nullptr);
     HttpResponse put(const std::string &url, std::string_view body, const char *content_type);
+    // DELETE with a body, as closing a point in time needs.
+    HttpResponse del(const std::string &url, std::string_view body, const char *content_type);
 
     // Must be called once, on the main thread, before any client is used.
     static void global_init();

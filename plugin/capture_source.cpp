@@ -1,7 +1,12 @@
 #include "capture_source.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cstdint>
+#include <cctype>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -30,6 +35,8 @@ CaptureSource capture_source_from_arguments(const std::vector<std::string> &argv
     auto take = [&](char option, const std::string &value) {
         if (option == 'r') source.read_file = value;
         if (option == 'i') source.interfaces.push_back(value);
+        if (option == 'w') source.write_file = value;
+        if (option == 'b') source.ring_buffer = true;
     };
     for (std::size_t i = 1; i < argv.size(); ++i) {
         const std::string &arg = argv[i];
@@ -38,7 +45,10 @@ CaptureSource capture_source_from_arguments(const std::vector<std::string> &argv
             const std::string body = arg.substr(2);
             const auto equals = body.find('=');
             const std::string name = body.substr(0, equals);
-            const char option = name == "read-file" ? 'r' : name == "interface" ? 'i' : '\0';
+            const char option = name == "read-file"     ? 'r'
+                              : name == "interface"   ? 'i'
+                              : name == "ring-buffer" ? 'b'
+                                                      : '\0';
             if (equals != std::string::npos) {
                 take(option, body.substr(equals + 1));
             } else if (kLongOptionsWithValue.count(name) != 0 && i + 1 < argv.size()) {
@@ -59,6 +69,42 @@ CaptureSource capture_source_from_arguments(const std::vector<std::string> &argv
         }
     }
     return source;
+}
+
+std::string CaptureSource::live_file() const {
+    if (!read_file.empty() || ring_buffer || write_file == "-") return "";
+    return write_file;
+}
+
+bool is_ring_buffer_file(const std::string &write_file, const std::string &candidate) {
+    const std::filesystem::path written(write_file);
+    const std::string stem = written.stem().string(), extension = written.extension().string();
+    // "_" + five-digit file number + "_" + fourteen-digit date and time.
+    constexpr std::size_t kNumberAndDate = 1 + 5 + 1 + 14;
+    if (candidate.size() != stem.size() + kNumberAndDate + extension.size()) return false;
+    if (candidate.compare(0, stem.size(), stem) != 0) return false;
+    if (candidate.compare(candidate.size() - extension.size(), extension.size(), extension) != 0) return false;
+    const std::string middle = candidate.substr(stem.size(), kNumberAndDate);
+    for (std::size_t i = 0; i < middle.size(); ++i) {
+        const bool separator = i == 0 || i == 6;
+        if (separator ? middle[i] != '_' : !std::isdigit(static_cast<unsigned char>(middle[i]))) return false;
+    }
+    return true;
+}
+
+std::string open_ring_buffer_file(const std::string &write_file) {
+    std::error_code error;
+    const std::filesystem::path written(write_file);
+    const std::filesystem::path folder = std::filesystem::canonical(
+        written.has_parent_path() ? written.parent_path() : std::filesystem::path("."), error);
+    if (error) return "";
+    for (const auto &entry : std::filesystem::directory_iterator("/proc/self/fd", error)) {
+        const std::filesystem::path target = std::filesystem::read_symlink(entry.path(), error);
+        if (error || target.parent_path() != folder) continue;
+        const std::string name = target.filename().string();
+        if (is_ring_buffer_file(write_file, name)) return (written.parent_path() / name).string();
+    }
+    return "";
 }
 
 std::vector<std::string> current_process_arguments() {

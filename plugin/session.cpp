@@ -3,6 +3,7 @@
 #include <wireshark.h>
 #include <epan/epan.h>
 #include <epan/epan_dissect.h>
+#include <epan/frame_data.h>
 #include <epan/tap.h>
 
 #include <chrono>
@@ -98,7 +99,11 @@ void Session::start() {
     skip_serialize_ = skip != nullptr && std::strcmp(skip, "1") == 0;
     const CaptureSource source = capture_source_from_arguments(current_process_arguments());
     tap::CaptureContext context;
-    context.file_name = source.read_file;
+    // A live capture that tshark also writes with -w is read back from that file, so its
+    // packets can be found there again (espcap-pcap).
+    context.file_name = source.read_file.empty() ? source.live_file() : source.read_file;
+    if (source.read_file.empty() && source.ring_buffer && source.write_file != "-")
+        ring_buffer_write_file_ = source.write_file;
     context.file_date_utc = file_date_utc(source.read_file);
     // Field types matter only where fields get mapped: a node, or a template file.
     if (!options_.nodes.empty() || !options_.template_file.empty())
@@ -147,6 +152,7 @@ void Session::index_packet(const packet_info *pinfo, const epan_dissect_t *edt) 
                                                    : options_.index_prefix;
     counts_.indices.insert(index);  // a lookup, no allocation, once the day is known
 
+    if (!ring_buffer_write_file_.empty()) follow_ring_buffer(pinfo);
     const tap::PacketId id = tap::packet_id(tap::packet_record(pinfo, edt));
     writer_->discovery().select_index(index);
     exporter_->add_document(index, id.view(), [&](tap::JsonBuffer &out) {
@@ -154,6 +160,19 @@ void Session::index_packet(const packet_info *pinfo, const epan_dissect_t *edt) 
         hand_over_new_fields(writer_->discovery(), *exporter_, !options_.nodes.empty());
     });
     if (writer_->last_packet_malformed()) ++counts_.packets_malformed;
+}
+
+void Session::follow_ring_buffer(const packet_info *pinfo) {
+    const std::int64_t offset = pinfo->fd->file_off;
+    // Offsets grow within one file; the first packet, or one that does not lie further
+    // on, is read from the next file (tshark opens it before reading its first packet).
+    if (ring_offset_seen_ && offset > last_ring_offset_) {
+        last_ring_offset_ = offset;
+        return;
+    }
+    ring_offset_seen_ = true;
+    last_ring_offset_ = offset;
+    writer_->set_file_name(open_ring_buffer_file(ring_buffer_write_file_));
 }
 
 Session::Outcome Session::finish() noexcept {

@@ -45,6 +45,7 @@ private:
     void index_packet(const _packet_info *pinfo, const epan_dissect *edt);
     void note_packet_error(const std::string &message);
     Outcome finish_run();
+    void follow_ring_buffer(const _packet_info *pinfo);
     std::string register_tap();
     void unregister_tap();
 
@@ -62,6 +63,11 @@ private:
     std::unique_ptr<tap::PacketDocumentWriter> writer_;
     std::unique_ptr<tap::DailyIndex> daily_index_;
     tap::ProtocolLayers protocol_layers_;
+    // A live capture written to a ring buffer (-b ... -w FILE): the file packets come
+    // from changes, which shows as a record offset that does not grow.
+    std::string ring_buffer_write_file_;
+    bool ring_offset_seen_ = false;
+    std::int64_t last_ring_offset_ = 0;
     exporter::RunStats counts_;  // packets seen and indices, kept on this thread
     std::uint64_t not_sent_ = 0;  // packets that never reached the exporter: counted as failed
     double started_at_ = 0;

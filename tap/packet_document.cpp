@@ -50,6 +50,10 @@ PacketDocumentWriter::PacketDocumentWriter(const CaptureContext &context, Protoc
         file_members_ += encoded_string_member("file_date_utc", context.file_date_utc);
 }
 
+void PacketDocumentWriter::set_file_name(const std::string &file_name) {
+    file_members_ = file_name.empty() ? "" : encoded_string_member("file_name", file_name);
+}
+
 std::string_view PacketDocumentWriter::highest_protocol(const packet_info *pinfo) {
     if (pinfo->layers == nullptr) return {};
     const char *highest = nullptr;

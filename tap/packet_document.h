@@ -27,6 +27,10 @@ public:
 
     void write(const _packet_info *pinfo, const _proto_node *tree, JsonBuffer &out);
 
+    // Names another file for the packets written from now on (a live capture's ring
+    // buffer moved on); "" names none.
+    void set_file_name(const std::string &file_name);
+
     // Whether the packet last written was malformed (see EkTreeWriter::saw_malformed).
     bool last_packet_malformed() const { return last_packet_malformed_; }
 

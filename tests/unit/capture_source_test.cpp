@@ -29,3 +29,30 @@ TEST_CASE("Live captures list their interfaces", "[plugin][source]") {
     CHECK(source.read_file.empty());
     CHECK(source.interfaces == std::vector<std::string>{"lo", "eth0"});
 }
+
+TEST_CASE("A live capture written with -w names that file; a ring buffer or stdout names none", "[plugin][source]") {
+    CHECK(capture_source_from_arguments({"tshark", "-i", "lo", "-w", "/caps/live.pcapng"}).live_file() ==
+          "/caps/live.pcapng");
+    CHECK(capture_source_from_arguments({"tshark", "-qi", "lo", "-w/caps/a.pcapng"}).live_file() == "/caps/a.pcapng");
+    CHECK(capture_source_from_arguments({"tshark", "-i", "lo", "-w", "-"}).live_file().empty());
+    CHECK(capture_source_from_arguments({"tshark", "-i", "lo"}).live_file().empty());
+    for (const auto &ring : {std::vector<std::string>{"tshark", "-i", "lo", "-b", "filesize:100", "-w", "r.pcapng"},
+                             std::vector<std::string>{"tshark", "-i", "lo", "--ring-buffer=files:3", "-w", "r.pcapng"}}) {
+        const auto source = capture_source_from_arguments(ring);
+        CHECK(source.ring_buffer);
+        CHECK(source.write_file == "r.pcapng");
+        CHECK(source.live_file().empty());
+    }
+    // Reading a file: -w is where tshark copies packets to, not where they come from.
+    CHECK(capture_source_from_arguments({"tshark", "-r", "a.pcap", "-w", "b.pcapng"}).live_file().empty());
+}
+
+TEST_CASE("Ring-buffer files are recognised by dumpcap's naming", "[plugin][source]") {
+    CHECK(espcap::is_ring_buffer_file("/caps/ring.pcapng", "ring_00001_20260101120000.pcapng"));
+    CHECK(espcap::is_ring_buffer_file("ring", "ring_00012_20260101120000"));
+    CHECK_FALSE(espcap::is_ring_buffer_file("/caps/ring.pcapng", "ring.pcapng"));
+    CHECK_FALSE(espcap::is_ring_buffer_file("/caps/ring.pcapng", "ring_00001_20260101120000.pcap"));
+    CHECK_FALSE(espcap::is_ring_buffer_file("/caps/ring.pcapng", "rung_00001_20260101120000.pcapng"));
+    CHECK_FALSE(espcap::is_ring_buffer_file("/caps/ring.pcapng", "ring_0000a_20260101120000.pcapng"));
+    CHECK_FALSE(espcap::is_ring_buffer_file("/caps/ring.pcapng", "ring_00001-20260101120000.pcapng"));
+}
