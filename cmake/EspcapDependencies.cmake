@@ -2,6 +2,7 @@
 #   epan                 Wireshark's dissection library (Debian: wireshark-dev)
 #   CURL::libcurl        HTTP client (libcurl4-openssl-dev)
 #   PkgConfig::LIBDEFLATE  gzip of request bodies and spool files (libdeflate-dev)
+#   PkgConfig::GLIB      SHA-1 and base64 of Community IDs (libglib2.0-dev)
 #   ZLIB::ZLIB           inflating spool files, with a bound on the result (zlib1g-dev)
 #   nlohmann_json::nlohmann_json  parsing server replies (nlohmann-json3-dev)
 #   Threads::Threads     the sender thread
@@ -12,6 +13,7 @@ find_package(CURL REQUIRED)
 find_package(ZLIB REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBDEFLATE REQUIRED IMPORTED_TARGET libdeflate)
+pkg_check_modules(GLIB REQUIRED IMPORTED_TARGET glib-2.0)
 find_package(nlohmann_json 3.9 REQUIRED)
 find_package(Threads REQUIRED)
 

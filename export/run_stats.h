@@ -20,6 +20,7 @@ struct RunStats {
     std::uint64_t replayed_indexed = 0;  // spooled by earlier runs, delivered by this one
     std::uint64_t replayed_duplicates = 0;
     std::uint64_t documents_written = 0;  // to the NDJSON file
+    std::uint64_t flows_written = 0;  // flow records among the documents (flows=true|only)
     std::uint64_t documents_retried = 0;
     std::uint64_t bytes_sent = 0;
     double seconds = 0;

@@ -7,6 +7,7 @@
 
 #include "daily_index.h"
 #include "exporter.h"
+#include "flow_recorder.h"
 #include "options.h"
 #include "packet_document.h"
 #include "protocol_layers.h"
@@ -56,6 +57,7 @@ private:
     std::unique_ptr<tap::FieldRegistry> registry_;  // when fields get mapped
     std::unique_ptr<tap::PacketDocumentWriter> writer_;
     std::unique_ptr<tap::DailyIndex> daily_index_;
+    std::unique_ptr<FlowRecorder> flows_;  // Community IDs, and flow records when asked
     tap::ProtocolLayers protocol_layers_;
     std::string id_prefix_;  // capture identity + '-'; the frame number follows
     std::string id_;

@@ -25,7 +25,12 @@ public:
     // `registry`: see EkTreeWriter; null when nothing maps the fields.
     PacketDocumentWriter(const CaptureContext &context, ProtocolLayers layers, const FieldRegistry *registry);
 
-    void write(const _packet_info *pinfo, const _proto_node *tree, JsonBuffer &out);
+    // `community_id`: the packet's flow (community_id.h), written as network.community_id.
+    void write(const _packet_info *pinfo, const _proto_node *tree, JsonBuffer &out,
+               std::string_view community_id = {});
+
+    // The packet's highest layer that counts as a protocol (the document's "protocol").
+    std::string_view highest_protocol(const _packet_info *pinfo);
 
     // Whether the packet last written was malformed (see EkTreeWriter::saw_malformed).
     bool last_packet_malformed() const { return last_packet_malformed_; }
@@ -35,7 +40,6 @@ public:
     FieldDiscovery &discovery() { return tree_writer_.discovery(); }
 
 private:
-    std::string_view highest_protocol(const _packet_info *pinfo);
     void append_interface(const _packet_info *pinfo, JsonBuffer &out);
 
     std::string file_members_;  // pre-encoded ',"file_name":...,"file_date_utc":...'
