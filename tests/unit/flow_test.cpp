@@ -8,6 +8,7 @@
 #include "flow_document.h"
 #include "flow_table.h"
 #include "json_buffer.h"
+#include "options.h"
 
 using namespace espcap::tap;
 
@@ -167,4 +168,19 @@ TEST_CASE("A flow document carries ECS fields and the frame range", "[flows]") {
     CHECK(text.find(R"("flow":{"first_frame":7,"last_frame":7,"stream":0,"tcp_flags":["SYN"]})") != std::string::npos);
     CHECK(text.find(R"("start":"2015-03-18T16:40:13.000000000Z")") != std::string::npos);
     CHECK(text.find(R"(,"file_name":"a.pcap"})") != std::string::npos);
+}
+
+TEST_CASE("flows and flow_timeout are validated options", "[flows][options]") {
+    const espcap::OptionsResult defaults = espcap::parse_options({});
+    CHECK(defaults.options.flows == espcap::Options::Flows::off);
+    CHECK(defaults.options.flow_timeout_seconds == 300);
+    const espcap::OptionsResult only = espcap::parse_options({{"flows", "only"}, {"flow_timeout", "60"}});
+    REQUIRE(only.ok());
+    CHECK(only.options.flows == espcap::Options::Flows::only);
+    CHECK(only.options.flow_timeout_seconds == 60);
+    CHECK(espcap::parse_options({{"flows", "true"}}).options.flows == espcap::Options::Flows::on);
+    CHECK(espcap::parse_options({{"flows", "maybe"}}).error ==
+          "option 'flows': expects true, false or only, got 'maybe'");
+    CHECK(espcap::parse_options({{"flow_timeout", "0"}}).error ==
+          "option 'flow_timeout': expects seconds from 1 to 86400, got '0'");
 }
