@@ -37,6 +37,11 @@ public:
     FlowRecorder &operator=(const FlowRecorder &) = delete;
 
     std::string register_taps();  // an error for the user, or ""
+    // Whether `options` would record flows the same way.
+    bool options_equal(const Options &options) const {
+        return options.flows == options_.flows && options.flow_timeout_seconds == options_.flow_timeout_seconds &&
+               options.index_prefix == options_.index_prefix && options.daily == options_.daily;
+    }
     std::string set_filter(const char *filter);
     void remove_taps();
 

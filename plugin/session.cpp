@@ -65,11 +65,14 @@ std::string Session::prepare_capture() {
 }
 
 std::string Session::register_tap() {
-    if (tap_registered_) return "";
-    flows_ = std::make_unique<FlowRecorder>(options_);
-    if (std::string error = flows_->register_taps(); !error.empty()) return error;
     // flows=only writes no packet document: without the tree dissection costs far less.
     const guint tree = options_.flows == Options::Flows::only ? 0 : TL_REQUIRES_PROTO_TREE;
+    // Preferences applied before the capture may change the flows options: start over.
+    if (tap_registered_ && tree == tap_tree_flag_ && flows_ && flows_->options_equal(options_)) return "";
+    unregister_tap();
+    tap_tree_flag_ = tree;
+    flows_ = std::make_unique<FlowRecorder>(options_);
+    if (std::string error = flows_->register_taps(); !error.empty()) return error;
     // The "frame" tap fires once per frame, malformed ones included. A dissector that
     // throws inside an embedded packet (an ICMP error, an SCTP PKTDROP chunk) leaves
     // the frame marked as an "error packet", which taps skip unless they ask for them.

@@ -47,6 +47,7 @@ private:
 
     Options options_;
     bool tap_registered_ = false;
+    unsigned tap_tree_flag_ = 0;  // whether the frame tap asked for the protocol tree
     bool started_ = false;
     bool start_failed_ = false;
     // Benchmark only (ESPCAP_BENCH_SKIP_SERIALIZE=1): the full tree is still built for
