@@ -2,6 +2,7 @@
 #   epan                 Wireshark's dissection library (Debian: wireshark-dev)
 #   CURL::libcurl        HTTP client (libcurl4-openssl-dev)
 #   PkgConfig::LIBDEFLATE  gzip of request bodies and spool files (libdeflate-dev)
+#   PkgConfig::GLIB      SHA-1 and base64 of Community IDs (libglib2.0-dev)
 #   ZLIB::ZLIB           inflating spool files, with a bound on the result (zlib1g-dev)
 #   nlohmann_json::nlohmann_json  parsing server replies (nlohmann-json3-dev)
 #   PkgConfig::LIBXXHASH  XXH3-128, the digest in each packet's document id (libxxhash-dev)

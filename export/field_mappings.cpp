@@ -1,5 +1,7 @@
 #include "field_mappings.h"
 
+#include "flow_template.h"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -82,6 +84,11 @@ std::string IndexMappings::install_template(BulkClient *client) {
     if (!response.reached() || response.status != 200)
         return "cannot install index template " + path + " (" + engine_.describe() + "): " + failure(response);
     template_prefixes_in_place_.insert(spec.index_prefix);
+    if (options_.flows == Options::Flows::off) return "";
+    const std::string flow_path = flow_template_path(options_.index_prefix, engine_);
+    const HttpResponse flows = client->call("PUT", flow_path, flow_template_body(options_.index_prefix, engine_));
+    if (!flows.reached() || flows.status != 200)
+        return "cannot install index template " + flow_path + " (" + engine_.describe() + "): " + failure(flows);
     return "";
 }
 

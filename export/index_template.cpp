@@ -54,6 +54,7 @@ json mappings(const TemplateSpec &spec) {
         put_at_path(properties, std::string(end) + ".port", typed("long", spec.engine));
     }
     put_at_path(properties, "network.transport", {{"type", "keyword"}});
+    put_at_path(properties, "network.community_id", {{"type", "keyword"}});
     for (const auto &[path, type] : spec.alias_target_types) put_at_path(properties, path, typed(type, spec.engine));
     for (const Alias &alias : kAliases) {
         // An alias to an unmapped field makes the whole template invalid; without the

@@ -48,6 +48,7 @@ std::string RunStats::summary_line() const {
         if (documents_duplicate > 0) line += ", " + std::to_string(documents_duplicate) + " already indexed";
         if (documents_retried > 0) line += ", " + std::to_string(documents_retried) + " retried";
     }
+    if (flows_written > 0) line += ", " + std::to_string(flows_written) + " flow records";
     // Malformed packets are indexed like any other; this says how many Wireshark could
     // not fully dissect. After the counts the tests parse, so older readers still match.
     if (packets_malformed > 0) line += ", " + std::to_string(packets_malformed) + " malformed";

@@ -23,6 +23,7 @@ struct RunStats {
     // Write errors of the NDJSON file when a node takes the documents too (without a
     // node they are documents_failed).
     std::uint64_t documents_not_written = 0;
+    std::uint64_t flows_written = 0;  // flow records among the documents (flows=true|only)
     std::uint64_t documents_retried = 0;
     std::uint64_t bytes_sent = 0;
     double seconds = 0;

@@ -13,6 +13,7 @@ constexpr std::size_t kMaxChunk = 100000;
 constexpr unsigned kMaxSenders = 16;
 constexpr long kMaxTimeoutSeconds = 3600;
 constexpr long kMaxRetrySeconds = 86400;
+constexpr long kMaxFlowTimeoutSeconds = 86400;
 constexpr std::size_t kMinBulkBytes = 1024;
 constexpr std::size_t kMaxBulkBytes = 1024 * 1024 * 1024;
 constexpr std::size_t kMinSpoolBytes = 1024 * 1024;
@@ -260,6 +261,19 @@ bool apply_option(Options &o, const std::string &key, const std::string &value, 
         error = "expects a size from 1m to 1024g (e.g. 10g), got '" + value + "'";
         return false;
     }
+    if (key == "flows") {
+        if (value == "true" || value == "false" || value == "only") {
+            o.flows = value == "true" ? Options::Flows::on : value == "only" ? Options::Flows::only : Options::Flows::off;
+            return true;
+        }
+        error = "expects true, false or only, got '" + value + "'";
+        return false;
+    }
+    if (key == "flow_timeout") {
+        if (parse_whole_number<long>(value, 1, kMaxFlowTimeoutSeconds, o.flow_timeout_seconds)) return true;
+        error = "expects seconds from 1 to " + std::to_string(kMaxFlowTimeoutSeconds) + ", got '" + value + "'";
+        return false;
+    }
     if (key == "flush_interval") {
         if (parse_seconds_as_ms(value, o.flush_interval_ms)) return true;
         error = "expects seconds from 0.01 to 3600 (e.g. 0.5), got '" + value + "'";
@@ -355,6 +369,11 @@ const std::vector<OptionSpec> &option_specs() {
         {"template", "Install index template",
          "true or false: install the espcap-PREFIX index template before indexing; default true."},
         {"template_file", "Template file", "Also write the index template espcap installs to this file."},
+        {"flows", "Flow records",
+         "true: also write one record per conversation to PREFIX-flows-YYYY-MM-DD; only: flow "
+         "records and no packet documents; false (the default): packets only."},
+        {"flow_timeout", "Flow idle timeout (s)",
+         "A flow idle this long (packet time) is written and closed, 1 to 86400; default 300."},
         {"daily", "Index per day",
          "true: documents go to PREFIX-YYYY-MM-DD by packet time (UTC); false: all go to PREFIX; default true."},
     };

@@ -53,6 +53,14 @@ struct Options {
     std::string not_protocols_file;  // replaces the built-in config/not_protocols.list
     bool trace = false;              // print every bulk error in full
     std::uint64_t spool_max = std::uint64_t{1} << 30;
+    // "flows": flow records in PREFIX-flows-YYYY-MM-DD beside the packets (on), none
+    // (off), or flow records alone (only: no packet documents). Off by default: see
+    // docs/flows.md for the measured cost.
+    enum class Flows { off, on, only };
+    Flows flows = Flows::off;
+    // "flow_timeout": a flow idle this long (packet time) is written and forgotten.
+    // Zeek's tcp_inactivity_timeout, the longest of Zeek's and Packetbeat's defaults.
+    long flow_timeout_seconds = 300;
 
     // espcap does nothing unless there is somewhere to send documents.
     bool active() const { return !nodes.empty() || !output_file.empty(); }

@@ -60,19 +60,27 @@ std::string Session::configure(const Options &options) {
 
 std::string Session::prepare_capture() {
     if (!tap_registered_ || started_) return "";
-    GString *error = set_tap_dfilter(this, options_.filter.empty() ? nullptr : options_.filter.c_str());
-    if (error == nullptr) return "";
+    const char *filter = options_.filter.empty() ? nullptr : options_.filter.c_str();
+    GString *error = set_tap_dfilter(this, filter);
+    if (error == nullptr) return flows_ ? flows_->set_filter(filter) : "";
     std::string message = "option 'filter': " + std::string(error->str);
     g_string_free(error, TRUE);
     return message;
 }
 
 std::string Session::register_tap() {
-    if (tap_registered_) return "";
+    // flows=only writes no packet document: without the tree dissection costs far less.
+    const guint tree = options_.flows == Options::Flows::only ? 0 : TL_REQUIRES_PROTO_TREE;
+    // Preferences applied before the capture may change the flows options: start over.
+    if (tap_registered_ && tree == tap_tree_flag_ && flows_ && flows_->options_equal(options_)) return "";
+    unregister_tap();
+    tap_tree_flag_ = tree;
+    flows_ = std::make_unique<FlowRecorder>(options_);
+    if (std::string error = flows_->register_taps(); !error.empty()) return error;
     // The "frame" tap fires once per frame, malformed ones included. A dissector that
     // throws inside an embedded packet (an ICMP error, an SCTP PKTDROP chunk) leaves
     // the frame marked as an "error packet", which taps skip unless they ask for them.
-    GString *error = register_tap_listener("frame", this, nullptr, TL_REQUIRES_PROTO_TREE | TL_REQUIRES_ERROR_PACKETS,
+    GString *error = register_tap_listener("frame", this, nullptr, tree | TL_REQUIRES_ERROR_PACKETS,
                                            nullptr, tap_packet, nullptr, nullptr);
     if (error != nullptr) {
         std::string message = "cannot register the packet tap: " + std::string(error->str);
@@ -81,13 +89,14 @@ std::string Session::register_tap() {
     }
     tap_registered_ = true;
     // Without this, tshark -q hands taps protocol nodes without their fields.
-    epan_set_always_visible(TRUE);
+    if (tree != 0) epan_set_always_visible(TRUE);
     return "";
 }
 
 void Session::unregister_tap() {
     if (!tap_registered_) return;
     remove_tap_listener(this);
+    if (flows_) flows_->remove_taps();
     epan_set_always_visible(FALSE);
     tap_registered_ = false;
 }
@@ -114,6 +123,7 @@ void Session::start() {
         host::report_error("warning: tls_verify=false: the node's certificate is not checked");
     exporter_ = std::make_unique<exporter::Exporter>(options_);
     if (registry_) exporter_->mappings().set_template(template_spec_from(*registry_));
+    flows_->start(exporter_.get(), context.file_name);
     start_error_ = exporter_->start();
     if (!exporter_->start_warning().empty()) host::report_error("warning: " + exporter_->start_warning());
     if (!start_error_.empty()) {
@@ -148,6 +158,8 @@ void Session::index_packet(const packet_info *pinfo, const epan_dissect_t *edt) 
         return;  // keep counting what could not be sent until the host stops
     }
     if (skip_serialize_) return;
+    const std::string_view community_id = flows_->end_frame(pinfo, writer_->highest_protocol(pinfo));
+    if (options_.flows == Options::Flows::only) return;
     const std::string &index = options_.daily ? daily_index_->name_for(pinfo->fd->has_ts, pinfo->abs_ts.secs)
                                                    : options_.index_prefix;
     counts_.indices.insert(index);  // a lookup, no allocation, once the day is known
@@ -156,7 +168,7 @@ void Session::index_packet(const packet_info *pinfo, const epan_dissect_t *edt) 
     const tap::PacketId id = tap::packet_id(tap::packet_record(pinfo, edt));
     writer_->discovery().select_index(index);
     exporter_->add_document(index, id.view(), [&](tap::JsonBuffer &out) {
-        writer_->write(pinfo, edt->tree, out);
+        writer_->write(pinfo, edt->tree, out, community_id);
         hand_over_new_fields(writer_->discovery(), *exporter_, !options_.nodes.empty());
     });
     if (writer_->last_packet_malformed()) ++counts_.packets_malformed;
@@ -184,6 +196,7 @@ Session::Outcome Session::finish() noexcept {
 Session::Outcome Session::finish_run() {
     if (!tap_registered_) return Outcome::delivered;
     exporter::RunStats stats;
+    if (flows_ && exporter_ && !start_failed_) flows_->finish();  // every open flow, before the exporter drains
     if (exporter_ && !guarded("finish", host::report_error, [&] { stats = exporter_->finish(); })) {
         // What the exporter had not accounted for is lost: the counts must still add up.
         stats.note_error("internal error while sending the last documents");
@@ -194,6 +207,10 @@ Session::Outcome Session::finish_run() {
     stats.packets_seen = counts_.packets_seen;
     stats.packets_malformed = counts_.packets_malformed;
     stats.indices = counts_.indices;
+    if (flows_) {
+        stats.flows_written = flows_->flows_written();
+        stats.indices.insert(flows_->indices().begin(), flows_->indices().end());
+    }
     stats.sent_to_node = !options_.nodes.empty();
     stats.wrote_file = !options_.output_file.empty();
     stats.documents_failed += not_sent_;

@@ -7,6 +7,7 @@
 
 #include "daily_index.h"
 #include "exporter.h"
+#include "flow_recorder.h"
 #include "options.h"
 #include "packet_document.h"
 #include "protocol_layers.h"
@@ -51,6 +52,7 @@ private:
 
     Options options_;
     bool tap_registered_ = false;
+    unsigned tap_tree_flag_ = 0;  // whether the frame tap asked for the protocol tree
     bool started_ = false;
     bool start_failed_ = false;
     // Benchmark only (ESPCAP_BENCH_SKIP_SERIALIZE=1): the full tree is still built for
@@ -62,6 +64,7 @@ private:
     std::unique_ptr<tap::FieldRegistry> registry_;  // when fields get mapped
     std::unique_ptr<tap::PacketDocumentWriter> writer_;
     std::unique_ptr<tap::DailyIndex> daily_index_;
+    std::unique_ptr<FlowRecorder> flows_;  // Community IDs, and flow records when asked
     tap::ProtocolLayers protocol_layers_;
     // A live capture written to a ring buffer (-b ... -w FILE): the file packets come
     // from changes, which shows as a record offset that does not grow.

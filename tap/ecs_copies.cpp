@@ -80,14 +80,23 @@ void EcsCopies::append_object(JsonBuffer &out, const char *name, const Span &add
     out += '}';
 }
 
-void EcsCopies::append(JsonBuffer &out) {
+void EcsCopies::append(JsonBuffer &out, std::string_view community_id) {
     append_object(out, "source", source_address_, source_port_);
     append_object(out, "destination", destination_address_, destination_port_);
+    if (transport_.empty() && community_id.empty()) return;
+    out += R"(,"network":{)";
     if (!transport_.empty()) {
-        out += R"(,"network":{"transport":")";
+        out += R"("transport":")";
         out += transport_;
-        out += "\"}";
+        out += '"';
     }
+    if (!community_id.empty()) {
+        // "1:" and base64: nothing to escape.
+        out += transport_.empty() ? R"("community_id":")" : R"(,"community_id":")";
+        out += community_id;
+        out += '"';
+    }
+    out += '}';
 }
 
 }  // namespace espcap::tap

@@ -43,8 +43,9 @@ public:
     // A member of the copied layer was written as out[begin, end).
     void record(Role role, std::size_t begin, std::size_t end);
 
-    // Writes ',"source":{...},"destination":{...},"network":{...}' for what was found.
-    void append(JsonBuffer &out);
+    // Writes ',"source":{...},"destination":{...},"network":{...}' for what was found,
+    // and the packet's Community ID (computed elsewhere) as network.community_id.
+    void append(JsonBuffer &out, std::string_view community_id = {});
 
 private:
     struct Span {

@@ -91,7 +91,8 @@ void PacketDocumentWriter::append_interface(const packet_info *pinfo, JsonBuffer
     out += interface_members_[id];
 }
 
-void PacketDocumentWriter::write(const packet_info *pinfo, const proto_node *tree, JsonBuffer &out) {
+void PacketDocumentWriter::write(const packet_info *pinfo, const proto_node *tree, JsonBuffer &out,
+                                 std::string_view community_id) {
     const nstime_t &ts = pinfo->abs_ts;
     out += R"({"timestamp":")";
     // As tshark -T ek writes it: seconds as unsigned, then milliseconds.
@@ -118,7 +119,7 @@ void PacketDocumentWriter::write(const packet_info *pinfo, const proto_node *tre
     out += R"(,"layers":)";
     if (tree != nullptr) {
         tree_writer_.write_layers(tree, out);
-        tree_writer_.ecs().append(out);
+        tree_writer_.ecs().append(out, community_id);
     } else {
         out += "{}";
     }

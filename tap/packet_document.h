@@ -25,7 +25,12 @@ public:
     // `registry`: see EkTreeWriter; null when nothing maps the fields.
     PacketDocumentWriter(const CaptureContext &context, ProtocolLayers layers, const FieldRegistry *registry);
 
-    void write(const _packet_info *pinfo, const _proto_node *tree, JsonBuffer &out);
+    // `community_id`: the packet's flow (community_id.h), written as network.community_id.
+    void write(const _packet_info *pinfo, const _proto_node *tree, JsonBuffer &out,
+               std::string_view community_id = {});
+
+    // The packet's highest layer that counts as a protocol (the document's "protocol").
+    std::string_view highest_protocol(const _packet_info *pinfo);
 
     // Names another file for the packets written from now on (a live capture's ring
     // buffer moved on); "" names none.
@@ -39,7 +44,6 @@ public:
     FieldDiscovery &discovery() { return tree_writer_.discovery(); }
 
 private:
-    std::string_view highest_protocol(const _packet_info *pinfo);
     void append_interface(const _packet_info *pinfo, JsonBuffer &out);
 
     std::string file_members_;  // pre-encoded ',"file_name":...,"file_date_utc":...'

@@ -16,7 +16,30 @@ unsigned char *put_le(unsigned char *out, Int value) {
     return out;
 }
 
+// base64url without padding of a 128-bit digest: five 3-byte groups, then one byte.
+PacketId encode(const XXH128_canonical_t &digest) {
+    PacketId id;
+    char *out = id.text().data();
+    const unsigned char *in = digest.digest;
+    for (int group = 0; group < 5; ++group, in += 3) {
+        const std::uint32_t bits = (std::uint32_t{in[0]} << 16) | (std::uint32_t{in[1]} << 8) | in[2];
+        *out++ = kBase64Url[(bits >> 18) & 63];
+        *out++ = kBase64Url[(bits >> 12) & 63];
+        *out++ = kBase64Url[(bits >> 6) & 63];
+        *out++ = kBase64Url[bits & 63];
+    }
+    *out++ = kBase64Url[in[0] >> 2];
+    *out = kBase64Url[(in[0] & 3) << 4];
+    return id;
+}
+
 }  // namespace
+
+PacketId content_id(std::string_view content) {
+    XXH128_canonical_t digest;
+    XXH128_canonicalFromHash(&digest, XXH3_128bits(content.data(), content.size()));
+    return encode(digest);
+}
 
 PacketId packet_id(const PacketRecord &record) {
     unsigned char facts[8 + 8 + 4 + 4 + 4 + 1 + 4];
@@ -35,21 +58,7 @@ PacketId packet_id(const PacketRecord &record) {
     if (record.bytes != nullptr) XXH3_128bits_update(&state, record.bytes, record.byte_count);
     XXH128_canonical_t digest;
     XXH128_canonicalFromHash(&digest, XXH3_128bits_digest(&state));
-
-    // 16 bytes = five 3-byte groups (20 characters) and one byte left (2 characters).
-    PacketId id;
-    char *out = id.text().data();
-    const unsigned char *in = digest.digest;
-    for (int group = 0; group < 5; ++group, in += 3) {
-        const std::uint32_t bits = (std::uint32_t{in[0]} << 16) | (std::uint32_t{in[1]} << 8) | in[2];
-        *out++ = kBase64Url[(bits >> 18) & 63];
-        *out++ = kBase64Url[(bits >> 12) & 63];
-        *out++ = kBase64Url[(bits >> 6) & 63];
-        *out++ = kBase64Url[bits & 63];
-    }
-    *out++ = kBase64Url[in[0] >> 2];
-    *out = kBase64Url[(in[0] & 3) << 4];
-    return id;
+    return encode(digest);
 }
 
 }  // namespace espcap::tap

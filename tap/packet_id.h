@@ -44,6 +44,10 @@ private:
 // Elasticsearch stores such an _id as its 16 raw bytes.
 PacketId packet_id(const PacketRecord &record);
 
+// The same 22-character form for another record espcap names by what it is (a flow:
+// its first packet and its key), so a re-run gives it the same id.
+PacketId content_id(std::string_view content);
+
 // The record behind a dissected packet (packet_record.cpp, which needs Wireshark).
 PacketRecord packet_record(const _packet_info *pinfo, const epan_dissect *edt);
 

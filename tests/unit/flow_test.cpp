@@ -1,0 +1,186 @@
+// Community ID against the specification's published baseline, and the flow table's
+// conversation rules.
+#include <arpa/inet.h>
+
+#include <catch2/catch.hpp>
+
+#include "community_id.h"
+#include "flow_document.h"
+#include "flow_table.h"
+#include "json_buffer.h"
+#include "options.h"
+
+using namespace espcap::tap;
+
+namespace {
+
+FlowTuple tuple(std::uint8_t protocol, const char *source, const char *destination, int sport = -1, int dport = -1) {
+    FlowTuple t;
+    t.protocol = protocol;
+    const bool v6 = std::string(source).find(':') != std::string::npos;
+    t.address_size = v6 ? 16 : 4;
+    inet_pton(v6 ? AF_INET6 : AF_INET, source, t.source.data());
+    inet_pton(v6 ? AF_INET6 : AF_INET, destination, t.destination.data());
+    if (sport >= 0) {
+        t.has_ports = true;
+        t.source_port = static_cast<std::uint16_t>(sport);
+        t.destination_port = static_cast<std::uint16_t>(dport);
+    }
+    return t;
+}
+
+FlowPacket packet(const FlowTuple &t, std::uint32_t frame, std::int64_t secs, std::uint32_t bytes,
+                  std::uint16_t tcp_flags = 0, std::uint32_t stream = 0) {
+    FlowPacket p;
+    p.tuple = t;
+    p.has_stream = t.protocol == kIpProtoTcp || t.protocol == kIpProtoUdp;
+    p.stream = stream;
+    p.frame = frame;
+    p.secs = secs;
+    p.frame_bytes = bytes;
+    p.tcp_flags = tcp_flags;
+    return p;
+}
+
+FlowTuple reversed(FlowTuple t) {
+    std::swap(t.source, t.destination);
+    std::swap(t.source_port, t.destination_port);
+    return t;
+}
+
+}  // namespace
+
+// corelight/community-id-spec baseline/README.md, "Default settings" table.
+TEST_CASE("Community IDs equal the specification's baseline table", "[flows]") {
+    using Row = std::tuple<int, const char *, const char *, int, int, const char *>;
+    const auto [protocol, source, destination, sport, dport, expected] = GENERATE(table<int, const char *, const char *, int, int, const char *>({
+        Row{6, "1.2.3.4", "5.6.7.8", 1122, 3344, "1:wCb3OG7yAFWelaUydu0D+125CLM="},
+        Row{6, "5.6.7.8", "1.2.3.4", 3344, 1122, "1:wCb3OG7yAFWelaUydu0D+125CLM="},
+        Row{17, "1.2.3.4", "5.6.7.8", 1122, 3344, "1:0Mu9InQx6z4ZiCZM/7HXi2WMhOg="},
+        Row{132, "5.6.7.8", "1.2.3.4", 3344, 1122, "1:EKt4MsxuyaE6mL+hmrEkQ9csDD8="},
+        Row{1, "1.2.3.4", "5.6.7.8", 8, 0, "1:crodRHL2FEsHjbv3UkRrfbs4bZ0="},
+        Row{1, "5.6.7.8", "1.2.3.4", 0, 0, "1:crodRHL2FEsHjbv3UkRrfbs4bZ0="},
+        Row{1, "1.2.3.4", "5.6.7.8", 11, 0, "1:f/YiSyWqczrTgfUCZlBUnvHRcPk="},
+        Row{58, "fe80:0001:0203:0405:0607:0809:0A0B:0C0D", "fe80:1011:1213:1415:1617:1819:1A1B:1C1D", 128, 0,
+            "1:0bf7hyMJUwt3fMED7z8LIfRpBeo="},
+        Row{58, "fe80:1011:1213:1415:1617:1819:1A1B:1C1D", "fe80:0001:0203:0405:0607:0809:0A0B:0C0D", 129, 0,
+            "1:0bf7hyMJUwt3fMED7z8LIfRpBeo="},
+        Row{58, "fe80:0001:0203:0405:0607:0809:0A0B:0C0D", "fe80:1011:1213:1415:1617:1819:1A1B:1C1D", 146, 0,
+            "1:fYC8+pz24E+EhANP1EZhpX0Dw10="},
+        Row{46, "1.2.3.4", "5.6.7.8", -1, -1, "1:ikv3kmf89luf73WPz1jOs49S768="},
+        Row{46, "5.6.7.8", "1.2.3.4", -1, -1, "1:ikv3kmf89luf73WPz1jOs49S768="},
+        Row{46, "fe80:1011:1213:1415:1617:1819:1A1B:1C1D", "fe80:0001:0203:0405:0607:0809:0A0B:0C0D", -1, -1,
+            "1:wQ/2mwrnXP4lmJcHdGL5ePjR+e0="},
+    }));
+    CAPTURE(protocol, source, destination, sport, dport);
+    CHECK(community_id(tuple(static_cast<std::uint8_t>(protocol), source, destination, sport, dport)) == expected);
+}
+
+TEST_CASE("A TCP conversation is one flow with packets and bytes per direction", "[flows]") {
+    FlowTable table(FlowLimits{});
+    const FlowTuple out = tuple(6, "10.0.0.1", "10.0.0.2", 50000, 80);
+    table.observe(packet(out, 1, 100, 60, 0x02));
+    table.observe(packet(reversed(out), 2, 100, 60, 0x12));
+    Flow &third = table.observe(packet(out, 3, 101, 1500, 0x10));
+    table.note_protocol(third, "http");
+    table.note_protocol(third, "http");
+    std::vector<Flow> ended;
+    table.drain(ended);
+    REQUIRE(ended.size() == 1);
+    const Flow &flow = ended[0];
+    CHECK(flow.packets[0] == 2);
+    CHECK(flow.bytes[0] == 1560);
+    CHECK(flow.packets[1] == 1);
+    CHECK(flow.bytes[1] == 60);
+    CHECK(flow.first_frame == 1);
+    CHECK(flow.last_frame == 3);
+    CHECK(flow.tcp_flags == 0x12);
+    CHECK(flow.protocols == std::vector<std::string_view>{"http"});
+    CHECK(flow.end == FlowEnd::capture_end);
+    CHECK(flow.community_id == community_id(out));
+}
+
+TEST_CASE("A reused address and port pair with a new stream index is a new flow", "[flows]") {
+    FlowTable table(FlowLimits{});
+    const FlowTuple out = tuple(6, "10.0.0.1", "10.0.0.2", 50000, 80);
+    table.observe(packet(out, 1, 100, 60, 0x02, 0));
+    table.observe(packet(out, 2, 100, 60, 0x02, 1));
+    CHECK(table.open_flows() == 2);
+}
+
+TEST_CASE("A closed TCP flow keeps its last ACK, then ends after the close delay", "[flows]") {
+    FlowTable table(FlowLimits{300, 5, 1000, 8});
+    const FlowTuple out = tuple(6, "10.0.0.1", "10.0.0.2", 50000, 80);
+    std::vector<Flow> ended;
+    table.observe(packet(out, 1, 100, 60, 0x11));           // FIN ACK
+    table.observe(packet(reversed(out), 2, 100, 60, 0x11));  // FIN ACK
+    table.observe(packet(out, 3, 101, 60, 0x10));            // last ACK
+    table.expire(101, ended);
+    CHECK(ended.empty());
+    table.expire(106, ended);
+    REQUIRE(ended.size() == 1);
+    CHECK(ended[0].packets[0] + ended[0].packets[1] == 3);
+    CHECK(ended[0].end == FlowEnd::fin);
+}
+
+TEST_CASE("An idle flow ends after the timeout; a full table ends its least recently seen flow", "[flows]") {
+    FlowTable table(FlowLimits{60, 5, 2, 8});
+    std::vector<Flow> ended;
+    table.observe(packet(tuple(17, "10.0.0.1", "10.0.0.9", 1000, 53), 1, 0, 80, 0, 0));
+    table.observe(packet(tuple(17, "10.0.0.2", "10.0.0.9", 1000, 53), 2, 30, 80, 0, 1));
+    table.expire(59, ended);
+    CHECK(ended.empty());
+    table.expire(60, ended);
+    REQUIRE(ended.size() == 1);
+    CHECK(ended[0].end == FlowEnd::idle);
+    CHECK(ended[0].first_frame == 1);
+    table.observe(packet(tuple(17, "10.0.0.3", "10.0.0.9", 1000, 53), 3, 61, 80, 0, 2));
+    table.observe(packet(tuple(17, "10.0.0.4", "10.0.0.9", 1000, 53), 4, 62, 80, 0, 3));
+    table.expire(62, ended);
+    REQUIRE(ended.size() == 2);
+    CHECK(ended[1].end == FlowEnd::table_full);
+    CHECK(ended[1].first_frame == 2);
+}
+
+TEST_CASE("ICMP echo request and reply are one flow under one Community ID", "[flows]") {
+    FlowTable table(FlowLimits{});
+    const FlowTuple request = tuple(1, "1.2.3.4", "5.6.7.8", 8, 0);
+    const FlowTuple reply = tuple(1, "5.6.7.8", "1.2.3.4", 0, 0);
+    table.observe(packet(request, 1, 0, 98));
+    table.observe(packet(reply, 2, 0, 98));
+    std::vector<Flow> ended;
+    table.drain(ended);
+    REQUIRE(ended.size() == 1);
+    CHECK(ended[0].packets[1] == 1);
+    CHECK(ended[0].community_id == "1:crodRHL2FEsHjbv3UkRrfbs4bZ0=");
+}
+
+TEST_CASE("A flow document carries ECS fields and the frame range", "[flows]") {
+    FlowTable table(FlowLimits{});
+    const FlowTuple out = tuple(6, "10.0.0.1", "10.0.0.2", 50000, 80);
+    table.observe(packet(out, 7, 1426696813, 60, 0x02));
+    std::vector<Flow> ended;
+    table.drain(ended);
+    JsonBuffer out_json;
+    write_flow_document(ended.at(0), R"(,"file_name":"a.pcap")", out_json);
+    const std::string text = out_json.str();
+    CHECK(text.find(R"("source":{"ip":"10.0.0.1","port":50000,"packets":1,"bytes":60})") != std::string::npos);
+    CHECK(text.find(R"("flow":{"first_frame":7,"last_frame":7,"stream":0,"tcp_flags":["SYN"]})") != std::string::npos);
+    CHECK(text.find(R"("start":"2015-03-18T16:40:13.000000000Z")") != std::string::npos);
+    CHECK(text.find(R"(,"file_name":"a.pcap"})") != std::string::npos);
+}
+
+TEST_CASE("flows and flow_timeout are validated options", "[flows][options]") {
+    const espcap::OptionsResult defaults = espcap::parse_options({});
+    CHECK(defaults.options.flows == espcap::Options::Flows::off);
+    CHECK(defaults.options.flow_timeout_seconds == 300);
+    const espcap::OptionsResult only = espcap::parse_options({{"flows", "only"}, {"flow_timeout", "60"}});
+    REQUIRE(only.ok());
+    CHECK(only.options.flows == espcap::Options::Flows::only);
+    CHECK(only.options.flow_timeout_seconds == 60);
+    CHECK(espcap::parse_options({{"flows", "true"}}).options.flows == espcap::Options::Flows::on);
+    CHECK(espcap::parse_options({{"flows", "maybe"}}).error ==
+          "option 'flows': expects true, false or only, got 'maybe'");
+    CHECK(espcap::parse_options({{"flow_timeout", "0"}}).error ==
+          "option 'flow_timeout': expects seconds from 1 to 86400, got '0'");
+}
