@@ -7,7 +7,9 @@
 #include <epan/packet.h>
 #include <epan/prefs.h>
 #include <epan/proto.h>
+#if __has_include(<wsutil/plugins.h>)  // not installed by 4.0's wireshark-dev
 #include <wsutil/plugins.h>
+#endif
 
 #include <vector>
 
