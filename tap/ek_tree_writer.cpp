@@ -248,7 +248,7 @@ void EkTreeWriter::write_field_value(const field_info *fi, JsonBuffer &out) {
         write_absolute_time(wireshark_compat::absolute_time(fi), out);
         return;
     default: {
-        char *text = fvalue_to_string_repr(nullptr, wireshark_compat::field_value(fi), FTREPR_DISPLAY, fi->hfinfo->display);
+        char *text = wireshark_compat::ek_value_text(fi);
         if (text == nullptr) {
             out += "null";  // tshark writes a name without a value here: invalid JSON
             return;

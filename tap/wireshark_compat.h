@@ -53,6 +53,16 @@ inline const nstime_t &absolute_time(const field_info *fi) {
 #endif
 }
 
+// How tshark -T ek formats a field's value: 4.6 added an EK representation, which writes
+// integers in decimal where the display (and 4.0/4.4's EK writer) uses hex.
+inline char *ek_value_text(const field_info *fi) {
+#if WIRESHARK_VERSION_MAJOR > 4 || (WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR >= 6)
+    return fvalue_to_string_repr(nullptr, fi->value, FTREPR_EK, fi->hfinfo->display);
+#else
+    return fvalue_to_string_repr(nullptr, field_value(fi), FTREPR_DISPLAY, fi->hfinfo->display);
+#endif
+}
+
 // The name of the packet's capture interface as the file gives it; pcapng files with
 // several sections number their interfaces per section from 4.2 on.
 inline const char *interface_name(const packet_info *pinfo, std::uint32_t interface_id) {
