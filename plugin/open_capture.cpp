@@ -5,18 +5,20 @@
 #include <ws_version.h>
 #include <epan/packet_info.h>
 
+#include "wireshark_compat.h"
+
 #include <cstddef>
 
 namespace espcap {
 namespace {
 
-// The head of epan.c's private struct epan_session, unchanged since Wireshark 2.4.
+// The head of epan.c's private struct epan_session (see wireshark_compat.h).
 struct EpanSessionHead {
     const packet_provider_data *provider;
 };
 
 const capture_file *capture_file_of(const epan_t *session) {
-#if WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR == 0
+#if ESPCAP_EPAN_SESSION_STARTS_WITH_PROVIDER
     if (session == nullptr) return nullptr;
     const packet_provider_data *provider = reinterpret_cast<const EpanSessionHead *>(session)->provider;
     if (provider == nullptr) return nullptr;

@@ -7,6 +7,9 @@
 #include <epan/packet.h>
 #include <epan/prefs.h>
 #include <epan/proto.h>
+#if __has_include(<wsutil/plugins.h>)  // not installed by 4.0's wireshark-dev
+#include <wsutil/plugins.h>
+#endif
 
 #include <vector>
 
@@ -25,6 +28,12 @@ extern "C" WS_DLL_PUBLIC_DEF const char plugin_version[] = ESPCAP_VERSION;
 extern "C" WS_DLL_PUBLIC_DEF const int plugin_want_major = WIRESHARK_VERSION_MAJOR;
 extern "C" WS_DLL_PUBLIC_DEF const int plugin_want_minor = WIRESHARK_VERSION_MINOR;
 extern "C" WS_DLL_PUBLIC_DEF void plugin_register(void);
+#ifdef WS_PLUGIN_DESC_DISSECTOR
+// Wireshark 4.2 on: what `tshark -G plugins` lists as the plugin's kind (optional).
+extern "C" WS_DLL_PUBLIC_DEF uint32_t plugin_describe(void) {
+    return WS_PLUGIN_DESC_DISSECTOR | WS_PLUGIN_DESC_TAP_LISTENER;
+}
+#endif
 
 namespace {
 

@@ -9,6 +9,7 @@
 
 #include "json_writer.h"
 #include "value_format.h"
+#include "wireshark_compat.h"
 #include "utc_time.h"
 
 namespace espcap::tap {
@@ -147,7 +148,7 @@ void EkTreeWriter::write_value(const proto_node *node, std::uint32_t object_path
     }
 }
 
-#if WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR == 0
+#if ESPCAP_FVALUE_IS_PUBLIC
 // The commonest field types, written as Wireshark 4.0's fvalue_to_string_repr() would
 // (epan/ftypes/ftype-{integer,bytes,string}.c). The corpus comparison with tshark -T ek
 // checks every one of them. Other versions take the generic path.
@@ -241,13 +242,13 @@ void EkTreeWriter::write_field_value(const field_info *fi, JsonBuffer &out) {
         out += "null";
         return;
     case FT_BOOLEAN:
-        out += fi->value.value.uinteger64 != 0 ? "true" : "false";
+        out += wireshark_compat::boolean_value(fi) ? "true" : "false";
         return;
     case FT_ABSOLUTE_TIME:
-        write_absolute_time(fi->value.value.time, out);
+        write_absolute_time(wireshark_compat::absolute_time(fi), out);
         return;
     default: {
-        char *text = fvalue_to_string_repr(nullptr, &fi->value, FTREPR_DISPLAY, fi->hfinfo->display);
+        char *text = wireshark_compat::ek_value_text(fi);
         if (text == nullptr) {
             out += "null";  // tshark writes a name without a value here: invalid JSON
             return;

@@ -9,6 +9,7 @@
 
 #include "json_writer.h"
 #include "utc_time.h"
+#include "wireshark_compat.h"
 
 namespace espcap::tap {
 namespace {
@@ -83,7 +84,7 @@ void PacketDocumentWriter::append_interface(const packet_info *pinfo, JsonBuffer
     }
     if (!interface_known_[id]) {
         // Asked once per interface: the name comes from the capture's interface block.
-        if (const char *name = epan_get_interface_name(pinfo->epan, static_cast<guint32>(id)); name && *name) {
+        if (const char *name = wireshark_compat::interface_name(pinfo, static_cast<std::uint32_t>(id)); name && *name) {
             interface_members_[id] = encoded_string_member("interface", name);
         }
         interface_known_[id] = true;

@@ -2,8 +2,11 @@
 
 tshark 4.0 writes duplicate keys (eth_eth_addr under eth.src and eth.dst); a reader
 that merges them into one array, group after group, builds the document espcap
-promises. Strings are decoded as espcap encodes them: ill-formed UTF-8 becomes U+FFFD.
+promises. tshark 4.4 and later merge them themselves, but list the values in the
+protocol tree's order (docs/wireshark-versions.md): there such an array is compared
+as a multiset. Strings are decoded as espcap encodes them: ill-formed UTF-8 becomes U+FFFD.
 """
+import functools
 import json
 import re
 import subprocess
@@ -18,6 +21,18 @@ ECS_COPIES = ("source", "destination", "network")
 # tshark formats absolute times into a 20-byte buffer, so years past 9999 come out as
 # garbage (corpus/pcapng-example has year 586524). espcap writes them in full.
 _LONG_YEAR_TIME = re.compile(r"^\d{5,}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$")
+
+
+@functools.lru_cache(maxsize=None)
+def tshark_version():
+    """(major, minor) of the tshark on PATH."""
+    first_line = subprocess.run(["tshark", "--version"], stdout=subprocess.PIPE, check=True).stdout
+    major, minor = re.search(rb"(\d+)\.(\d+)\.\d+", first_line).groups()
+    return int(major), int(minor)
+
+
+def _canonical(value):
+    return json.dumps(value, sort_keys=True)
 
 
 def merge_duplicate_keys(pairs):
@@ -79,6 +94,9 @@ def differences(ours, reference, path="$"):
                 found += differences(ours[key], reference[key], f"{path}.{key}")
         return found
     if isinstance(ours, list) and isinstance(reference, list) and len(ours) == len(reference):
+        if tshark_version() >= (4, 4) and ours != reference and \
+                sorted(map(_canonical, ours)) == sorted(map(_canonical, reference)):
+            return []  # the same values; tshark lists them in tree order
         found = []
         for i, (a, b) in enumerate(zip(ours, reference)):
             found += differences(a, b, f"{path}[{i}]")
