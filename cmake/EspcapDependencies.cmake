@@ -4,6 +4,7 @@
 #   PkgConfig::LIBDEFLATE  gzip of request bodies and spool files (libdeflate-dev)
 #   ZLIB::ZLIB           inflating spool files, with a bound on the result (zlib1g-dev)
 #   nlohmann_json::nlohmann_json  parsing server replies (nlohmann-json3-dev)
+#   PkgConfig::LIBXXHASH  XXH3-128, the digest in each packet's document id (libxxhash-dev)
 #   Threads::Threads     the sender thread
 include(GNUInstallDirs)
 
@@ -12,6 +13,7 @@ find_package(CURL REQUIRED)
 find_package(ZLIB REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBDEFLATE REQUIRED IMPORTED_TARGET libdeflate)
+pkg_check_modules(LIBXXHASH REQUIRED IMPORTED_TARGET libxxhash)
 find_package(nlohmann_json 3.9 REQUIRED)
 find_package(Threads REQUIRED)
 

@@ -118,10 +118,13 @@ void Exporter::send_loop(BulkClient *client) {
         if (stats_.wrote_file) {
             const std::string error = file_.write(batch);
             std::lock_guard<std::mutex> record(record_mutex_);
-            if (error.empty())
+            if (error.empty()) {
                 stats_.documents_written += batch.document_count();
-            else
+            } else {
                 stats_.note_error(error);
+                // With a node the batch is still delivered there, and counted there.
+                (clients_.empty() ? stats_.documents_failed : stats_.documents_not_written) += batch.document_count();
+            }
         }
         file_turn.unlock();
         if (client != nullptr) deliver(*client, batch);

@@ -14,7 +14,9 @@ std::string NdjsonFile::open(const std::string &path) {
         owns_file_ = false;
         return "";
     }
-    file_ = std::fopen(path.c_str(), "wb");
+    // Appending: espcap-index runs one tshark per capture into the same file, and a
+    // document written twice is harmless (its create action answers 409 the second time).
+    file_ = std::fopen(path.c_str(), "ab");
     if (file_ == nullptr) return "cannot open '" + path + "' for writing: " + std::strerror(errno);
     owns_file_ = true;
     return "";
@@ -23,8 +25,12 @@ std::string NdjsonFile::open(const std::string &path) {
 std::string NdjsonFile::write(const BulkBatch &batch) {
     if (file_ == nullptr) return "'" + path_ + "' is not open";
     const std::string_view body = batch.body();
-    if (std::fwrite(body.data(), 1, body.size(), file_) != body.size())
-        return "cannot write to '" + path_ + "': " + std::strerror(errno);
+    // Flushed per batch, so a full disk fails the batch it happened in, not a later one.
+    if (std::fwrite(body.data(), 1, body.size(), file_) != body.size() || std::fflush(file_) != 0) {
+        const int error = errno;
+        std::clearerr(file_);
+        return "cannot write to '" + path_ + "': " + std::strerror(error);
+    }
     return "";
 }
 

@@ -16,9 +16,9 @@ public:
     NdjsonFile(const NdjsonFile &) = delete;
     NdjsonFile &operator=(const NdjsonFile &) = delete;
 
-    // Empty on success, otherwise why the file could not be opened.
+    // Opens for appending. Empty on success, otherwise why the file could not be opened.
     std::string open(const std::string &path);
-    // Empty on success, otherwise the write error.
+    // Empty when the whole batch reached the file, otherwise the write error.
     std::string write(const BulkBatch &batch);
     std::string close();
 

@@ -52,7 +52,12 @@ std::string RunStats::summary_line() const {
     // not fully dissect. After the counts the tests parse, so older readers still match.
     if (packets_malformed > 0) line += ", " + std::to_string(packets_malformed) + " malformed";
     if (sent_to_node) line += ", " + human_bytes(bytes_sent) + " sent";
-    if (wrote_file) line += ", " + std::to_string(documents_written) + " written to file";
+    if (wrote_file) {
+        line += ", " + std::to_string(documents_written) + " written to file";
+        if (documents_not_written > 0) line += ", " + std::to_string(documents_not_written) + " not written to file";
+        // Without a node, the file is where documents fail: packets = written + failed.
+        if (!sent_to_node && documents_failed > 0) line += ", " + std::to_string(documents_failed) + " failed";
+    }
     char seconds_text[32];
     std::snprintf(seconds_text, sizeof seconds_text, " in %.2f s", seconds);
     line += seconds_text;

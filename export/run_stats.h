@@ -20,6 +20,9 @@ struct RunStats {
     std::uint64_t replayed_indexed = 0;  // spooled by earlier runs, delivered by this one
     std::uint64_t replayed_duplicates = 0;
     std::uint64_t documents_written = 0;  // to the NDJSON file
+    // Write errors of the NDJSON file when a node takes the documents too (without a
+    // node they are documents_failed).
+    std::uint64_t documents_not_written = 0;
     std::uint64_t documents_retried = 0;
     std::uint64_t bytes_sent = 0;
     double seconds = 0;
@@ -28,7 +31,7 @@ struct RunStats {
     bool sent_to_node = false;
     bool wrote_file = false;
 
-    bool failed() const { return documents_failed > 0 || !first_error.empty(); }
+    bool failed() const { return documents_failed > 0 || documents_not_written > 0 || !first_error.empty(); }
     bool spooled() const { return documents_spooled > 0; }
     void note_error(const std::string &error) {
         if (first_error.empty()) first_error = error;

@@ -2,10 +2,7 @@
 
 #include <sys/stat.h>
 
-#include <cstdint>
-#include <cstdio>
 #include <fstream>
-#include <random>
 #include <iterator>
 #include <set>
 
@@ -76,42 +73,6 @@ std::vector<std::string> current_process_arguments() {
         start = end + 1;
     }
     return args;
-}
-
-namespace {
-
-constexpr std::uint64_t kFnvOffset = 14695981039346656037ULL;
-constexpr std::uint64_t kFnvPrime = 1099511628211ULL;
-constexpr std::size_t kIdentityPrefixBytes = 1 << 20;
-
-std::uint64_t fnv1a(std::uint64_t hash, const unsigned char *data, std::size_t size) {
-    for (std::size_t i = 0; i < size; ++i) hash = (hash ^ data[i]) * kFnvPrime;
-    return hash;
-}
-
-std::string hex64(std::uint64_t value) {
-    char text[17];
-    std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(value));
-    return text;
-}
-
-}  // namespace
-
-std::string capture_identity(const std::string &read_file) {
-    struct stat info {};
-    if (!read_file.empty() && stat(read_file.c_str(), &info) == 0 && S_ISREG(info.st_mode)) {
-        std::ifstream file(read_file, std::ios::binary);
-        std::vector<unsigned char> prefix(kIdentityPrefixBytes);
-        file.read(reinterpret_cast<char *>(prefix.data()), static_cast<std::streamsize>(prefix.size()));
-        if (file.gcount() > 0 || info.st_size == 0) {
-            std::uint64_t hash = fnv1a(kFnvOffset, prefix.data(), static_cast<std::size_t>(file.gcount()));
-            const auto size = static_cast<std::uint64_t>(info.st_size);
-            hash = fnv1a(hash, reinterpret_cast<const unsigned char *>(&size), sizeof size);
-            return hex64(hash);
-        }
-    }
-    std::random_device random;
-    return "run" + hex64((static_cast<std::uint64_t>(random()) << 32) ^ random());
 }
 
 std::string file_date_utc(const std::string &path) {

@@ -19,11 +19,6 @@ CaptureSource capture_source_from_arguments(const std::vector<std::string> &argv
 // The running process's arguments, from /proc/self/cmdline (empty if unavailable).
 std::vector<std::string> current_process_arguments();
 
-// A name for this capture that stays the same when the same file is read again, so
-// its packets get the same document ids: a hash of the file's size and first MiB.
-// For live captures and unreadable files, a random id unique to this run.
-std::string capture_identity(const std::string &read_file);
-
 // The file's modification time as "YYYY-MM-DDTHH:MM:SS" UTC, or "" if it cannot be read.
 std::string file_date_utc(const std::string &path);
 

@@ -104,14 +104,14 @@ void begin(const Options &options, Scope scope) {
 void on_node_entered(gchar **input, void *scope) {
     node_asked_for = input != nullptr && input[0] != nullptr ? g_strstrip(input[0]) : "";
     g_strfreev(input);
+    if (node_asked_for.empty()) {
+        show_in_new_window("Nothing was exported: no Elasticsearch node was given.\n");
+        return;
+    }
     OptionsResult settings = settings_source();
     const OptionsResult node = parse_options({{"node", node_asked_for}});
     if (!settings.ok() || !node.ok()) {
         show_in_new_window("Nothing was exported: " + (settings.ok() ? node.error : settings.error) + "\n");
-        return;
-    }
-    if (node.options.nodes.empty()) {
-        show_in_new_window("Nothing was exported: no Elasticsearch node was given.\n");
         return;
     }
     settings.options.nodes = node.options.nodes;

@@ -9,6 +9,7 @@
 
 #include "capture_source.h"
 #include "session.h"
+#include "packet_id.h"
 #include "typed_fields.h"
 
 namespace espcap {
@@ -105,8 +106,8 @@ bool GuiExportRun::confirmed() {
     return true;
 }
 
-// The capture's identity comes from the file itself, so exporting it again (from
-// Wireshark or tshark) gives the same document ids and stores nothing twice.
+// Document ids name each packet itself (packet_id.h), so exporting the file again
+// (from Wireshark or tshark) stores nothing twice.
 void GuiExportRun::start_documents(const packet_info *pinfo) {
     capture_known_ = true;
     capture_ = open_capture_of(pinfo);
@@ -114,7 +115,6 @@ void GuiExportRun::start_documents(const packet_info *pinfo) {
     tap::CaptureContext context;
     context.file_name = file;
     context.file_date_utc = file_date_utc(file);
-    id_prefix_ = capture_identity(file) + "-";
     writer_ = std::make_unique<tap::PacketDocumentWriter>(context, protocol_layers_, registry_.get());
     daily_index_ = std::make_unique<tap::DailyIndex>(options_.index_prefix);
 }
@@ -127,9 +127,9 @@ void GuiExportRun::on_packet(const packet_info *pinfo, const epan_dissect_t *edt
     const std::string &index = options_.daily ? daily_index_->name_for(pinfo->abs_ts.secs) : options_.index_prefix;
     counts_.indices.insert(index);
 
-    id_.assign(id_prefix_).append(std::to_string(pinfo->num));
+    const tap::PacketId id = tap::packet_id(tap::packet_record(pinfo, edt));
     writer_->discovery().select_index(index);
-    exporter_.add_document(index, id_, [&](tap::JsonBuffer &out) {
+    exporter_.add_document(index, id.view(), [&](tap::JsonBuffer &out) {
         writer_->write(pinfo, edt->tree, out);
         hand_over_new_fields(writer_->discovery(), exporter_, !options_.nodes.empty());
     });

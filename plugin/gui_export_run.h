@@ -83,8 +83,6 @@ private:
     std::unique_ptr<tap::FieldRegistry> registry_;  // scanned once, for the template and the writer
     std::unique_ptr<tap::PacketDocumentWriter> writer_;
     std::unique_ptr<tap::DailyIndex> daily_index_;
-    std::string id_prefix_;  // capture identity + '-'; the frame number follows
-    std::string id_;
     std::uint64_t frames_read_ = 0;  // before the displayed-only check
     exporter::RunStats counts_;  // documents handed over and their indices
     exporter::RunStats stats_;   // the final counts, once confirmed

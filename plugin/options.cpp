@@ -102,7 +102,43 @@ bool parse_node_list(std::string_view text, std::vector<Endpoint> &nodes, std::s
     }
 }
 
-// Elasticsearch's rules for index names, applied to the prefix we date.
+// Length of the well-formed UTF-8 sequence at the start of `text`, or 0 when it is
+// ill-formed (overlong, a surrogate, past U+10FFFF, cut short).
+std::size_t utf8_sequence_length(std::string_view text) {
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+    const unsigned char lead = byte(0);
+    if (lead < 0x80) return 1;
+    const std::size_t length = lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3
+                             : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+    if (length == 0 || text.size() < length) return 0;
+    for (std::size_t i = 1; i < length; ++i)
+        if ((byte(i) & 0xc0) != 0x80) return 0;
+    // The second byte's range rules out overlongs, surrogates and code points past U+10FFFF.
+    if ((lead == 0xe0 && byte(1) < 0xa0) || (lead == 0xed && byte(1) > 0x9f) || (lead == 0xf0 && byte(1) < 0x90) ||
+        (lead == 0xf4 && byte(1) > 0x8f))
+        return 0;
+    return length;
+}
+
+// The value as an error message may show it: bytes that are not printable ASCII as \xNN.
+std::string shown(std::string_view value) {
+    std::string text;
+    for (const char c : value) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte >= 0x20 && byte < 0x7f) {
+            text += c;
+        } else {
+            static constexpr char kHex[] = "0123456789abcdef";
+            text += "\\x";
+            text += kHex[byte >> 4];
+            text += kHex[byte & 15];
+        }
+    }
+    return text;
+}
+
+// Elasticsearch's rules for index names, applied to the prefix we date; checked here so
+// a bad prefix stops the run before its first packet, not at its first request.
 bool valid_index_prefix(std::string_view prefix, std::string &error) {
     if (prefix.empty()) {
         error = "must not be empty";
@@ -112,18 +148,34 @@ bool valid_index_prefix(std::string_view prefix, std::string &error) {
         error = "must not start with '-', '_' or '+'";
         return false;
     }
-    for (char c : prefix) {
+    if (prefix == "." || prefix == "..") {
+        error = "must not be '.' or '..'";
+        return false;
+    }
+    for (std::size_t i = 0; i < prefix.size();) {
+        const std::size_t length = utf8_sequence_length(prefix.substr(i));
+        if (length == 0) {
+            error = "is not valid UTF-8";
+            return false;
+        }
+        const auto c = static_cast<unsigned char>(prefix[i]);
+        // C0 and C1 control characters (a tab, a newline, U+0080..U+009F) and DEL.
+        if (c < 0x20 || c == 0x7f || (c == 0xc2 && static_cast<unsigned char>(prefix[i + 1]) < 0xa0)) {
+            error = "must not contain control characters";
+            return false;
+        }
         if (c >= 'A' && c <= 'Z') {
             error = "must be lowercase";
             return false;
         }
-        if (std::string_view("\\/*?\"<>| ,#:").find(c) != std::string_view::npos) {
-            error = std::string("must not contain '") + c + "'";
+        if (std::string_view("\\/*?\"<>| ,#:").find(prefix[i]) != std::string_view::npos) {
+            error = std::string("must not contain '") + prefix[i] + "'";
             return false;
         }
+        i += length;
     }
     if (prefix.size() > 200) {
-        error = "is longer than 200 characters";
+        error = "is longer than 200 bytes";
         return false;
     }
     return true;
@@ -177,7 +229,7 @@ bool apply_option(Options &o, const std::string &key, const std::string &value, 
             o.index_prefix = value;
             return true;
         }
-        error = "'" + value + "' " + error;
+        error = "'" + shown(value) + "' " + error;
         return false;
     }
     if (key == "timeout") {
@@ -259,7 +311,7 @@ const std::vector<OptionSpec> &option_specs() {
          "Comma-separated http(s)://host:port or host:port (port 9200 by default). "
          "Setting it turns espcap on."},
         {"file", "Bulk NDJSON file",
-         "Write the bulk requests to this file instead of (or as well as) sending them; '-' is "
+         "Append the bulk requests to this file instead of (or as well as) sending them; '-' is "
          "standard output. Setting it turns espcap on."},
         {"chunk", "Documents per bulk request", "1 to 100000; default 1000."},
         {"bulk_bytes", "Bytes per bulk request",
@@ -343,7 +395,12 @@ OptionsResult parse_options(const RawOptions &raw) {
             result.error = "unknown option '" + key + "' (known options: " + known_keys() + ")";
             return result;
         }
-        if (value.empty()) continue;  // an empty preference means "use the default"
+        // Unset preferences never get here (plugin.cpp leaves them out), so an empty
+        // value is a -X KEY= whose value went missing, e.g. an unset shell variable.
+        if (value.empty()) {
+            result.error = "option '" + key + "': needs a value";
+            return result;
+        }
         std::string problem;
         if (!apply_option(result.options, key, value, problem)) {
             result.error = "option '" + key + "': " + problem;

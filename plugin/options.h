@@ -82,7 +82,8 @@ bool split_option_argument(std::string_view argument, std::pair<std::string, std
                            std::string &error);
 
 // Validates every entry; later entries override earlier ones with the same key, so
-// callers pass preferences first and -X arguments last. Empty values mean "default".
+// callers pass preferences first and -X arguments last. An empty value is an error:
+// callers leave out the preferences that are not set.
 OptionsResult parse_options(const RawOptions &raw);
 
 // Parses "host:port", "http://host:port/prefix", "https://[::1]:9200" ...

@@ -14,6 +14,7 @@
 
 #include "capture_source.h"
 #include "host_program.h"
+#include "packet_id.h"
 #include "typed_fields.h"
 
 namespace espcap {
@@ -97,7 +98,6 @@ void Session::start() {
     tap::CaptureContext context;
     context.file_name = source.read_file;
     context.file_date_utc = file_date_utc(source.read_file);
-    id_prefix_ = capture_identity(source.read_file) + "-";
     // Field types matter only where fields get mapped: a node, or a template file.
     if (!options_.nodes.empty() || !options_.template_file.empty())
         registry_ = std::make_unique<tap::FieldRegistry>();
@@ -127,9 +127,9 @@ bool Session::on_packet(const packet_info *pinfo, const epan_dissect_t *edt) {
     const std::string &index = options_.daily ? daily_index_->name_for(pinfo->abs_ts.secs) : options_.index_prefix;
     counts_.indices.insert(index);  // a lookup, no allocation, once the day is known
 
-    id_.assign(id_prefix_).append(std::to_string(pinfo->num));
+    const tap::PacketId id = tap::packet_id(tap::packet_record(pinfo, edt));
     writer_->discovery().select_index(index);
-    exporter_->add_document(index, id_, [&](tap::JsonBuffer &out) {
+    exporter_->add_document(index, id.view(), [&](tap::JsonBuffer &out) {
         writer_->write(pinfo, edt->tree, out);
         hand_over_new_fields(writer_->discovery(), *exporter_, !options_.nodes.empty());
     });

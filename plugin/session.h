@@ -57,8 +57,6 @@ private:
     std::unique_ptr<tap::PacketDocumentWriter> writer_;
     std::unique_ptr<tap::DailyIndex> daily_index_;
     tap::ProtocolLayers protocol_layers_;
-    std::string id_prefix_;  // capture identity + '-'; the frame number follows
-    std::string id_;
     exporter::RunStats counts_;  // packets seen and indices, kept on this thread
     std::uint64_t not_sent_ = 0;
     double started_at_ = 0;

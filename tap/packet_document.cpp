@@ -101,6 +101,12 @@ void PacketDocumentWriter::write(const packet_info *pinfo, const proto_node *tre
     append_utc_date_time(out, to_utc(ts.secs));
     out += '"';
     out += file_members_;
+    // Where the record starts in the file it was read from (for a live capture, the
+    // file tshark captures into), so the packet can be found again there.
+    out += R"(,"file_offset":)";
+    const std::int64_t offset = pinfo->fd != nullptr ? pinfo->fd->file_off : 0;
+    if (offset < 0) out += '-';
+    append_decimal(out, offset < 0 ? 0 - static_cast<std::uint64_t>(offset) : static_cast<std::uint64_t>(offset));
     append_interface(pinfo, out);
     out += R"(,"protocol":)";
     append_json_string(out, highest_protocol(pinfo));

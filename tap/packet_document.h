@@ -1,6 +1,6 @@
 // Writes one packet's document: tshark -T ek's packet line ("timestamp" + "layers")
 // plus the ancestor's fields: file_name, file_date_utc, sniff_date_utc,
-// sniff_timestamp and protocol, the capture interface's name when the capture
+// sniff_timestamp and protocol, file_offset (the record's byte offset in its file), the capture interface's name when the capture
 // records it (live captures, pcapng files), and the ECS copies (ecs_copies.h).
 #pragma once
 

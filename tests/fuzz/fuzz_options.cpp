@@ -39,6 +39,10 @@ void check_in_range(const espcap::Options &o) {
     require(o.timeout_seconds >= 1 && o.timeout_seconds <= 3600, "timeout");
     require(o.retry_seconds >= 0 && o.retry_seconds <= 86400, "retry_seconds");
     require(!o.index_prefix.empty() && o.index_prefix.size() <= 200, "index");
+    for (const char c : o.index_prefix) {
+        const auto byte = static_cast<unsigned char>(c);
+        require(byte >= 0x20 && byte != 0x7f && !(c >= 'A' && c <= 'Z'), "index: no control or upper-case characters");
+    }
     require(o.spool_max >= (std::uint64_t{1} << 20) && o.spool_max <= (std::uint64_t{1024} << 30), "spool_max");
     for (const espcap::Endpoint &e : o.nodes) check_endpoint(e);
 }
@@ -68,7 +72,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *bytes, std::size_t siz
     // otherwise a credential shows in (or at least shapes) what the user is told.
     espcap::RawOptions redacted = raw;
     for (auto &[key, value] : redacted) {
-        if (key == "password" || key == "api_key") value = "REDACTED";
+        // An empty value is refused whatever the key: its emptiness is no credential.
+        if ((key == "password" || key == "api_key") && !value.empty()) value = "REDACTED";
         if (key == "node" && value.find('@') != std::string::npos) value = "user:REDACTED@host";
     }
     const espcap::OptionsResult again = espcap::parse_options(redacted);

@@ -11,7 +11,8 @@ import subprocess
 # Fields espcap adds to tshark's "timestamp" + "layers": the ancestor's, the interface,
 # then the ECS copies (source.ip, destination.port, network.transport...; see
 # tap/ecs_copies.h).
-ESPCAP_FIELDS = ("sniff_timestamp", "sniff_date_utc", "file_name", "file_date_utc", "protocol", "interface")
+ESPCAP_FIELDS = ("sniff_timestamp", "sniff_date_utc", "file_name", "file_date_utc", "file_offset", "protocol",
+                 "interface")
 ECS_COPIES = ("source", "destination", "network")
 
 # tshark formats absolute times into a 20-byte buffer, so years past 9999 come out as
@@ -52,6 +53,13 @@ def tshark_documents(pcap, extra_args=()):
     run = subprocess.run(["tshark", "-r", pcap, "-T", "ek", *extra_args],
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False)
     return parse_ek_lines(run.stdout)
+
+
+def tshark_file_offsets(pcap):
+    """Each frame's byte offset in the file, as tshark shows it (frame.file_off)."""
+    run = subprocess.run(["tshark", "-r", pcap, "-o", "frame.show_file_off:TRUE", "-T", "fields",
+                          "-e", "frame.file_off"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False)
+    return [int(line) for line in run.stdout.decode().split()]
 
 
 def without_espcap_fields(doc):

@@ -62,11 +62,13 @@ class TestDocumentsEqualTsharkEk(unittest.TestCase):
         self.assertEqual(len(reference), expected_packets)
         by_frame = {int(doc["layers"]["frame"]["frame_frame_number"]): doc for doc in sources}
         self.assertEqual(sorted(by_frame), list(range(1, expected_packets + 1)))
+        offsets = ek.tshark_file_offsets(pcap)
         for number, reference_doc in enumerate(reference, start=1):
             ours = by_frame[number]
             diff = ek.differences(ek.without_espcap_fields(ours), reference_doc)
             self.assertEqual(diff, [], f"frame {number} of {pcap}")
             self.check_espcap_fields(ours, pcap, prefix)
+            self.assertEqual(ours["file_offset"], offsets[number - 1], f"frame {number} of {pcap}")
 
     def check_espcap_fields(self, doc, pcap, prefix):
         self.assertEqual(doc["file_name"], pcap)
@@ -107,6 +109,63 @@ class TestProtocolField(unittest.TestCase):
         self.assertFalse(protocols & {"media", "data-text-lines", "image-jfif", "image-gif"})
 
 
+class TestIdsNameThePacket(unittest.TestCase):
+    """Issue 13 item 1: a document id names the packet itself, so runs that number the
+    packets differently (a read filter, a file that grew) never take one packet for
+    another: every packet is stored exactly once and the counts say what happened."""
+
+    DNS = os.path.join(TEST_PCAPS, "test_dns.pcap")
+
+    def run_espcap(self, pcap, prefix, *extra):
+        run = run_tshark(["-r", pcap, "-q", *extra, "-X", f"espcap:node={ES_NODE}",
+                          "-X", f"espcap:index={prefix}"])
+        self.assertEqual(run.returncode, 0, run.stderr.decode(errors="replace"))
+        return run
+
+    def assert_each_packet_stored_once(self, pcap, prefix):
+        for response in (False, True):  # test_dns.pcap: 54 queries, 54 responses
+            self.assertEqual(count(f"{prefix}-*", {"term": {"layers.dns.dns_dns_flags_response": response}}), 54)
+        stored = sorted(doc.get("file_offset", -1) for doc in all_sources(f"{prefix}-*"))
+        self.assertEqual(stored, sorted(ek.tshark_file_offsets(pcap)))
+
+    def check_subset_then_whole(self, prefix, subset_args, subset_size, whole_args=()):
+        delete_indices(f"{prefix}-*")
+        first = self.run_espcap(self.DNS, prefix, *subset_args)
+        self.assertEqual(summary(first.stderr), (subset_size, subset_size, 0))
+        whole = self.run_espcap(self.DNS, prefix, *whole_args)
+        self.assertEqual(summary(whole.stderr), (108, 108 - subset_size, 0))
+        self.assertIn(f"{subset_size} already indexed".encode(), whole.stderr)
+        self.assert_each_packet_stored_once(self.DNS, prefix)
+
+    def test_two_pass_read_filter_then_whole_file(self):
+        # tshark -2 -R numbers the 54 responses 1..54: frame numbers cannot be ids.
+        self.check_subset_then_whole("it-ids-rfilter", ["-2", "-R", "dns.flags.response==1"], 54)
+
+    def test_two_pass_read_filter_then_two_pass_display_filter(self):
+        # -Y only decides what tshark prints: the tap sees all 108 packets, numbered 1..108.
+        self.check_subset_then_whole("it-ids-yfilter", ["-2", "-R", "dns.flags.response==1"], 54,
+                                     ["-2", "-Y", "dns.flags.response==0"])
+
+    def test_file_that_grew_between_runs(self):
+        prefix = "it-ids-grown"
+        delete_indices(f"{prefix}-*")
+        offsets = ek.tshark_file_offsets(self.DNS)
+        with open(self.DNS, "rb") as f:
+            whole = f.read()
+        with tempfile.TemporaryDirectory() as tmp:
+            growing = os.path.join(tmp, "growing.pcap")
+            with open(growing, "wb") as f:
+                f.write(whole[:offsets[50]])  # the first 50 packets, as a capture in progress
+            first = self.run_espcap(growing, prefix)
+            self.assertEqual(summary(first.stderr), (50, 50, 0))
+            with open(growing, "ab") as f:
+                f.write(whole[offsets[50]:])
+            second = self.run_espcap(growing, prefix)
+            self.assertEqual(summary(second.stderr), (108, 58, 0))
+            self.assertIn(b"50 already indexed", second.stderr)
+            self.assert_each_packet_stored_once(growing, prefix)
+
+
 if __name__ == "__main__":
     unittest.main()
 
@@ -125,7 +184,7 @@ class TestSeveralSenders(unittest.TestCase):
             self.assertEqual(summary(run.stderr), (1268, 1268, 0))
             with open(out, "rb") as f:
                 lines = f.read().split(b"\n")
-        actions = [json.loads(line) for line in lines[0:-1:2]]
-        frames = [int(a["create"]["_id"].rsplit("-", 1)[1]) for a in actions]
+        documents = [json.loads(line) for line in lines[1:-1:2]]
+        frames = [int(d["layers"]["frame"]["frame_frame_number"]) for d in documents]
         self.assertEqual(frames, list(range(1, 1269)))
         self.assertEqual(count("it-senders-*"), 1268)

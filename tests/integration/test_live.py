@@ -185,6 +185,25 @@ class TestLiveCapture(unittest.TestCase):
         self.assertEqual(summary(capture.stderr), (500, 500, 0))
         self.assertEqual(count(f"{self.index}-*"), 500)
 
+    def test_session_resets_keep_every_packet(self):
+        # Issue 13 item 1: tshark -M restarts frame numbers at each session reset; with ids
+        # made of frame numbers, every reset's packets were taken for the first ones (409).
+        capture = LiveCapture("udp port 9997", self.index, "-M", "200", "-c", "1000")
+        sender = threading.Thread(target=lambda: [send_udp(9997, 50, 0.001) for _ in range(40)
+                                                  if capture.process.poll() is None])
+        sender.start()
+        status = capture.wait(timeout=120)
+        sender.join()
+        self.assertEqual(status, 0, capture.stderr)
+        self.assertEqual(capture.captured(), 1000)
+        self.assertGreaterEqual(capture.stderr.count(b"resetting session"), 4, capture.stderr)
+        self.assertEqual(summary(capture.stderr), (1000, 1000, 0))
+        self.assertEqual(count(f"{self.index}-*"), 1000)
+        # 1000 different packets: each at its own place in tshark's capture file.
+        offsets = {"terms": {"field": "file_offset", "size": 2000}}
+        reply = es("POST", f"/{self.index}-*/_search?size=0", {"aggs": {"offsets": offsets}})
+        self.assertEqual(len(reply["aggregations"]["offsets"]["buckets"]), 1000)
+
     def test_ctrl_c_mid_capture_indexes_every_captured_packet(self):
         capture = LiveCapture("udp port 9998", self.index)
         stop_sending = threading.Event()

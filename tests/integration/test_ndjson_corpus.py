@@ -28,15 +28,18 @@ class TestNdjsonOfEveryCapture(unittest.TestCase):
         self.assertEqual(len(lines), 2 * readable)
         reference = ek.tshark_documents(pcap)
         self.assertEqual(len(reference), readable)
+        ids = set()
         for number, (action_line, document_line, reference_doc) in enumerate(
                 zip(lines[0::2], lines[1::2], reference), start=1):
             action = json.loads(action_line)["create"]
             self.assertTrue(action["_index"].startswith("packets-"), action)
-            self.assertTrue(action["_id"].endswith(f"-{number}"), action)
+            self.assertRegex(action["_id"], r"^[A-Za-z0-9_-]{22}$")  # packet_id.h
+            ids.add(action["_id"])
             document = json.loads(document_line)
             self.assertEqual(int(document["layers"]["frame"]["frame_frame_number"]), number)
             diff = ek.differences(ek.without_espcap_fields(document), reference_doc)
             self.assertEqual(diff, [], f"frame {number} of {pcap}")
+        self.assertEqual(len(ids), readable, "two packets of one file share an id")
 
     def test_test_pcaps(self):
         for pcap in sorted(glob.glob(os.path.join(TEST_PCAPS, "*"))):

@@ -48,6 +48,31 @@ class TestBadOptions(unittest.TestCase):
     def test_bad_preference(self):
         self.assert_usage_error(["-o", "espcap.chunk:0", "-X", f"espcap:node={ES_NODE}"], "option 'chunk'")
 
+    def assert_refused_before_reading(self, x_options, key):
+        """Exit status 1, one line naming the key, and no packet read (no summary line)."""
+        args = ["-r", DNS, "-q"]
+        for option in x_options:
+            args += ["-X", option]
+        run = run_tshark(args)
+        stderr = run.stderr.decode(errors="replace")
+        self.assertEqual(run.returncode, 1, stderr)
+        lines = [line for line in stderr.splitlines() if "espcap" in line]
+        self.assertEqual(len(lines), 1, stderr)
+        self.assertIn(f"option '{key}'", lines[0])
+        self.assertIsNone(summary(run.stderr), stderr)
+
+    def test_index_prefixes_elasticsearch_refuses_stop_the_run_before_a_packet(self):
+        # Issue 13 item 3: non-UTF-8 aborted tshark (exit 134) at the first packet; a tab
+        # stopped it there with a libcurl error.
+        for prefix in (b"caf\xe9", b"a\tb", b"a\x01b", b"Packets", b"a\"b", b".."):
+            with self.subTest(prefix=prefix):
+                self.assert_refused_before_reading([f"espcap:node={ES_NODE}".encode(), b"espcap:index=" + prefix],
+                                                   "index")
+
+    def test_empty_node_is_bad_usage(self):
+        # Issue 13 item 11a: -X espcap:node= (an unset shell variable) turned espcap off, exit 0.
+        self.assert_refused_before_reading(["espcap:node="], "node")
+
     def test_credentials_in_url_are_not_printed(self):
         stderr = self.assert_usage_error(["-X", "espcap:node=http://elastic:s3cret@127.0.0.1:9200"],
                                          "credentials")
@@ -172,6 +197,53 @@ class TestDumpWithoutNode(unittest.TestCase):
                 reply = es("POST", "/_bulk?refresh=true", f.read())
         self.assertFalse(reply["errors"])
         self.assertEqual(count("it-dump-*"), 108)
+
+
+class TestFileOutput(unittest.TestCase):
+    """Issue 13 item 2: file= keeps every run's documents, and a write error fails them."""
+
+    def test_espcap_index_appends_every_capture_to_one_file(self):
+        with tempfile.TemporaryDirectory() as folder:
+            for name, pcap in (("a.pcap", DNS), ("b.pcap", HTTP)):
+                shutil.copy(pcap, os.path.join(folder, name))
+            out = os.path.join(folder, "all.ndjson")
+            run = subprocess.run(["espcap-index", folder, "--", "-X", f"espcap:file={out}"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600, env=tshark_env())
+            with open(out, "rb") as f:
+                documents = [json.loads(line) for line in f.read().split(b"\n")[1::2]]
+        output = run.stdout.decode()
+        self.assertEqual(run.returncode, 0, output + run.stderr.decode())
+        self.assertIn("1376 written to file", output.splitlines()[-1])
+        self.assertEqual(len(documents), 108 + 1268)
+        names = [os.path.basename(d["file_name"]) for d in documents]
+        self.assertEqual((names.count("a.pcap"), names.count("b.pcap")), (108, 1268))
+
+    def test_a_full_disk_fails_every_document_it_refuses(self):
+        run = run_tshark(["-r", DNS, "-q", "-X", "espcap:file=/dev/full"])
+        stderr = run.stderr.decode(errors="replace")
+        self.assertEqual(run.returncode, 2, stderr)
+        self.assertIn("108 packets, 0 written to file, 108 failed", stderr)
+        self.assertIn("No space left on device", stderr)
+
+    def test_a_full_disk_beside_a_node_is_counted_apart(self):
+        delete_indices("it-fullfile-*")
+        run = run_tshark(["-r", DNS, "-q", "-X", "espcap:file=/dev/full", "-X", f"espcap:node={ES_NODE}",
+                          "-X", "espcap:index=it-fullfile"])
+        stderr = run.stderr.decode(errors="replace")
+        self.assertEqual(run.returncode, 2, stderr)
+        self.assertEqual(summary(run.stderr), (108, 108, 0))
+        self.assertIn("0 written to file, 108 not written to file", stderr)
+        self.assertEqual(count("it-fullfile-*"), 108)
+
+    def test_espcap_index_stops_at_a_full_disk(self):
+        with tempfile.TemporaryDirectory() as folder:
+            for name in ("a.pcap", "b.pcap"):
+                shutil.copy(DNS, os.path.join(folder, name))
+            run = subprocess.run(["espcap-index", folder, "--", "-X", "espcap:file=/dev/full"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300, env=tshark_env())
+        output = run.stdout.decode()
+        self.assertEqual(run.returncode, 2, output)
+        self.assertIn("108 failed; stopped, 1 file not indexed", output.splitlines()[-1])
 
 
 class TestFilterOption(unittest.TestCase):

@@ -29,27 +29,3 @@ TEST_CASE("Live captures list their interfaces", "[plugin][source]") {
     CHECK(source.read_file.empty());
     CHECK(source.interfaces == std::vector<std::string>{"lo", "eth0"});
 }
-
-TEST_CASE("A capture file keeps its identity across reads; live runs get a fresh one", "[plugin][source]") {
-    const std::string path = "capture_identity_test.bin";
-    {
-        std::FILE *f = std::fopen(path.c_str(), "wb");
-        REQUIRE(f != nullptr);
-        std::fputs("some capture bytes", f);
-        std::fclose(f);
-    }
-    const std::string first = espcap::capture_identity(path);
-    CHECK(first.size() == 16);
-    CHECK(espcap::capture_identity(path) == first);
-    {
-        std::FILE *f = std::fopen(path.c_str(), "ab");
-        std::fputs("!", f);
-        std::fclose(f);
-    }
-    CHECK(espcap::capture_identity(path) != first);
-    std::remove(path.c_str());
-
-    const std::string live = espcap::capture_identity("");
-    CHECK(live.rfind("run", 0) == 0);
-    CHECK(espcap::capture_identity("") != live);
-}

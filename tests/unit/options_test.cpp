@@ -50,6 +50,14 @@ TEST_CASE("Bad values are refused with the key named", "[options]") {
         Case{{{"index", "Packets"}}, "must be lowercase"},
         Case{{{"index", "_x"}}, "must not start with"},
         Case{{{"index", "a b"}}, "must not contain ' '"},
+        // Issue 13 item 3: these used to abort tshark at the first packet, or stop it there.
+        Case{{{"index", "caf\xe9"}}, "option 'index': 'caf\\xe9' is not valid UTF-8"},
+        Case{{{"index", "a\tb"}}, "option 'index': 'a\\x09b' must not contain control characters"},
+        Case{{{"index", "a\xc2\x85"}}, "must not contain control characters"},
+        Case{{{"index", "\xed\xa0\x80"}}, "is not valid UTF-8"},  // a surrogate
+        Case{{{"index", "\xc0\xaf"}}, "is not valid UTF-8"},  // an overlong '/'
+        Case{{{"index", "a\xe2\x82"}}, "is not valid UTF-8"},  // cut short
+        Case{{{"index", ".."}}, "must not be '.' or '..'"},
         Case{{{"timeout", "-1"}}, "option 'timeout'"},
         Case{{{"bulk_bytes", "10"}}, "option 'bulk_bytes': expects a size"},
         Case{{{"bulk_bytes", "2g"}}, "option 'bulk_bytes'"},
@@ -128,11 +136,12 @@ TEST_CASE("Later entries win, so -X overrides preferences", "[options]") {
     CHECK(result.options.index_prefix == "prefs");
 }
 
-TEST_CASE("An empty value means the default", "[options]") {
-    const auto result = parse_options({{"chunk", ""}, {"index", ""}});
-    REQUIRE(result.ok());
-    CHECK(result.options.chunk == 1000);
-    CHECK(result.options.index_prefix == "packets");
+TEST_CASE("An empty value is bad usage that names its key (issue 13 item 11a)", "[options]") {
+    // -X espcap:node= used to turn espcap off without a word.
+    for (const char *key : {"node", "file", "index", "chunk", "password"}) {
+        CAPTURE(key);
+        CHECK(parse_options({{key, ""}}).error == std::string("option '") + key + "': needs a value");
+    }
 }
 
 TEST_CASE("Arguments of -X must be key=value", "[options]") {
