@@ -91,6 +91,11 @@ def capture_file(tshark_pid):
     return None
 
 
+def spooled_batches(spool):
+    """Batch files waiting in the spool (its lock files stay)."""
+    return sum(name.endswith(".ndjson.gz") for _, _, files in os.walk(spool) for name in files)
+
+
 def slope(points):
     """Least-squares slope of [(t, y)]."""
     n = len(points)
@@ -185,7 +190,6 @@ class TestCaptureThatNeverEnds(unittest.TestCase):
                 link.run("dumpcap", "-i", "lv1", "-f", f"udp port {PORT}", "-B", "256", "-c", str(total),
                          "-q", "-w", "-"),
                 stdout=reader.stdin, stderr=subprocess.PIPE)
-            reader.stdin.close()
             err = {"dumpcap": b"", "tshark": b""}
 
             def collect(name, stream):
@@ -203,7 +207,7 @@ class TestCaptureThatNeverEnds(unittest.TestCase):
             replay = subprocess.Popen(link.run("tcpreplay", "-i", "lv0", f"--pps={self.RATE}", capture),
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             start = time.monotonic()
-            restarts = Restarts(start, [self.SECONDS * 0.3, self.SECONDS * 0.55])
+            restarts = Restarts(start, [self.SECONDS * 0.2, self.SECONDS * 0.5])
             restarts.start()
             rss = []  # (seconds into the run, KiB)
             spill = None
@@ -217,19 +221,25 @@ class TestCaptureThatNeverEnds(unittest.TestCase):
                 next_sample += 1
                 time.sleep(max(0.0, next_sample - time.monotonic()))
             replay_out, replay_err = replay.communicate(timeout=60)
-            restarts.join(timeout=600)
             try:
                 capturer.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 capturer.send_signal(2)  # packets lost: stop it to read its counts
                 capturer.wait(timeout=60)
+            # The capture goes on (tshark's input stays open) until the node is back and
+            # tshark has emptied the spool by itself, as a capture that never ends would.
+            restarts.join(timeout=1300)
+            deadline = time.monotonic() + 300
+            while spooled_batches(spool) and time.monotonic() < deadline:
+                time.sleep(1)
+            reader.stdin.close()
             reader.wait(timeout=900)
             for thread in readers:
                 thread.join(timeout=60)
             # tshark leaves its capture file behind when its input pipe ends.
             if spill and os.path.exists(spill):
                 os.remove(spill)
-            left_in_spool = sum(len(files) for _, _, files in os.walk(spool))
+            left_in_spool = spooled_batches(spool)
 
         sent = int(REPLAYED.search(replay_out).group(1))
         received, dropped = map(int, DROPPED.search(err["dumpcap"]).groups())
