@@ -145,6 +145,9 @@ class Restarts(threading.Thread):
             stop = subprocess.run([ES_SERVER, "stop", "--port", ES_PORT], capture_output=True, timeout=600)
             if stop.returncode != 0:
                 self.errors.append(("stop", stop.stderr))
+            # A stop that found no pid file stops nothing: the outage must be real.
+            if subprocess.run([ES_SERVER, "status", "--port", ES_PORT]).returncode == 0:
+                self.errors.append(("stop", b"still answering after stop: " + stop.stderr))
             start = subprocess.run([ES_SERVER, "start", "--port", ES_PORT], capture_output=True, timeout=600)
             # On a loaded machine the JVM can take longer than es-server waits for it
             # (180 s): only a node that never answers is an error.
