@@ -57,7 +57,7 @@ int main(int argc, char **argv) {
     options.output_file.clear();
 
     espcap::exporter::Exporter exporter(options);
-    if (const std::string error = exporter.start(); !error.empty()) {
+    if (const std::string error = exporter.start(espcap::exporter::Exporter::FirstAnswer::fully); !error.empty()) {
         std::fprintf(stderr, "espcap-replay: %s\n", error.c_str());
         return kStillSpooled;
     }
@@ -72,7 +72,7 @@ int main(int argc, char **argv) {
                  static_cast<unsigned long long>(stats.replayed_indexed + stats.replayed_duplicates),
                  static_cast<unsigned long long>(stats.replayed_indexed),
                  static_cast<unsigned long long>(stats.replayed_duplicates),
-                 static_cast<unsigned long long>(stats.documents_failed));
+                 static_cast<unsigned long long>(stats.documents_failed + stats.replayed_failed));
     if (stats.documents_dead_lettered > 0) std::fprintf(stderr, " (kept in %s)", stats.dead_letter_path.c_str());
     std::fprintf(stderr, "; %zu files left in %s", left, exporter.spool_folder().c_str());
     if (!stats.first_error.empty()) std::fprintf(stderr, "; first error: %s", stats.first_error.c_str());

@@ -118,7 +118,7 @@ std::string Spool::open() {
 }
 
 std::string Spool::store(const BulkBatch &batch, const std::vector<std::size_t> &documents,
-                         std::string_view mappings_json) {
+                         std::string_view mappings_json, std::string *stored_file) {
     const bool whole_batch = documents.size() == batch.document_count();
     std::string subset;  // a copy only when part of the batch is kept
     if (!whole_batch)
@@ -152,6 +152,7 @@ std::string Spool::store(const BulkBatch &batch, const std::vector<std::size_t> 
         return "cannot write spool file in " + folder_ + ": " + system_error_text(error);
     }
     used_bytes_ += compressed.size();
+    if (stored_file != nullptr) *stored_file = final_path.string();
     return "";
 }
 
