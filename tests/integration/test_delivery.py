@@ -267,8 +267,8 @@ class TestNodeBackMidRun(unittest.TestCase):
                     process.stdin.flush()
                 for name, process, folder in runs:
                     self.assertTrue(wait_for(lambda: spool_files(folder) or process.poll() is not None, 120))
-                    self.assertIsNone(process.poll(), f"{name}: stopped instead of spooling: "
-                                      f"{process.stderr.read().decode(errors='replace')}")
+                    if process.poll() is not None:
+                        self.fail(f"{name}: stopped instead of spooling: {process.stderr.read().decode(errors='replace')}")
             finally:
                 self.es_server("start")
             sent = {}
