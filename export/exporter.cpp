@@ -65,8 +65,8 @@ std::string Exporter::start(FirstAnswer wait) {
         if (!node_ready_) {
             if (!spool_) return last_connect_error_;
             const std::string why = first_attempt_done_ ? last_connect_error_
-                                                        : "no answer from Elasticsearch within " +
-                                                              std::to_string(kBannerWait.count()) + " s";
+                                                        : "cannot reach Elasticsearch (no answer within " +
+                                                              std::to_string(kBannerWait.count()) + " s)";
             start_warning_ = why + "; spooling to " + spool_->folder() + " until it answers";
         }
     } else if (std::string error = mappings_.install_template(nullptr); !error.empty()) {
