@@ -287,6 +287,8 @@ class TestNodeBackMidRun(unittest.TestCase):
                 process.stdin.write(b"".join(records[sent[name]:]))
                 process.stdin.close()
             results = [(name, process.wait(timeout=600), process.stderr.read()) for name, process, _ in runs]
+            for _, process, _ in runs:
+                process.stderr.close()
         for name, status, stderr in results:
             text = stderr.decode(errors="replace")
             self.assertEqual(status, 0, f"{name}: {text}")
