@@ -32,8 +32,17 @@ std::string describe_http_failure(long status, const std::string &body) {
     return text;
 }
 
+bool node_unavailable(const HttpResponse &response) {
+    return !response.reached() || response.status == 429 || response.status >= 500;
+}
+
+bool node_refuses_us(const HttpResponse &response) {
+    return response.certificate_refused || response.status == 401 || response.status == 403;
+}
+
 BulkClient::BulkClient(const Options &options)
-    : gzip_(options.compress_requests()), trace_(options.trace), retry_budget_(options.retry_seconds), http_(HttpSettings::from(options)),
+    : gzip_(options.compress_requests()), may_compress_(options.gzip == Options::Compression::automatic),
+      trace_(options.trace), retry_budget_(options.retry_seconds), http_(HttpSettings::from(options)),
       random_(std::random_device{}()) {
     for (const Endpoint &e : options.nodes) nodes_.push_back(NodeState{e});
 }
@@ -79,7 +88,7 @@ ProbeResult BulkClient::probe() {
             mark_up(node);
             return result;
         }
-        if (response.reached() || response.certificate_refused) result.reached = true;
+        if (node_refuses_us(response)) result.refused = true;
         if (!response.reached()) mark_down(node);
         if (!problems.empty()) problems += "; ";
         problems += node.endpoint.url() + ": " +
@@ -144,16 +153,24 @@ void BulkClient::send_part(const BulkBatch &batch, std::vector<std::size_t> pend
     std::string compressed;
     bool body_ready = false;
     std::string last_transient_error;
+    // Set once a try may have reached Elasticsearch while its reply did not reach us (a
+    // timeout, a dropped connection, a gateway error, a reply cut short). A 409 on a
+    // later try then most likely answers that try, not an earlier run: the document is
+    // counted as indexed. One flag is enough: what is pending later is always part of
+    // what was pending then.
+    bool maybe_stored = false;
+    bool resend_at_once = false;  // the body changed, not the node's state: no back-off
     // Transient trouble (a node restarting, a full write queue) is retried until the
     // retry budget is spent, counted from the first failure of this request.
     const auto deadline = Clock::now() + retry_budget_;
 
     for (unsigned attempt = 0; !pending.empty(); ++attempt) {
-        if (attempt > 0) {
+        if (attempt > 0 && !resend_at_once) {
             if (Clock::now() >= deadline) break;
             outcome.retried += pending.size();
             std::this_thread::sleep_for(backoff_full_jitter(kBackoffBase, kBackoffCap, attempt, random_));
         }
+        resend_at_once = false;
         if (!body_ready) {  // the whole batch is sent as it is; a subset is reassembled
             body_storage.clear();
             if (pending.size() != batch.document_count())
@@ -170,6 +187,7 @@ void BulkClient::send_part(const BulkBatch &batch, std::vector<std::size_t> pend
             http_.post(node.endpoint.url() + kBulkPath, wire, "application/x-ndjson", gzip_ ? "gzip" : nullptr);
         if (!response.reached()) {
             mark_down(node);
+            maybe_stored = maybe_stored || response.request_sent;
             last_transient_error = node.endpoint.url() + ": " + response.transport_error;
             trace("POST " + node.endpoint.url() + "/_bulk: " + response.transport_error);
             continue;
@@ -179,9 +197,19 @@ void BulkClient::send_part(const BulkBatch &batch, std::vector<std::size_t> pend
         mark_up(node);
         outcome.bytes_sent += wire.size();
         if (response.status == 413) {
+            if (!gzip_ && may_compress_) {
+                // A proxy's body limit, met by a plain body because the node looked
+                // local: compressed, the same request most likely fits.
+                trace("request of " + std::to_string(plain.size()) + " bytes too large: compressing from now on");
+                gzip_ = true;
+                body_ready = false;
+                resend_at_once = true;
+                continue;
+            }
             if (pending.size() == 1) {
-                reject_all(413, describe_http_failure(413, "") + ": one document of " +
-                                    std::to_string(plain.size()) + " bytes");
+                std::string size = std::to_string(plain.size()) + " bytes";
+                if (gzip_) size += " (" + std::to_string(wire.size()) + " compressed)";
+                reject_all(413, describe_http_failure(413, "") + ": one document of " + size);
                 return;
             }
             // Halve what we send from now on, and send this part again in pieces.
@@ -197,6 +225,9 @@ void BulkClient::send_part(const BulkBatch &batch, std::vector<std::size_t> pend
             return;
         }
         if (is_transient(response.status)) {
+            // A gateway answers these when Elasticsearch went silent or away, maybe
+            // after it took the request.
+            if (response.status == 502 || response.status == 504) maybe_stored = true;
             last_transient_error = node.endpoint.url() + ": HTTP " + std::to_string(response.status);
             continue;
         }
@@ -208,6 +239,7 @@ void BulkClient::send_part(const BulkBatch &batch, std::vector<std::size_t> pend
         if (!reply.parsed || reply.items.size() != pending.size()) {
             // Unconfirmed: nothing of this request may be counted as indexed.
             trace("POST " + node.endpoint.url() + "/_bulk: unconfirmed reply: " + response.body);
+            maybe_stored = true;
             last_transient_error = node.endpoint.url() + ": unexpected bulk reply (" +
                                    (reply.parsed ? "item count differs" : reply.problem) + ")";
             continue;
@@ -219,7 +251,9 @@ void BulkClient::send_part(const BulkBatch &batch, std::vector<std::size_t> pend
             if (item.succeeded()) {
                 ++outcome.indexed;
             } else if (item.status == 409) {
-                ++outcome.duplicates;  // indexed by an earlier run: the goal is met
+                // Indexed by the try whose reply was lost, or else by an earlier run:
+                // either way the goal is met.
+                ++(maybe_stored ? outcome.indexed : outcome.duplicates);
             } else if (is_transient(item.status)) {
                 again.push_back(pending[k]);
                 last_transient_error = "HTTP " + std::to_string(item.status) + ": " + item.error;

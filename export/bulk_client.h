@@ -4,8 +4,11 @@
 // - Items that fail with a transient status (429, 502, 503, 504) are re-sent alone,
 //   with back-off; items that succeeded are never sent again.
 // - Connection errors and timeouts retry the same request on the next node.
-// - 413 (request too large, e.g. from a proxy) splits the request; the smaller size is
-//   remembered for the rest of the run.
+// - 413 (request too large, e.g. from a proxy) on a plain body is sent again
+//   compressed when gzip=auto left it plain; a compressed one that is still too large
+//   splits the request. Both are remembered for the rest of the run.
+// - A 409 for a document that an earlier, unconfirmed try of the same request may have
+//   stored (the reply was lost) counts as indexed by this run.
 // - A node that cannot be reached is skipped for a while.
 #pragma once
 
@@ -31,10 +34,18 @@ struct Rejection {
 };
 
 struct ProbeResult {
-    bool reached = false;  // some node answered (HTTP, or TLS with a certificate we refuse)
-    std::string error;     // empty when a node answered 200
+    // A node refused us (401, 403, a certificate we do not trust): waiting will not
+    // help. Any other failure (no reply, a timeout, 429, 5xx) may pass.
+    bool refused = false;
+    std::string error;  // empty when a node answered 200
     bool ok() const { return error.empty(); }
 };
+
+// No reply, 429 or 5xx: the node (or a proxy in front of it) is not there for now, and
+// asking again later may succeed.
+bool node_unavailable(const HttpResponse &response);
+// 401, 403, or a certificate we do not trust: asking again will get the same answer.
+bool node_refuses_us(const HttpResponse &response);
 
 struct BulkOutcome {
     std::uint64_t indexed = 0;
@@ -57,6 +68,9 @@ public:
 
     BulkOutcome send(const BulkBatch &batch);
 
+    // From any thread: ends the request in flight and every later one (HttpClient::cancel).
+    void cancel() { http_.cancel(); }
+
 private:
     using Clock = std::chrono::steady_clock;
     struct NodeState {
@@ -77,6 +91,7 @@ private:
     void trace(const std::string &text) const;  // trace=true: one stderr line per error
 
     bool gzip_;
+    bool may_compress_ = false;  // gzip=auto: compress once a proxy refuses a plain body
     bool trace_;
     std::chrono::seconds retry_budget_;
     std::size_t max_request_bytes_ = SIZE_MAX;  // learned from 413 replies

@@ -32,6 +32,7 @@ void add(espcap::exporter::RunStats &total, const espcap::exporter::RunStats &ro
     total.replayed_indexed += round.replayed_indexed;
     total.replayed_duplicates += round.replayed_duplicates;
     total.documents_failed += round.documents_failed;
+    total.replayed_failed += round.replayed_failed;
     total.documents_dead_lettered += round.documents_dead_lettered;
     if (!round.dead_letter_path.empty()) total.dead_letter_path = round.dead_letter_path;
     total.note_error(round.first_error);
@@ -80,7 +81,8 @@ int main(int argc, char **argv) {
     std::string spool_folder;
     for (unsigned round = 0; round < kMostRounds; ++round) {
         espcap::exporter::Exporter exporter(options);
-        if (const std::string error = exporter.start(); !error.empty()) {
+        if (const std::string error = exporter.start(espcap::exporter::Exporter::FirstAnswer::fully);
+            !error.empty()) {
             std::fprintf(stderr, "espcap-replay: %s\n", error.c_str());
             return kStillSpooled;
         }
@@ -106,7 +108,7 @@ int main(int argc, char **argv) {
                  static_cast<unsigned long long>(total.replayed_indexed + total.replayed_duplicates),
                  static_cast<unsigned long long>(total.replayed_indexed),
                  static_cast<unsigned long long>(total.replayed_duplicates),
-                 static_cast<unsigned long long>(total.documents_failed));
+                 static_cast<unsigned long long>(total.documents_failed + total.replayed_failed));
     if (total.documents_dead_lettered > 0) std::fprintf(stderr, " (kept in %s)", total.dead_letter_path.c_str());
     std::fprintf(stderr, "; %zu files left in %s", left, spool_folder.c_str());
     if (!total.first_error.empty())

@@ -11,6 +11,12 @@ namespace espcap::exporter {
 namespace {
 // How often an unreachable node is asked again while batches go to the spool.
 constexpr std::chrono::seconds kReconnectInterval{5};
+// How long the first packet waits for the node to answer its banner request
+// (FirstAnswer::briefly). A healthy node answers in milliseconds, even a busy one: no
+// cluster state is involved. One that answers later gets the first batches from the
+// spool moments later, counted as indexed all the same. Once the banner came, the
+// template install (a cluster state update, seconds on a busy node) is waited for.
+constexpr std::chrono::seconds kBannerWait{2};
 // Back-off between tries at mapping a batch's new fields while the node does not answer.
 constexpr std::chrono::milliseconds kMappingRetryFirstPause{250};
 constexpr std::chrono::milliseconds kMappingRetryLongestPause{4000};
@@ -27,6 +33,7 @@ Exporter::Exporter(const Options &options)
     if (!options_.nodes.empty()) {
         for (unsigned i = 0; i < std::max(1u, options_.senders); ++i)
             clients_.push_back(std::make_unique<BulkClient>(options_));
+        connector_client_ = std::make_unique<BulkClient>(options_);
     }
     const std::size_t senders = std::max<std::size_t>(1, clients_.size());
     queue_capacity_ = senders < kBatchesInHand ? kBatchesInHand - senders : 1;
@@ -36,7 +43,7 @@ Exporter::Exporter(const Options &options)
 
 Exporter::~Exporter() { finish(); }
 
-std::string Exporter::start() {
+std::string Exporter::start(FirstAnswer wait) {
     if (!options_.output_file.empty()) {
         if (std::string error = file_.open(options_.output_file); !error.empty()) return error;
     }
@@ -46,17 +53,23 @@ std::string Exporter::start() {
             spool_ = std::make_unique<Spool>(options_.spool, options_.nodes, options_.spool_max);
             if (std::string error = spool_->open(); !error.empty()) return error;
         }
-        const ProbeResult probe = clients_.front()->probe();
-        if (probe.ok()) {
-            if (std::string error = install_template(clients_.front().get()); !error.empty()) return error;
-            node_ready_ = true;
-        } else if (probe.reached || !spool_) {
-            return probe.error;  // a node that refuses us will not change its mind
-        } else {
-            start_warning_ = probe.error + "; spooling to " + spool_->folder() + " until it answers";
-            next_connect_attempt_ = Clock::now() + kReconnectInterval;
+        connector_ = std::thread(&Exporter::connect_loop, this);
+        std::unique_lock<std::mutex> lock(connection_mutex_);
+        const auto answered = [&] { return first_attempt_done_; };
+        // Without a spool, documents have nowhere to wait for a late answer.
+        if (wait == FirstAnswer::briefly && spool_)
+            connection_changed_.wait_for(lock, kBannerWait, [&] { return first_attempt_done_ || banner_answered_; });
+        if (wait == FirstAnswer::fully || !spool_ || banner_answered_) connection_changed_.wait(lock, answered);
+        start_returned_ = true;
+        if (!node_refused_.empty()) return node_refused_;  // a node that refuses us will not change its mind
+        if (!node_ready_) {
+            if (!spool_) return last_connect_error_;
+            const std::string why = first_attempt_done_ ? last_connect_error_
+                                                        : "cannot reach Elasticsearch (no answer within " +
+                                                              std::to_string(kBannerWait.count()) + " s)";
+            start_warning_ = why + "; spooling to " + spool_->folder() + " until it answers";
         }
-    } else if (std::string error = install_template(nullptr); !error.empty()) {
+    } else if (std::string error = mappings_.install_template(nullptr); !error.empty()) {
         return error;  // only template_file to write
     }
     if (clients_.empty()) {
@@ -67,8 +80,68 @@ std::string Exporter::start() {
     return "";
 }
 
-// Also writes template_file, and detects the engine the template is made for.
-std::string Exporter::install_template(BulkClient *client) { return mappings_.install_template(client); }
+// Runs on the connector thread from start() to finish(). A probe runs without
+// connection_mutex_, so senders keep spooling while a silent node makes it wait out
+// `timeout`; a replay runs with it, so senders wait for the spool to go first.
+void Exporter::connect_loop() {
+    std::unique_lock<std::mutex> lock(connection_mutex_);
+    while (!stopping_ && node_refused_.empty()) {
+        if (node_ready_) {  // until a sender finds the node gone
+            connection_changed_.wait(lock, [&] { return stopping_ || !node_ready_; });
+            continue;
+        }
+        if (connection_changed_.wait_until(lock, next_connect_attempt_, [&] { return stopping_; })) break;
+        connecting_ = true;
+        lock.unlock();
+        const ConnectAttempt attempt = connect_once(*connector_client_);
+        lock.lock();
+        connecting_ = false;
+        banner_answered_ = false;
+        if (stopping_) break;
+        if (attempt.error.empty()) {
+            node_ready_ = true;
+            replay_spool(*connector_client_);
+        } else if (attempt.refused) {
+            node_refused_ = attempt.error;
+            if (start_returned_)  // the run goes on into the spool; finish() reports it as an error
+                std::fprintf(stderr, "espcap: warning: %s; documents wait in the spool\n", attempt.error.c_str());
+        } else {
+            last_connect_error_ = attempt.error;
+            next_connect_attempt_ = Clock::now() + kReconnectInterval;
+        }
+        first_attempt_done_ = true;
+        connection_changed_.notify_all();
+    }
+}
+
+// A probe, then the template. 5xx, 429, timeouts and silence are "not there yet", as
+// mid-run: only a refusal is final.
+Exporter::ConnectAttempt Exporter::connect_once(BulkClient &client) {
+    const ProbeResult probe = client.probe();
+    if (!probe.ok()) return {probe.error, probe.refused};
+    {
+        std::lock_guard<std::mutex> lock(connection_mutex_);
+        banner_answered_ = true;  // start() now waits for the template too
+    }
+    connection_changed_.notify_all();
+    bool retry_later = false;
+    std::string error = mappings_.install_template(&client, &retry_later);  // also writes template_file
+    const bool refused = !error.empty() && !retry_later;
+    return {std::move(error), refused};
+}
+
+void Exporter::stop_connector() {
+    if (!connector_.joinable()) return;
+    {
+        std::lock_guard<std::mutex> lock(connection_mutex_);
+        stopping_ = true;
+        // A node that keeps silent must not hold up the end of the run. A replay in
+        // progress is not cancelled: we hold its lock here, so it has ended.
+        if (connecting_) connector_client_->cancel();
+    }
+    connection_changed_.notify_all();
+    connector_.join();
+}
 
 void Exporter::begin_document_locked(std::string_view index, std::string_view id) {
     if (open_batch_.empty()) open_batch_started_ = Clock::now();
@@ -97,7 +170,6 @@ void Exporter::close_batch_locked(std::unique_lock<std::mutex> &lock) {
 
 void Exporter::send_loop(BulkClient *client) {
     const auto flush_interval = std::chrono::milliseconds(options_.flush_interval_ms);
-    if (client != nullptr) ensure_connected(*client);  // what earlier runs left goes first
     std::unique_lock<std::mutex> lock(mutex_);
     while (true) {
         queue_not_empty_.wait_for(lock, flush_interval, [&] { return closing_ || !queue_.empty(); });
@@ -135,49 +207,37 @@ void Exporter::send_loop(BulkClient *client) {
 }
 
 void Exporter::deliver(BulkClient &client, const BulkBatch &batch) {
-    if (!ensure_connected(client)) {
+    // Without a spool the node answered at start (or the run stopped), and the client's
+    // own retries are all there is.
+    if (spool_ && !node_ready()) {
         keep_for_later(batch, every_document(batch), "Elasticsearch unreachable");
         return;
     }
-    const std::vector<std::size_t> later = send_and_account(client, batch, false);
+    const std::vector<std::size_t> later = send_and_account(client, batch, Origin::this_run);
     if (later.empty()) return;
     mark_node_away();
     keep_for_later(batch, later, "Elasticsearch unreachable past the retry budget");
 }
 
-// True when a node is ready for the next batch. While the node is away, checks on it
-// every few seconds, not once per batch: batches then go straight to the spool instead
-// of each waiting out the retry budget. After a (re)connection the spool is replayed
-// first, with the connection held, so the other senders wait for it.
-bool Exporter::ensure_connected(BulkClient &client) {
+// True when a node is ready for the next batch. Never asks the node itself (the
+// connector does); waits only while the connector replays the spool.
+bool Exporter::node_ready() {
     std::lock_guard<std::mutex> lock(connection_mutex_);
-    if (!node_ready_) {
-        const auto now = Clock::now();
-        if (now < next_connect_attempt_) return false;
-        next_connect_attempt_ = now + kReconnectInterval;
-        if (!client.probe().ok()) return false;
-        if (std::string error = install_template(&client); !error.empty()) {
-            // Not a failure of any document: they keep going to the spool until it works.
-            std::fprintf(stderr, "espcap: warning: %s; still spooling\n", error.c_str());
-            return false;
-        }
-        node_ready_ = true;
-        replay_due_ = true;
-    }
-    if (replay_due_) replay_spool(client);
     return node_ready_;
 }
 
-// A request gave up past the retry budget: the node is taken for away until a probe
-// answers.
+// A request gave up past the retry budget: the node is taken for away until the
+// connector finds it answering again.
 void Exporter::mark_node_away() {
     std::lock_guard<std::mutex> lock(connection_mutex_);
     mark_node_away_locked();
 }
 
 void Exporter::mark_node_away_locked() {
+    if (!node_ready_) return;
     node_ready_ = false;
     next_connect_attempt_ = Clock::now() + kReconnectInterval;
+    connection_changed_.notify_all();
 }
 
 // Retries while the node does not answer, for as long as a bulk request would be, with
@@ -194,15 +254,16 @@ bool Exporter::map_new_fields(BulkClient &client) {
     return true;
 }
 
-std::vector<std::size_t> Exporter::send_and_account(BulkClient &client, const BulkBatch &batch, bool replaying) {
+std::vector<std::size_t> Exporter::send_and_account(BulkClient &client, const BulkBatch &batch, Origin origin) {
     // Sent before its new fields are mapped, a batch would map them dynamically (strings
     // as keyword) once the node is back. So it waits in the spool if the node stays away
     // past the retry budget; without a spool it goes anyway, through the client's retries.
     if (!map_new_fields(client) && spool_) return every_document(batch);
     const BulkOutcome outcome = client.send(batch);
     std::lock_guard<std::mutex> record(record_mutex_);
-    (replaying ? stats_.replayed_indexed : stats_.documents_indexed) += outcome.indexed;
-    (replaying ? stats_.replayed_duplicates : stats_.documents_duplicate) += outcome.duplicates;
+    const bool earlier = origin == Origin::earlier_run;  // not this run's packets: counted apart
+    (earlier ? stats_.replayed_indexed : stats_.documents_indexed) += outcome.indexed;
+    (earlier ? stats_.replayed_duplicates : stats_.documents_duplicate) += outcome.duplicates;
     stats_.documents_retried += outcome.retried;
     stats_.bytes_sent += outcome.bytes_sent;
     std::vector<std::size_t> later;
@@ -211,7 +272,7 @@ std::vector<std::size_t> Exporter::send_and_account(BulkClient &client, const Bu
             later.push_back(rejection.document);
             continue;
         }
-        ++stats_.documents_failed;
+        ++(earlier ? stats_.replayed_failed : stats_.documents_failed);
         stats_.note_error(rejection.error);
         dead_letter(batch, rejection.document, rejection.status, rejection.error);
         if (options_.trace) trace_rejection(batch, rejection);
@@ -231,7 +292,8 @@ void Exporter::keep_for_later(const BulkBatch &batch, const std::vector<std::siz
     }
     const std::string mappings = mappings_.spooled_mappings_for(indices_of_actions(actions));
     std::lock_guard<std::mutex> record(record_mutex_);
-    if (std::string error = spool_->store(batch, documents, mappings); !error.empty()) {
+    std::string file;
+    if (std::string error = spool_->store(batch, documents, mappings, &file); !error.empty()) {
         // Not even the disk takes them: keep each with the reason in the dead-letter file.
         stats_.note_error(reason + "; " + error);
         for (std::size_t d : documents) {
@@ -242,12 +304,13 @@ void Exporter::keep_for_later(const BulkBatch &batch, const std::vector<std::siz
     }
     stats_.documents_spooled += documents.size();
     stats_.spool_folder = spool_->folder();
+    own_spool_files_[file] = documents.size();
 }
 
 // Sends what earlier runs (or this one, while the node was away) left in the spool.
-// Runs with connection_mutex_ held; other senders may still be storing into the spool.
+// Runs on the connector with connection_mutex_ held; senders may still be storing into
+// the spool (a request that gave up just now).
 void Exporter::replay_spool(BulkClient &client) {
-    replay_due_ = false;
     if (!spool_) return;
     std::vector<std::string> files;
     {
@@ -267,16 +330,33 @@ void Exporter::replay_spool(BulkClient &client) {
             stats_.note_error("spool: " + error + "; kept as " + spool_->set_aside(file));
             continue;
         }
+        std::size_t own_documents = 0;  // this run's packets leave `spooled` here
+        {
+            std::lock_guard<std::mutex> record(record_mutex_);
+            if (const auto own = own_spool_files_.find(file); own != own_spool_files_.end()) {
+                own_documents = own->second;
+                stats_.documents_spooled -= own_documents;
+                own_spool_files_.erase(own);
+            }
+        }
         if (!mappings.empty()) mappings_.add_spooled(mappings, client);  // mapped before the batch goes
-        const std::vector<std::size_t> later = send_and_account(client, batch, true);
+        const std::vector<std::size_t> later =
+            send_and_account(client, batch, own_documents > 0 ? Origin::this_run : Origin::earlier_run);
         std::lock_guard<std::mutex> record(record_mutex_);
         if (!later.empty()) {
             // The node went away again: what is left of this file waits for next time.
             mark_node_away_locked();  // the caller holds connection_mutex_
-            if (std::string store_error = spool_->store(batch, later, mappings); !store_error.empty()) {
+            std::string kept_in;
+            const std::string store_error = spool_->store(batch, later, mappings, &kept_in);
+            if (!store_error.empty()) {
                 stats_.note_error("spool: " + store_error);
-                break;  // keep the whole file rather than lose its remainder
+                kept_in = file;  // keep the whole file rather than lose its remainder
             }
+            if (own_documents > 0) {
+                stats_.documents_spooled += later.size();
+                own_spool_files_[kept_in] = later.size();
+            }
+            if (!store_error.empty()) break;
         }
         spool_->remove(file);
         if (!node_ready_) break;
@@ -322,6 +402,8 @@ RunStats Exporter::finish() {
         for (std::thread &sender : senders_) sender.join();
         senders_.clear();
     }
+    stop_connector();
+    if (!node_refused_.empty()) stats_.note_error(node_refused_);  // what it spooled waits for better credentials
     if (std::string error = file_.close(); !error.empty()) stats_.note_error(error);
     return stats_;
 }

@@ -15,9 +15,11 @@
 // while it indexes another. The NDJSON file still gets batches in order.
 //
 // When Elasticsearch stays unreachable past the retry budget (or from the start), batches
-// go to the spool folder instead, and the senders check every few seconds whether a node
-// answers again; then one replays the spool, oldest first, while the others wait, so
-// the spool goes before anything new.
+// go to the spool folder instead. A connector thread of its own asks every few seconds
+// whether a node answers again, so a node that accepts connections and keeps silent
+// never holds up the read; once one answers, the connector replays the spool, oldest
+// first, while the senders wait, so the spool goes before anything new. What this run
+// spooled and then replayed counts as indexed, not as spooled (docs/delivery.md).
 #pragma once
 
 #include <chrono>
@@ -28,6 +30,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "bulk_batch.h"
@@ -49,10 +52,18 @@ public:
     Exporter(const Exporter &) = delete;
     Exporter &operator=(const Exporter &) = delete;
 
+    // How long start() waits for a node's first answer. `briefly` (tshark, the GUI): a
+    // moment for the banner, after which documents go to the spool until the node
+    // answers, then for the template. `fully` (espcap-replay, and any run without a
+    // spool): until the answer or the timeout.
+    enum class FirstAnswer { briefly, fully };
+
     // Opens the output file, checks that a node answers and installs the index
-    // template. Empty on success. An unreachable node is not an error when spooling is
+    // template. Empty on success; an error only when a node refuses us (401, 403, a
+    // certificate, its template refused) or, without a spool, when none answers. An
+    // unavailable node (no reply, a timeout, 429, 5xx) is not an error when spooling is
     // on: start_warning() then says where batches will wait.
-    std::string start();
+    std::string start(FirstAnswer wait = FirstAnswer::briefly);
     const std::string &start_warning() const { return start_warning_; }
 
     // The template's inputs (before start) and the fields documents first use (before
@@ -95,15 +106,26 @@ private:
     void close_batch_locked(std::unique_lock<std::mutex> &lock);
     void send_loop(BulkClient *client);
 
-    // The rest run on sender threads; `client` is the calling sender's own.
+    // The connector thread: asks the node whenever it is away, and replays the spool
+    // once it answers.
+    struct ConnectAttempt {
+        std::string error;     // empty: a node answered and the template is in place
+        bool refused = false;  // asking again will get the same answer
+    };
+    void connect_loop();
+    ConnectAttempt connect_once(BulkClient &client);
+    void stop_connector();
+
+    // The rest run on sender threads (and the connector); `client` is the caller's own.
     void deliver(BulkClient &client, const BulkBatch &batch);
-    bool ensure_connected(BulkClient &client);
+    bool node_ready();
     void mark_node_away();
     void mark_node_away_locked();  // with connection_mutex_ held
-    std::string install_template(BulkClient *client);
     void replay_spool(BulkClient &client);
+    // Whose documents a batch holds: this run's packets, or a spool file of another run.
+    enum class Origin { this_run, earlier_run };
     // Sends and accounts; returns the documents to try again later (spool on).
-    std::vector<std::size_t> send_and_account(BulkClient &client, const BulkBatch &batch, bool replaying);
+    std::vector<std::size_t> send_and_account(BulkClient &client, const BulkBatch &batch, Origin origin);
     bool map_new_fields(BulkClient &client);
     void keep_for_later(const BulkBatch &batch, const std::vector<std::size_t> &documents,
                         const std::string &reason);
@@ -117,21 +139,33 @@ private:
 
     Options options_;
     std::vector<std::unique_ptr<BulkClient>> clients_;  // one per sender; none without a node
+    std::unique_ptr<BulkClient> connector_client_;     // the connector's own
     NdjsonFile file_;
     IndexMappings mappings_;  // safe from any thread
     std::string start_warning_;
 
-    // Connection state. Held through a reconnection and its replay, so every sender
-    // waits for the spool to go first.
+    // Connection state. Held by the connector through a replay (never through a probe),
+    // so every sender waits for the spool to go first.
     std::mutex connection_mutex_;
-    bool node_ready_ = false;  // a node answered and the template is in place
-    bool replay_due_ = true;   // look at the spool after the next (re)connection
+    std::condition_variable connection_changed_;
+    std::thread connector_;
+    bool node_ready_ = false;          // a node answered, the template is in place, the spool went
+    bool first_attempt_done_ = false;  // start() waits for it, briefly or fully
+    bool banner_answered_ = false;     // during an attempt: the probe passed, the template is going in
+    bool start_returned_ = false;      // later refusals are reported as they happen
+    bool connecting_ = false;          // a probe or template call in flight: finish() cancels it
+    bool stopping_ = false;
+    std::string node_refused_;         // why a node refused us: the connector stopped asking
+    std::string last_connect_error_;
     Clock::time_point next_connect_attempt_{};
 
     // Where outcomes go: the counts, the spool and the dead-letter file.
     mutable std::mutex record_mutex_;
     RunStats stats_;
     std::unique_ptr<Spool> spool_;
+    // The spool files this run wrote, with their document counts: replayed, they are
+    // this run's packets, so they leave `spooled` for `indexed`.
+    std::unordered_map<std::string, std::size_t> own_spool_files_;
     DeadLetterFile dead_letter_;
 
     // Taken before a batch leaves the queue and held while it is written to the file,

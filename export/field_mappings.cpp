@@ -62,13 +62,18 @@ std::string failure(const HttpResponse &response) {
 
 IndexMappings::IndexMappings(const Options &options) : options_(options) {}
 
-std::string IndexMappings::install_template(BulkClient *client) {
+std::string IndexMappings::install_template(BulkClient *client, bool *retry_later) {
     std::lock_guard<std::mutex> one_sender(remote_mutex_);
     TemplateSpec &spec = template_;
     spec.index_prefix = options_.index_prefix;
+    if (retry_later != nullptr) *retry_later = false;
     if (client != nullptr) {
         const HttpResponse root = client->call("GET", "/");
-        if (root.reached() && root.status == 200) parse_search_engine(root.body, engine_);
+        if (node_unavailable(root)) {  // not a reason to guess the engine
+            if (retry_later != nullptr) *retry_later = true;
+            return "cannot read the node's version: " + failure(root);
+        }
+        if (root.status == 200) parse_search_engine(root.body, engine_);
     }
     spec.engine = engine_;
     const std::string body = index_template_body(spec);
@@ -81,8 +86,10 @@ std::string IndexMappings::install_template(BulkClient *client) {
     if (client == nullptr || !options_.install_template) return "";
     const std::string path = index_template_path(spec);
     const HttpResponse response = client->call("PUT", path, body);
-    if (!response.reached() || response.status != 200)
+    if (!response.reached() || response.status != 200) {
+        if (retry_later != nullptr) *retry_later = node_unavailable(response);
         return "cannot install index template " + path + " (" + engine_.describe() + "): " + failure(response);
+    }
     template_prefixes_in_place_.insert(spec.index_prefix);
     if (options_.flows == Options::Flows::off) return "";
     const std::string flow_path = flow_template_path(options_.index_prefix, engine_);
@@ -189,9 +196,10 @@ bool IndexMappings::load_index(BulkClient &client, const std::string &index, Ind
     // Created here rather than by the first bulk request, so its mapping can be
     // extended first; the template applies either way.
     const HttpResponse created = client.call("PUT", "/" + index, "{}");
-    unreachable = !created.reached();
+    // A 5xx or 429 (a proxy whose node is away, a node starting) is no answer either.
+    unreachable = node_unavailable(created);
     if (unreachable) return false;
-    const bool exists = created.reached() && created.status == 400 &&
+    const bool exists = created.status == 400 &&
                         created.body.find("resource_already_exists_exception") != std::string::npos;
     if (!exists && (!created.reached() || created.status != 200)) {
         warn("cannot create index " + index + ": " + failure(created));
@@ -201,7 +209,7 @@ bool IndexMappings::load_index(BulkClient &client, const std::string &index, Ind
     const HttpResponse settings = client.call(
         "GET", "/" + index + "/_settings/index.mapping.total_fields.limit?include_defaults=true&flat_settings=true");
     // A node that went away between these calls is not a mapping problem: try again later.
-    unreachable = !mapping.reached() || !settings.reached();
+    unreachable = node_unavailable(mapping) || node_unavailable(settings);
     if (unreachable) return false;
     // Replies are read defensively: a proxy or a broken node may answer anything.
     try {
@@ -277,10 +285,14 @@ bool IndexMappings::map_fields(BulkClient &client, const std::string &index, con
         const long limit = std::max(state.field_limit, field_limit_for(needed));
         const HttpResponse raised = client.call("PUT", "/" + index + "/_settings",
                                                 json{{"index.mapping.total_fields.limit", limit}}.dump());
-        if (raised.status == 200)
+        if (raised.status == 200) {
             state.field_limit = limit;
-        else
+        } else if (node_unavailable(raised)) {
+            indices_.erase(index);
+            return false;
+        } else {
             warn("cannot raise the field limit of " + index + ": " + failure(raised));
+        }
     }
     HttpResponse put;
     for (int attempt = 0; attempt < 2; ++attempt) {
@@ -294,7 +306,7 @@ bool IndexMappings::map_fields(BulkClient &client, const std::string &index, con
         engine_.unsigned_long_refused = true;  // map 64-bit counters as keyword instead
         for (auto &[path, type] : new_types) type = stored_type(type, engine_);
     }
-    if (!put.reached()) {
+    if (node_unavailable(put)) {
         indices_.erase(index);
         return false;
     }

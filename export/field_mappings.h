@@ -50,8 +50,10 @@ public:
     void set_template(TemplateSpec spec) { template_ = std::move(spec); }
 
     // Detects the engine, then writes template_file and installs the template as the
-    // options say. `client` is null when there is no node. Empty on success.
-    std::string install_template(BulkClient *client);
+    // options say. `client` is null when there is no node. Empty on success; else
+    // `retry_later` says whether the node was unavailable (node_unavailable()), not
+    // refusing.
+    std::string install_template(BulkClient *client, bool *retry_later = nullptr);
 
     void add(std::vector<FieldSpec> &fields);  // takes them; safe from any thread
 

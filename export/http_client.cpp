@@ -47,6 +47,37 @@ size_t collect_body(char *data, size_t size, size_t count, void *user) {
     return size * count;
 }
 
+// curl_easy_perform(), except that `cancelled` (HttpClient::cancel) ends the wait for
+// the server at once.
+CURLcode transfer(CURLM *multi, CURL *handle, const std::atomic<bool> &cancelled) {
+    if (curl_multi_add_handle(multi, handle) != CURLM_OK) return CURLE_FAILED_INIT;
+    constexpr int kLongestPollMs = 1000;  // libcurl's own timers shorten it as needed
+    CURLcode code = CURLE_OK;
+    int running = 1;
+    while (true) {
+        if (curl_multi_perform(multi, &running) != CURLM_OK) {
+            code = CURLE_FAILED_INIT;
+            break;
+        }
+        if (running == 0) {
+            int left = 0;
+            while (const CURLMsg *message = curl_multi_info_read(multi, &left))
+                if (message->msg == CURLMSG_DONE) code = message->data.result;
+            break;
+        }
+        if (cancelled) {
+            code = CURLE_ABORTED_BY_CALLBACK;
+            break;
+        }
+        if (curl_multi_poll(multi, nullptr, 0, kLongestPollMs, nullptr) != CURLM_OK) {
+            code = CURLE_FAILED_INIT;
+            break;
+        }
+    }
+    curl_multi_remove_handle(multi, handle);
+    return code;
+}
+
 }  // namespace
 
 void HttpClient::global_init() {
@@ -67,13 +98,25 @@ HttpSettings HttpSettings::from(const Options &options) {
 }
 
 HttpClient::HttpClient(HttpSettings settings)
-    : handle_(curl_easy_init()), settings_(std::move(settings)), never_proxied_(hosts_never_proxied()) {
+    : handle_(curl_easy_init()),
+      multi_(curl_multi_init()),
+      settings_(std::move(settings)),
+      never_proxied_(hosts_never_proxied()) {
     if (!settings_.api_key.empty()) authorization_header_ = "Authorization: ApiKey " + settings_.api_key;
     // A reply that echoes our request must not show these to the user.
     redact_from_server_text(Credentials{settings_.user, settings_.password, settings_.api_key});
 }
 
-HttpClient::~HttpClient() { curl_easy_cleanup(handle_); }
+HttpClient::~HttpClient() {
+    curl_easy_cleanup(handle_);
+    curl_multi_cleanup(multi_);
+}
+
+void HttpClient::cancel() {
+    cancelled_ = true;
+    if (multi_ != nullptr) curl_multi_wakeup(multi_);
+}
+
 
 HttpResponse HttpClient::get(const std::string &url) {
     curl_slist *headers = nullptr;
@@ -119,8 +162,12 @@ HttpResponse HttpClient::send_body(const char *method, const std::string &url, s
 
 HttpResponse HttpClient::perform(const std::string &url) {
     HttpResponse response;
-    if (handle_ == nullptr) {
+    if (handle_ == nullptr || multi_ == nullptr) {
         response.transport_error = "libcurl could not be initialised";
+        return response;
+    }
+    if (cancelled_) {
+        response.transport_error = "cancelled";
         return response;
     }
     char error_buffer[CURL_ERROR_SIZE] = "";
@@ -149,9 +196,13 @@ HttpResponse HttpClient::perform(const std::string &url) {
     curl_easy_setopt(handle_, CURLOPT_HTTPPROXYTUNNEL, has_credentials ? 1L : 0L);
     curl_easy_setopt(handle_, CURLOPT_HEADEROPT, CURLHEADER_SEPARATE);
 
-    const CURLcode code = curl_easy_perform(handle_);
+    const CURLcode code = transfer(multi_, handle_, cancelled_);
+    long request_bytes = 0;
+    curl_easy_getinfo(handle_, CURLINFO_REQUEST_SIZE, &request_bytes);
+    response.request_sent = request_bytes > 0;
     if (code != CURLE_OK) {
         response.transport_error = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
+        if (cancelled_) response.transport_error = "cancelled";
         if (reply.too_long)
             response.transport_error = "the reply is longer than " + std::to_string(settings_.max_reply_bytes) +
                                        " bytes; not read to the end";

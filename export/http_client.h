@@ -1,7 +1,8 @@
 // A small libcurl wrapper: one easy handle, so connections are kept alive between
-// requests. Not thread-safe; one client per thread.
+// requests. Not thread-safe, one client per thread, except cancel().
 #pragma once
 
+#include <atomic>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "options.h"
 
 typedef void CURL;
+typedef void CURLM;
 
 namespace espcap::exporter {
 
@@ -31,6 +33,9 @@ struct HttpResponse {
     std::string transport_error;  // set when no HTTP reply arrived
     // The server answered but we refused it (its certificate): waiting will not help.
     bool certificate_refused = false;
+    // Some of the request left this machine: without a reply, the server may still have
+    // acted on it.
+    bool request_sent = false;
     bool reached() const { return transport_error.empty(); }
 };
 
@@ -49,6 +54,10 @@ public:
     // DELETE with a body, as closing a point in time needs.
     HttpResponse del(const std::string &url, std::string_view body, const char *content_type);
 
+    // From any thread: ends the request in flight at once, and every later one, with
+    // the transport error "cancelled". For a run that stops while a node keeps silent.
+    void cancel();
+
     // Must be called once, on the main thread, before any client is used.
     static void global_init();
 
@@ -58,6 +67,9 @@ private:
     HttpResponse perform(const std::string &url);
 
     CURL *handle_;
+    // The transfer runs through a multi handle only so that cancel() can wake it.
+    CURLM *multi_;
+    std::atomic<bool> cancelled_{false};
     HttpSettings settings_;
     std::string authorization_header_;
     std::string never_proxied_;  // CURLOPT_NOPROXY: the user's no_proxy and the loopback

@@ -45,6 +45,7 @@ std::string RunStats::summary_line() const {
             line += ", " + std::to_string(documents_spooled) + " spooled to " + spool_folder;
         if (replayed_indexed + replayed_duplicates > 0)
             line += ", " + std::to_string(replayed_indexed + replayed_duplicates) + " replayed from spool";
+        if (replayed_failed > 0) line += ", " + std::to_string(replayed_failed) + " from spool failed";
         if (documents_duplicate > 0) line += ", " + std::to_string(documents_duplicate) + " already indexed";
         if (documents_retried > 0) line += ", " + std::to_string(documents_retried) + " retried";
     }

@@ -15,10 +15,14 @@ struct RunStats {
     std::uint64_t documents_duplicate = 0;  // already indexed by an earlier run
     std::uint64_t documents_dead_lettered = 0;  // failed ones kept in the dead-letter file
     std::string dead_letter_path;
-    std::uint64_t documents_spooled = 0;  // kept on disk for a later run (or espcap-replay)
+    // This run's documents still in the spool at the end, for a later run (or
+    // espcap-replay); those it replayed itself count as indexed. So packets = indexed +
+    // already indexed + failed + spooled; the replayed_* counts are other runs' packets.
+    std::uint64_t documents_spooled = 0;
     std::string spool_folder;
     std::uint64_t replayed_indexed = 0;  // spooled by earlier runs, delivered by this one
     std::uint64_t replayed_duplicates = 0;
+    std::uint64_t replayed_failed = 0;  // also in the dead-letter file
     std::uint64_t documents_written = 0;  // to the NDJSON file
     // Write errors of the NDJSON file when a node takes the documents too (without a
     // node they are documents_failed).
@@ -32,7 +36,9 @@ struct RunStats {
     bool sent_to_node = false;
     bool wrote_file = false;
 
-    bool failed() const { return documents_failed > 0 || documents_not_written > 0 || !first_error.empty(); }
+    bool failed() const {
+        return documents_failed > 0 || documents_not_written > 0 || replayed_failed > 0 || !first_error.empty();
+    }
     bool spooled() const { return documents_spooled > 0; }
     void note_error(const std::string &error) {
         if (first_error.empty()) first_error = error;

@@ -168,7 +168,7 @@ std::uint64_t Spool::bytes_in_folder() const {
 }
 
 std::string Spool::store(const BulkBatch &batch, const std::vector<std::size_t> &documents,
-                         std::string_view mappings_json) {
+                         std::string_view mappings_json, std::string *stored_file) {
     const bool whole_batch = documents.size() == batch.document_count();
     std::string subset;  // a copy only when part of the batch is kept
     if (!whole_batch)
@@ -206,6 +206,7 @@ std::string Spool::store(const BulkBatch &batch, const std::vector<std::size_t> 
         remove(final_path.string());  // its mappings file, if written
         return "cannot write spool file in " + folder_ + ": " + system_error_text(error);
     }
+    if (stored_file != nullptr) *stored_file = final_path.string();
     return "";
 }
 

@@ -36,10 +36,11 @@ public:
     const std::string &folder() const { return folder_; }
 
     // Stores the given documents of `batch`, with `mappings_json` (spooled_mappings.h)
-    // next to them when not empty. Empty on success; otherwise why not (the size bound
+    // next to them when not empty. Empty on success, and `stored_file` (when given) is
+    // the new file as pending_files() will list it; otherwise why not (the size bound
     // reached by what every run put in the folder, a write error) and nothing was stored.
     std::string store(const BulkBatch &batch, const std::vector<std::size_t> &documents,
-                      std::string_view mappings_json);
+                      std::string_view mappings_json, std::string *stored_file = nullptr);
 
     // Files waiting for replay, oldest first. To replay them, use begin_replay().
     std::vector<std::string> pending_files() const;

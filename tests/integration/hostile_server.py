@@ -20,7 +20,13 @@ sending documents, then answers each `_bulk` request the way `bulk` says:
 
     accept_all      a valid reply indexing every document
 
-`probe="silent"` makes `GET /` itself go unanswered. With `credentials` set, every
+`probe="silent"` makes `GET /` itself go unanswered, `probe="status_503"` answers it 503
+(a node starting). `template="status_500"` or `"silent"` does the same to the index
+template install, and `mapping="status_502"` to index creation and mapping calls (a
+proxy whose node is away). `forward=URL` passes every request to a real Elasticsearch
+and its reply back, except that the reply of the first `drop_bulk_replies` bulk
+requests is dropped after Elasticsearch got them (a lost reply); each reply then says
+"Connection: close", so libcurl never resends a request on its own. With `credentials` set, every
 request must carry them (basic or ApiKey), or gets 401. `mapping="empty_indices"`
 answers index creation and mapping calls like an empty index would; `mapping=
 "down_at_first_read"` does too, except that the first read of an index's mapping finds
@@ -38,6 +44,8 @@ import socket
 import socketserver
 import threading
 import time
+import urllib.error
+import urllib.request
 
 HUGE_REPLY_BYTES = 100 * 1024 * 1024
 DOWN_SECONDS = 1.5
@@ -45,10 +53,14 @@ ROOT_REPLY = json.dumps({"name": "hostile", "version": {"number": "8.8.2"}, "tag
 
 
 class HostileServer:
-    def __init__(self, bulk, probe="normal", credentials=None, mapping="none"):
+    def __init__(self, bulk="accept_all", probe="normal", credentials=None, mapping="none", template="normal",
+                 forward=None, drop_bulk_replies=0):
         self.bulk = bulk
         self.probe = probe
         self.mapping = mapping
+        self.template = template
+        self.forward = forward
+        self.drop_bulk_replies = drop_bulk_replies
         self.requests = []
         self.down_until = None  # while set and not past, every request is dropped
         self.expected_authorization = credentials
@@ -101,10 +113,27 @@ class HostileServer:
                 return
 
     @staticmethod
-    def reply(sock, status, body, content_type="application/json"):
+    def reply(sock, status, body, content_type="application/json", close=False):
         data = body.encode() if isinstance(body, str) else body
         sock.sendall(f"HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\n"
+                     f"{'Connection: close' + chr(13) + chr(10) if close else ''}"
                      f"Content-Length: {len(data)}\r\n\r\n".encode() + data)
+
+    def forward_request(self, sock, method, path, headers, body):
+        """Passes the request to the real node; drops the reply of the first bulk ones."""
+        request = urllib.request.Request(self.forward + path, data=body if body else None, method=method,
+                                         headers={"Content-Type": headers.get("content-type", "application/json")})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                status, data, content_type = response.status, response.read(), response.headers["Content-Type"]
+        except urllib.error.HTTPError as error:
+            status, data, content_type = error.code, error.read(), error.headers["Content-Type"]
+        if method == "POST" and path.startswith("/_bulk"):
+            self.bulk_requests += 1
+            if self.bulk_requests <= self.drop_bulk_replies:
+                return False  # Elasticsearch has the documents; the client never learns it
+        self.reply(sock, status, data, content_type or "application/json", close=True)
+        return False
 
     def wait_until_client_leaves(self, sock):
         sock.settimeout(0.2)
@@ -123,17 +152,31 @@ class HostileServer:
         if self.expected_authorization and headers.get("authorization") != self.expected_authorization:
             self.reply(sock, 401, '{"error":"unauthorized"}')
             return True
+        if self.forward:
+            return self.forward_request(sock, method, path, headers, body)
         if method == "GET" and path == "/":
             if self.probe == "silent":
                 self.wait_until_client_leaves(sock)
                 return False
+            if self.probe == "status_503":
+                self.reply(sock, 503, '{"error":{"type":"master_not_discovered_exception"},"status":503}')
+                return True
             self.reply(sock, 200, ROOT_REPLY)
             return True
         if method == "PUT" and path.startswith("/_index_template/"):
+            if self.template == "silent":
+                self.wait_until_client_leaves(sock)
+                return False
+            if self.template == "status_500":
+                self.reply(sock, 500, '{"error":{"type":"process_cluster_event_timeout_exception"},"status":500}')
+                return True
             self.reply(sock, 200, '{"acknowledged":true}')
             return True
         if self.mapping in ("empty_indices", "down_at_first_read") and not path.startswith("/_"):
             return self.answer_index_call(sock, method, path)
+        if self.mapping == "status_502" and not path.startswith("/_"):
+            self.reply(sock, 502, "<html>502 Bad Gateway</html>", "text/html")
+            return True
         if method == "POST" and path.startswith("/_bulk"):
             self.bulk_requests += 1
             documents = len([line for line in body.splitlines() if line.strip()]) // 2

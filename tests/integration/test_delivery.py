@@ -1,5 +1,6 @@
 """Delivery through real faults: every packet indexed exactly once, failures kept with
 their reason, credentials never printed."""
+import gzip
 import json
 import os
 import subprocess
@@ -11,11 +12,41 @@ import urllib.request
 
 from espcap_test import (ES_NODE, ROOT, TEST_PCAPS, build_bench_capture, count, delete_indices, es,
                          fields_with_several_types, run_tshark, summary, tshark_env, tshark_packet_count)
+from hostile_server import HostileServer
 from nginx_proxy import NginxProxy
 
 DNS = os.path.join(TEST_PCAPS, "test_dns.pcap")
 HTTP = os.path.join(TEST_PCAPS, "test_http.pcap")
 ES_SERVER = os.path.join(ROOT, "tests", "es-server")
+
+
+ES_PORT = ES_NODE.rsplit(":", 1)[1]
+
+
+def wait_for(condition, seconds, step=0.2):
+    """True as soon as condition() is; False after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(step)
+    return condition()
+
+
+def spool_files(folder):
+    return [f for f in os.listdir(folder) if f.endswith(".ndjson.gz")] if os.path.isdir(folder) else []
+
+
+def pcap_records(path):
+    """(global header, [record bytes]) of a classic little-endian pcap file."""
+    with open(path, "rb") as f:
+        data = f.read()
+    header, records, offset = data[:24], [], 24
+    while offset < len(data):
+        length = int.from_bytes(data[offset + 8:offset + 12], "little")
+        records.append(data[offset:offset + 16 + length])
+        offset += 16 + length
+    return header, records
 
 
 def read_ndjson(path):
@@ -69,6 +100,28 @@ class TestProxyLimits(unittest.TestCase):
         self.assertGreater(statuses.get("413", 0), 0, statuses)
         self.assertEqual(count("it-64k-*"), 108)
         self.assertTrue(frame_numbers_are_unique("it-64k-*", 108))
+
+    def test_413_on_plain_bodies_is_retried_compressed(self):
+        """Issue 13 item 12: nginx looks local, so gzip=auto sends plain bodies; its 64k
+        limit refuses documents of up to 106 KB that fit compressed. None may fail."""
+        limit = 64 * 1024
+        delete_indices("it-64kgz-*")
+        with tempfile.TemporaryDirectory() as tmp, NginxProxy(max_body="64k") as proxy:
+            dead = os.path.join(tmp, "dead.ndjson")
+            run = run_tshark(["-r", HTTP, "-q", "-X", f"espcap:node={proxy.node}", "-X", "espcap:index=it-64kgz",
+                              "-X", f"espcap:dead_letter={dead}"])
+            statuses = proxy.status_counts()
+            kept = read_ndjson(dead) if os.path.exists(dead) else []
+        packets, indexed, failed = summary(run.stderr)
+        self.assertEqual((packets, indexed + failed), (1268, 1268), run.stderr)
+        self.assertGreater(statuses.get("413", 0), 0, statuses)  # a plain body went first
+        self.assertEqual(count("it-64kgz-*"), indexed)
+        # Refused: only the documents too large even compressed (three of about 1 MB).
+        self.assertEqual(len(kept), failed)
+        for k in kept:
+            lines = (json.dumps(k["action"]) + "\n" + json.dumps(k["document"]) + "\n").encode()
+            self.assertGreater(len(gzip.compress(lines)), limit, k["action"])
+        delete_indices("it-64kgz-*")
 
     def test_a_document_larger_than_the_limit_is_dead_lettered(self):
         delete_indices("it-413one-*")
@@ -183,6 +236,107 @@ class TestElasticsearchCrashes(unittest.TestCase):
         self.assertEqual(fields_with_several_types("it-crash-*"), {})
         self.assertTrue(frame_numbers_are_unique("it-crash-*", total))
         delete_indices("it-crash-*")
+
+
+class TestNodeBackMidRun(unittest.TestCase):
+    """Elasticsearch (ESPCAP_ES_URL's) is stopped when two runs start and started while
+    they read from a pipe: one talks to it directly (connection refused), one through
+    nginx (502 Bad Gateway). Both spool, replay their own spool as soon as it answers,
+    and end with every packet indexed: exit 0, nothing counted as spooled or replayed
+    (issue 13 items 4 and 6)."""
+
+    def es_server(self, command):
+        subprocess.run([ES_SERVER, command, "--port", ES_PORT], check=True, stderr=subprocess.DEVNULL)
+
+    def test_runs_that_start_while_elasticsearch_is_down_end_fully_indexed(self):
+        header, records = pcap_records(HTTP)
+        delete_indices("it-back-*")
+        with tempfile.TemporaryDirectory() as tmp, NginxProxy() as proxy:
+            runs = []
+            self.es_server("stop")
+            try:
+                for name, node in (("direct", ES_NODE), ("nginx", proxy.node)):
+                    spool = os.path.join(tmp, name)
+                    process = subprocess.Popen(
+                        ["tshark", "-r", "-", "-q", "-X", f"espcap:node={node}", "-X", f"espcap:index=it-back-{name}",
+                         "-X", f"espcap:spool={spool}"],
+                        stdin=subprocess.PIPE, stderr=subprocess.PIPE, env=tshark_env())
+                    folder = os.path.join(spool, node.split("://")[-1].replace(":", "_"))
+                    runs.append((name, process, folder))
+                    process.stdin.write(header + b"".join(records[:100]))
+                    process.stdin.flush()
+                for name, process, folder in runs:
+                    self.assertTrue(wait_for(lambda: spool_files(folder) or process.poll() is not None, 120))
+                    if process.poll() is not None:
+                        self.fail(f"{name}: stopped instead of spooling: {process.stderr.read().decode(errors='replace')}")
+            finally:
+                self.es_server("start")
+            sent = {}
+            for name, process, folder in runs:
+                # The node answers again: each run replays its spool by itself. A packet
+                # now and then, as on a quiet live link, gives a run that waits for
+                # traffic before it asks the node its chance too.
+                sent[name] = 100
+                while spool_files(folder) and sent[name] < len(records) - 1:
+                    process.stdin.write(records[sent[name]])
+                    process.stdin.flush()
+                    sent[name] += 1
+                    wait_for(lambda: not spool_files(folder), 1)
+                self.assertEqual(spool_files(folder), [], name)
+            for name, process, folder in runs:
+                process.stdin.write(b"".join(records[sent[name]:]))
+                process.stdin.close()
+            results = [(name, process.wait(timeout=600), process.stderr.read()) for name, process, _ in runs]
+            for _, process, _ in runs:
+                process.stderr.close()
+        for name, status, stderr in results:
+            text = stderr.decode(errors="replace")
+            self.assertEqual(status, 0, f"{name}: {text}")
+            self.assertEqual(summary(stderr), (1268, 1268, 0), f"{name}: {text}")
+            self.assertNotIn("spooled", text, name)
+            self.assertNotIn("replayed", text, name)
+            self.assertEqual(count(f"it-back-{name}-*"), 1268, name)
+        delete_indices("it-back-*")
+
+
+class TestSilentNode(unittest.TestCase):
+    def test_a_node_that_never_answers_does_not_slow_the_read(self):
+        """Issue 13 item 5: a node that accepts connections and never answers. Probes
+        run off the reading path: the read goes on at full speed into the spool, and the
+        spool then replays into the real node."""
+        timeout = 60  # what each request to the silent node would wait
+        with tempfile.TemporaryDirectory() as tmp:
+            big = build_bench_capture(tmp, 2)
+            started = time.monotonic()
+            no_node = run_tshark(["-r", big, "-q", "-X", "espcap:file=/dev/null"])
+            no_node_seconds = time.monotonic() - started
+            packets = summary(no_node.stderr)[0]
+            self.assertGreater(packets, 40000)
+            spool = os.path.join(tmp, "spool")
+            with HostileServer(bulk="silent", probe="silent") as server:
+                started = time.monotonic()
+                run = run_tshark(["-r", big, "-q", "-X", f"espcap:node={server.node}", "-X", "espcap:index=it-silent",
+                                  "-X", f"espcap:spool={spool}", "-X", f"espcap:timeout={timeout}"])
+                silent_seconds = time.monotonic() - started
+                folder = os.path.join(spool, server.node.replace(":", "_"))
+            text = run.stderr.decode(errors="replace")
+            print(f"\nsilent node: {packets} packets in {silent_seconds:.1f} s; "
+                  f"without a node {no_node_seconds:.1f} s; timeout {timeout} s")
+            self.assertEqual(run.returncode, 3, text)
+            self.assertEqual(summary(run.stderr), (packets, 0, 0), text)
+            self.assertIn(f"{packets} spooled", text)
+            self.assertLess(silent_seconds / no_node_seconds, 2.5, text)
+            # The spool folder is named after the node it waits for: move it to the real one.
+            delete_indices("it-silent-*")
+            os.rename(folder, os.path.join(spool, ES_NODE.replace(":", "_")))
+            replay = subprocess.run(["espcap-replay", f"node={ES_NODE}", f"spool={spool}"],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=900)
+            self.assertEqual(replay.returncode, 0, replay.stderr)
+            self.assertIn(f"{packets} replayed ({packets} indexed, 0 already indexed), 0 failed".encode(),
+                          replay.stderr)
+            self.assertEqual(count("it-silent-*"), packets)
+            self.assertTrue(frame_numbers_are_unique("it-silent-*", packets))
+        delete_indices("it-silent-*")
 
 
 class TestFullWriteQueue(unittest.TestCase):

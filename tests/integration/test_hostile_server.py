@@ -12,7 +12,7 @@ import threading
 import time
 import unittest
 
-from espcap_test import TEST_PCAPS, summary, tshark_env
+from espcap_test import ES_URL, TEST_PCAPS, count, delete_indices, summary, tshark_env
 from hostile_server import HostileServer, basic_authorization
 
 DNS = os.path.join(TEST_PCAPS, "test_dns.pcap")  # 108 packets: one bulk request
@@ -127,6 +127,70 @@ class TestNodeThatNeverAnswers(unittest.TestCase):
         self.assertEqual(indexed, 0, text)
         self.assertEqual(indexed + failed + spooled, packets, text)
         self.assertLess(seconds, LONGEST_RUN_SECONDS, text)
+
+
+def spooled_documents(spool_folder):
+    """Documents in the spool files of one folder, read back from the files."""
+    documents = 0
+    for name in os.listdir(spool_folder):
+        if name.endswith(".ndjson.gz"):
+            with gzip.open(os.path.join(spool_folder, name)) as f:
+                documents += sum(1 for line in f if line.strip()) // 2
+    return documents
+
+
+class TestAnsweringButFailingAtStart(unittest.TestCase):
+    """Issue 13 item 4: a node that answers but fails at start is unavailable, as it
+    would be mid-run: the run spools instead of stopping. Only a refusal (401, 403, an
+    untrusted certificate) stops it: TestNoCredentialInAnyOutput.test_wrong_password and
+    test_delivery.TestTlsAndAuthentication."""
+
+    def check_spooled(self, **behaviour):
+        with tempfile.TemporaryDirectory() as tmp, HostileServer(**behaviour) as server:
+            status, _, stderr, seconds, _ = run_measured(
+                ["-r", DNS, "-q", "-X", f"espcap:node={server.node}", *FAST_GIVE_UP], cwd=tmp)
+            text = stderr.decode(errors="replace")
+            self.assertEqual(status, 3, text)
+            self.assertNotIn("stopping", text)
+            self.assertEqual(delivery_counts(stderr), (DNS_PACKETS, 0, 0, DNS_PACKETS), text)
+            self.assertEqual(server.bulk_requests, 0, text)  # nothing went before its template and fields
+            folder = os.path.join(tmp, "espcap-spool", server.node.replace(":", "_"))
+            self.assertEqual(spooled_documents(folder), DNS_PACKETS)
+            self.assertLess(seconds, LONGEST_RUN_SECONDS, text)
+            return text
+
+    def test_503_while_the_node_starts(self):
+        text = self.check_spooled(probe="status_503")
+        self.assertIn("HTTP 503", text)
+
+    def test_template_install_gets_500(self):
+        text = self.check_spooled(template="status_500")
+        self.assertIn("HTTP 500", text)
+
+    def test_template_install_times_out(self):
+        self.check_spooled(template="silent")
+
+    def test_mapping_calls_get_502_from_a_proxy(self):
+        # Sent anyway, the batch would map its fields dynamically once the node is back.
+        self.check_spooled(mapping="status_502")
+
+
+class TestLostReply(unittest.TestCase):
+    def test_documents_stored_by_a_request_whose_reply_was_lost_count_as_indexed(self):
+        """Issue 13 item 11: the bulk request reaches Elasticsearch, its reply is lost;
+        the retry gets 409 for every document, which this run stored itself."""
+        delete_indices("it-lost-*")
+        with tempfile.TemporaryDirectory() as tmp, HostileServer(forward=ES_URL, drop_bulk_replies=1) as server:
+            status, _, stderr, _, _ = run_measured(
+                ["-r", DNS, "-q", "-X", f"espcap:node={server.node}", "-X", "espcap:index=it-lost"], cwd=tmp)
+            bulk_requests = server.bulk_requests
+        text = stderr.decode(errors="replace")
+        self.assertEqual(bulk_requests, 2, text)  # the lost one and its retry
+        self.assertEqual(status, 0, text)
+        self.assertEqual(delivery_counts(stderr), (DNS_PACKETS, DNS_PACKETS, 0, 0), text)
+        self.assertNotIn("already indexed", text)
+        self.assertEqual(count("it-lost-*"), DNS_PACKETS)
+        delete_indices("it-lost-*")
 
 
 class TestNodeGoneWhileMapping(unittest.TestCase):
