@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "document_content.h"
+
 namespace espcap {
 
 struct Endpoint {
@@ -53,6 +55,7 @@ struct Options {
     std::string not_protocols_file;  // replaces the built-in config/not_protocols.list
     bool trace = false;              // print every bulk error in full
     std::uint64_t spool_max = std::uint64_t{1} << 30;
+    DocumentContent content;  // profile, bytes, text_items, protocols, drop_protocols
 
     // espcap does nothing unless there is somewhere to send documents.
     bool active() const { return !nodes.empty() || !output_file.empty(); }
