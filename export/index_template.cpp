@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "field_storage.h"
 #include "mapping_path.h"
 
 namespace espcap::exporter {
@@ -46,7 +47,7 @@ json mappings(const TemplateSpec &spec) {
     epoch_millis_date["format"] = "epoch_millis||strict_date_optional_time";
     json properties = {
         {"timestamp", epoch_millis_date},
-        {"sniff_timestamp", {{"type", "double"}}},
+        {"sniff_timestamp", {{"type", "double"}, {"doc_values", keeps_doc_values("sniff_timestamp")}}},
         {"sniff_date_utc", tolerant_date},
         {"file_date_utc", tolerant_date},
         {"file_name", {{"type", "keyword"}}},
@@ -57,7 +58,11 @@ json mappings(const TemplateSpec &spec) {
         put_at_path(properties, std::string(end) + ".port", typed("long", spec.engine));
     }
     put_at_path(properties, "network.transport", {{"type", "keyword"}});
-    for (const auto &[path, type] : spec.alias_target_types) put_at_path(properties, path, typed(type, spec.engine));
+    for (const auto &[path, type] : spec.alias_target_types) {
+        json mapping = typed(type, spec.engine);
+        apply_field_storage(path, mapping);
+        put_at_path(properties, path, std::move(mapping));
+    }
     for (const Alias &alias : kAliases) {
         // An alias to an unmapped field makes the whole template invalid; without the
         // field registry (espcap-replay) the layer fields are not known.
@@ -66,7 +71,8 @@ json mappings(const TemplateSpec &spec) {
         put_at_path(properties, alias.name, {{"type", "alias"}, {"path", alias.target}});
     }
 
-    json meta = {{"created_by", "espcap"}};
+    json meta = {{"created_by", "espcap"}, {"storage", field_storage_meta()}};
+    meta["storage"]["index.codec"] = std::string(kCodec) + ": _source is most of the index (docs/storage.md)";
     if (!spec.registry_summary_json.empty()) meta["field_registry"] = json::parse(spec.registry_summary_json);
     return {{"_meta", meta},
             {"date_detection", false},
