@@ -404,6 +404,7 @@ def main():
     parser.add_argument("--smoke", action="store_true", help="one quick repetition on test_dns.pcap, no callgrind")
     parser.add_argument("--size", action="store_true",
                         help="only the index size per document profile (needs Elasticsearch)")
+    parser.add_argument("--no-size", action="store_true", help="skip the index size section")
     parser.add_argument("--cache", default=os.path.join(ROOT, "build-bench", "captures"))
     args = parser.parse_args()
 
@@ -436,7 +437,7 @@ def main():
         report(capture, packets, reps, results)
         sys.stdout.flush()
 
-    if es and not args.smoke:
+    if es and not args.smoke and not args.no_size:
         for capture in captures:
             report_sizes(capture, packet_count(capture), es)
 

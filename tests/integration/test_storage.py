@@ -220,18 +220,20 @@ class TestCompactIsSearchable(unittest.TestCase):
         missing = {path for path in set(full) - set(compact)
                    if path.rsplit(".", 1)[-1] not in self.byte_names | self.mixed_names | self.protocol_names | {TEXT_ITEM}}
         self.assertEqual(missing, set())
-        for path in compact:
-            self.assertEqual(compact[path], full.get(path), path)
+        for path, kind in compact.items():
+            if kind in (None, "object") and path not in full:
+                continue  # a layer that held only text items: an empty object now
+            self.assertEqual(kind, full.get(path), path)
         self.assertLess(len(compact), len(full))
 
     def test_same_answers_to_field_queries(self):
         queries = [
-            {"term": {"layers.ip.ip_ip_src": "192.168.0.0/16"}},
+            {"term": {"layers.ip.ip_ip_src": "10.0.0.0/8"}},
             {"range": {"layers.tcp.tcp_tcp_dstport": {"lt": 1024}}},
             {"term": {"layers.http.http_http_request_method": "GET"}},
             {"exists": {"field": "layers.dns.dns_dns_qry_name"}},
             {"range": {"timestamp": {"gte": "2015-01-01", "lt": "2016-01-01"}}},
-            {"term": {"source.ip": "192.168.0.0/16"}},
+            {"term": {"source.ip": "10.0.0.0/8"}},
         ]
         for query in queries:
             with self.subTest(query=query):
