@@ -26,7 +26,7 @@ void write_absolute_time(const nstime_t &t, JsonBuffer &out) {
 
 EkTreeWriter::EkTreeWriter(const FieldRegistry *registry, DocumentContent content)
     : malformed_proto_id_(proto_get_id_by_filter_name("_ws.malformed")), registry_(registry),
-      content_(std::move(content)) {}
+      content_(std::move(content)), filtering_(!content_.writes_everything()) {}
 
 std::uint32_t EkTreeWriter::intern(std::unordered_map<std::string, std::uint32_t> &table, const std::string &text) {
     auto [it, inserted] = table.try_emplace(text, static_cast<std::uint32_t>(table.size()));
@@ -87,17 +87,18 @@ void EkTreeWriter::write_layers(const proto_node *root, JsonBuffer &out) {
     write_object(root, kRootParent, FieldDiscovery::kLayersPath, 0, out);
 }
 
+template <bool Filtering>
 void EkTreeWriter::collect_items(const proto_node *parent, std::uint32_t parent_abbrev_id) {
     for (const proto_node *child = parent->first_child; child != nullptr; child = child->next) {
         const field_info *fi = PNODE_FINFO(child);
         if (fi == nullptr) continue;  // only in invisible trees, which we never get
         if (fi->hfinfo->id == malformed_proto_id_) saw_malformed_ = true;
         const FieldKeys &keys = keys_for(fi->hfinfo);
-        if (keys.keep != Keep::item) {
+        if (Filtering && keys.keep != Keep::item) {
             if (keys.keep == Keep::nothing || (keys.keep == Keep::not_top_level && parent_abbrev_id == kRootParent))
                 continue;
             if (keys.keep == Keep::children_only) {
-                collect_items(child, keys.abbrev_id);  // grouped as tshark groups them
+                collect_items<Filtering>(child, keys.abbrev_id);  // grouped as tshark groups them
                 continue;
             }
         }
@@ -105,14 +106,17 @@ void EkTreeWriter::collect_items(const proto_node *parent, std::uint32_t parent_
         // A field's subtree is flattened into its protocol's object; a protocol
         // becomes an object of its own.
         if (fi->hfinfo->type != FT_PROTOCOL && child->first_child != nullptr)
-            collect_items(child, keys.abbrev_id);
+            collect_items<Filtering>(child, keys.abbrev_id);
     }
 }
 
 void EkTreeWriter::write_object(const proto_node *scope, std::uint32_t scope_abbrev_id, std::uint32_t path,
                                 int depth, JsonBuffer &out) {
     items_.clear();
-    collect_items(scope, scope_abbrev_id);
+    if (filtering_)
+        collect_items<true>(scope, scope_abbrev_id);
+    else
+        collect_items<false>(scope, scope_abbrev_id);
     const std::size_t member_base = member_stack_.size();
     const std::size_t node_base = node_stack_.size();
     grouper_.group(items_, member_stack_, node_stack_);

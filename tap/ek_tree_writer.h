@@ -69,6 +69,8 @@ private:
     void write_object(const _proto_node *scope, std::uint32_t scope_abbrev_id, std::uint32_t path, int depth,
                       JsonBuffer &out);
     Keep keep_for(const _header_field_info *hfinfo) const;
+    // Instantiated twice so that the default content (everything) pays no check per item.
+    template <bool Filtering>
     void collect_items(const _proto_node *parent, std::uint32_t parent_abbrev_id);
     void write_member(EkMember member, std::uint32_t path, int depth, JsonBuffer &out);
     void write_value(const _proto_node *node, std::uint32_t object_path, int depth, JsonBuffer &out);
@@ -97,6 +99,7 @@ private:
 
     const FieldRegistry *registry_;
     const DocumentContent content_;
+    const bool filtering_;  // content_ leaves something out
     FieldDiscovery discovery_;
     EcsCopies ecs_;
 
