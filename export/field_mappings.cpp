@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "field_storage.h"
 #include "mapping_path.h"
 #include "server_text.h"
 #include "spooled_mappings.h"
@@ -297,8 +298,11 @@ bool IndexMappings::map_fields(BulkClient &client, const std::string &index, con
     HttpResponse put;
     for (int attempt = 0; attempt < 2; ++attempt) {
         json properties = json::object();
-        for (const FieldSpec *field : new_fields)
-            put_at_path(properties, field->path, json::parse(field_mapping_json(field->type, engine_)));
+        for (const FieldSpec *field : new_fields) {
+            json mapping = json::parse(field_mapping_json(field->type, engine_));
+            apply_field_storage(field->path, mapping);
+            put_at_path(properties, field->path, std::move(mapping));
+        }
         put = client.call("PUT", "/" + index + "/_mapping", json{{"properties", properties}}.dump());
         const bool no_unsigned_long = put.status == 400 && engine_.unsigned_long() &&
                                       put.body.find("[unsigned_long]") != std::string::npos;

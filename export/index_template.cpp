@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "field_storage.h"
 #include "mapping_path.h"
 
 namespace espcap::exporter {
@@ -13,6 +14,9 @@ using nlohmann::json;
 // limit when the protocols it holds need more.
 constexpr int kTotalFieldsLimit = 1000;
 constexpr int kKeywordIgnoreAbove = 1024;
+// _source is most of a packet index (docs/storage.md): DEFLATE instead of LZ4 stores it
+// in about half the bytes; searches read _source only for the hits they return.
+constexpr const char *kCodec = "best_compression";
 // Above the built-in logs/metrics templates (100), so ours applies to PREFIX-*. A longer
 // prefix gets a higher priority: "lab-2-*" overlaps "lab-*", and two overlapping
 // templates of equal priority are refused.
@@ -43,7 +47,7 @@ json mappings(const TemplateSpec &spec) {
     epoch_millis_date["format"] = "epoch_millis||strict_date_optional_time";
     json properties = {
         {"timestamp", epoch_millis_date},
-        {"sniff_timestamp", {{"type", "double"}}},
+        {"sniff_timestamp", {{"type", "double"}, {"doc_values", keeps_doc_values("sniff_timestamp")}}},
         {"sniff_date_utc", tolerant_date},
         {"file_date_utc", tolerant_date},
         {"file_name", {{"type", "keyword"}}},
@@ -55,7 +59,11 @@ json mappings(const TemplateSpec &spec) {
     }
     put_at_path(properties, "network.transport", {{"type", "keyword"}});
     put_at_path(properties, "network.community_id", {{"type", "keyword"}});
-    for (const auto &[path, type] : spec.alias_target_types) put_at_path(properties, path, typed(type, spec.engine));
+    for (const auto &[path, type] : spec.alias_target_types) {
+        json mapping = typed(type, spec.engine);
+        apply_field_storage(path, mapping);
+        put_at_path(properties, path, std::move(mapping));
+    }
     for (const Alias &alias : kAliases) {
         // An alias to an unmapped field makes the whole template invalid; without the
         // field registry (espcap-replay) the layer fields are not known.
@@ -64,7 +72,8 @@ json mappings(const TemplateSpec &spec) {
         put_at_path(properties, alias.name, {{"type", "alias"}, {"path", alias.target}});
     }
 
-    json meta = {{"created_by", "espcap"}};
+    json meta = {{"created_by", "espcap"}, {"storage", field_storage_meta()}};
+    meta["storage"]["index.codec"] = std::string(kCodec) + ": _source is most of the index (docs/storage.md)";
     if (!spec.registry_summary_json.empty()) meta["field_registry"] = json::parse(spec.registry_summary_json);
     return {{"_meta", meta},
             {"date_detection", false},
@@ -93,7 +102,7 @@ std::string index_template_path(const TemplateSpec &spec) {
 
 std::string index_template_body(const TemplateSpec &spec) {
     const json patterns = json::array({spec.index_prefix, spec.index_prefix + "-*"});
-    const json settings = {{"index.mapping.total_fields.limit", kTotalFieldsLimit}};
+    const json settings = {{"index.mapping.total_fields.limit", kTotalFieldsLimit}, {"index.codec", kCodec}};
     const int priority = kBasePriority + static_cast<int>(spec.index_prefix.size());
     json body;
     if (spec.engine.composable_templates()) {

@@ -204,6 +204,7 @@ bool apply_option(Options &o, const std::string &key, const std::string &value, 
     for (const auto &[name, member] : kBoolOptions) {
         if (key == name) return parse_bool(value, o.*member, error);
     }
+    if (is_document_content_key(key)) return apply_document_content_option(o.content, key, value, error);
     if (key == "node") return parse_node_list(value, o.nodes, error);
     if (key == "chunk") {
         if (parse_whole_number<std::size_t>(value, 1, kMaxChunk, o.chunk)) return true;
@@ -376,6 +377,19 @@ const std::vector<OptionSpec> &option_specs() {
          "A flow idle this long (packet time) is written and closed, 1 to 86400; default 300."},
         {"daily", "Index per day",
          "true: documents go to PREFIX-YYYY-MM-DD by packet time (UTC); false: all go to PREFIX; default true."},
+        {kProfileKey, "Document profile",
+         "full (default): documents as tshark -T ek writes them; compact: byte fields and text-only "
+         "items left out (bytes=none, text_items=false), every other field kept. Keys given with it "
+         "override its choices."},
+        {"bytes", "Byte fields",
+         "all (default), none, or N: byte fields written whole, left out, or cut to their first N "
+         "bytes. The bytes stay in the capture, which each document names (file_name, frame number)."},
+        {"text_items", "Text-only items",
+         "true or false: write the tree's text-only items (labels no display filter can name); default true."},
+        {"protocols", "Only these protocols",
+         "Comma-separated top-level layers to write, with their children (as tshark -J); default: all."},
+        {"drop_protocols", "Protocols left out",
+         "Comma-separated protocols left out with their children, at any depth (e.g. data,media)."},
     };
     return specs;
 }
@@ -404,6 +418,8 @@ OptionsResult parse_options(const RawOptions &raw) {
         if (latest.find(key) == latest.end()) order.push_back(key);
         latest[key] = value;
     }
+    // A profile sets several keys; the keys given with it then override its choices.
+    std::stable_partition(order.begin(), order.end(), [](const std::string &key) { return key == kProfileKey; });
 
     OptionsResult result;
     for (const std::string &key : order) {

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "document_content.h"
+
 namespace espcap {
 
 struct Endpoint {
@@ -61,6 +63,7 @@ struct Options {
     // "flow_timeout": a flow idle this long (packet time) is written and forgotten.
     // Zeek's tcp_inactivity_timeout, the longest of Zeek's and Packetbeat's defaults.
     long flow_timeout_seconds = 300;
+    DocumentContent content;  // profile, bytes, text_items, protocols, drop_protocols
 
     // espcap does nothing unless there is somewhere to send documents.
     bool active() const { return !nodes.empty() || !output_file.empty(); }

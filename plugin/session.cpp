@@ -45,6 +45,17 @@ std::string load_protocol_layers(const Options &options, tap::ProtocolLayers &la
     return "";
 }
 
+// Protocol names are checked here, where libwireshark knows them.
+static std::string check_protocol_names(const DocumentContent &content) {
+    for (const auto &[key, names] : {std::pair{"protocols", &content.only_protocols},
+                                     std::pair{"drop_protocols", &content.drop_protocols}}) {
+        for (const std::string &name : *names)
+            if (proto_get_id_by_filter_name(name.c_str()) < 0)
+                return std::string("option '") + key + "': '" + name + "' is not a protocol's filter name";
+    }
+    return "";
+}
+
 std::string Session::configure(const Options &options) {
     if (started_) return "";  // preferences changed mid-run: the run keeps its settings
     options_ = options;
@@ -53,6 +64,7 @@ std::string Session::configure(const Options &options) {
         return "";
     }
     if (std::string error = load_protocol_layers(options_, protocol_layers_); !error.empty()) return error;
+    if (std::string error = check_protocol_names(options_.content); !error.empty()) return error;
     // Registered now, before tshark decides whether packets need dissecting at all;
     // the filter is set in prepare_capture().
     return register_tap();
@@ -117,7 +129,7 @@ void Session::start() {
     // Field types matter only where fields get mapped: a node, or a template file.
     if (!options_.nodes.empty() || !options_.template_file.empty())
         registry_ = std::make_unique<tap::FieldRegistry>();
-    writer_ = std::make_unique<tap::PacketDocumentWriter>(context, protocol_layers_, registry_.get());
+    writer_ = std::make_unique<tap::PacketDocumentWriter>(context, protocol_layers_, registry_.get(), options_.content);
     daily_index_ = std::make_unique<tap::DailyIndex>(options_.index_prefix);
     if (!options_.tls_verify)
         host::report_error("warning: tls_verify=false: the node's certificate is not checked");

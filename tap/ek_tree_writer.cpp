@@ -25,8 +25,9 @@ void write_absolute_time(const nstime_t &t, JsonBuffer &out) {
 
 }  // namespace
 
-EkTreeWriter::EkTreeWriter(const FieldRegistry *registry)
-    : malformed_proto_id_(proto_get_id_by_filter_name("_ws.malformed")), registry_(registry) {}
+EkTreeWriter::EkTreeWriter(const FieldRegistry *registry, DocumentContent content)
+    : malformed_proto_id_(proto_get_id_by_filter_name("_ws.malformed")), registry_(registry),
+      content_(std::move(content)), filtering_(!content_.writes_everything()) {}
 
 std::uint32_t EkTreeWriter::intern(std::unordered_map<std::string, std::uint32_t> &table, const std::string &text) {
     auto [it, inserted] = table.try_emplace(text, static_cast<std::uint32_t>(table.size()));
@@ -47,6 +48,7 @@ const EkTreeWriter::FieldKeys &EkTreeWriter::first_keys_for(const header_field_i
     keys.abbrev_id = intern(abbrev_ids_, hfinfo->abbrev);
     const std::string name = encoded_member_name(hfinfo);
     keys.name_id = intern(name_ids_, name);
+    keys.keep = keep_for(hfinfo);
     if (keys.name_id == names_.size()) {
         NameInfo &info = names_.emplace_back();
         info.padded = name + std::string(kNameBlock, '\0');
@@ -54,6 +56,20 @@ const EkTreeWriter::FieldKeys &EkTreeWriter::first_keys_for(const header_field_i
         info.ecs_role = EcsCopies::role_of(info.bare());
     }
     return keys;
+}
+
+EkTreeWriter::Keep EkTreeWriter::keep_for(const header_field_info *hfinfo) const {
+    if (hfinfo->id == hf_text_only) return content_.text_items ? Keep::item : Keep::children_only;
+    switch (hfinfo->type) {
+    case FT_PROTOCOL:
+        if (content_.drops(hfinfo->abbrev)) return Keep::nothing;
+        return content_.keeps_top_level(hfinfo->abbrev) ? Keep::item : Keep::not_top_level;
+    case FT_BYTES:
+    case FT_UINT_BYTES:
+        return content_.byte_limit == 0 ? Keep::children_only : Keep::item;
+    default:
+        return Keep::item;
+    }
 }
 
 void EkTreeWriter::append_name(const NameInfo &name, JsonBuffer &out) {
@@ -72,24 +88,36 @@ void EkTreeWriter::write_layers(const proto_node *root, JsonBuffer &out) {
     write_object(root, kRootParent, FieldDiscovery::kLayersPath, 0, out);
 }
 
+template <bool Filtering>
 void EkTreeWriter::collect_items(const proto_node *parent, std::uint32_t parent_abbrev_id) {
     for (const proto_node *child = parent->first_child; child != nullptr; child = child->next) {
         const field_info *fi = PNODE_FINFO(child);
         if (fi == nullptr) continue;  // only in invisible trees, which we never get
         if (fi->hfinfo->id == malformed_proto_id_) saw_malformed_ = true;
         const FieldKeys &keys = keys_for(fi->hfinfo);
+        if (Filtering && keys.keep != Keep::item) {
+            if (keys.keep == Keep::nothing || (keys.keep == Keep::not_top_level && parent_abbrev_id == kRootParent))
+                continue;
+            if (keys.keep == Keep::children_only) {
+                collect_items<Filtering>(child, keys.abbrev_id);  // grouped as tshark groups them
+                continue;
+            }
+        }
         items_.push_back(EkItem{parent_abbrev_id, keys.abbrev_id, keys.name_id, child});
         // A field's subtree is flattened into its protocol's object; a protocol
         // becomes an object of its own.
         if (fi->hfinfo->type != FT_PROTOCOL && child->first_child != nullptr)
-            collect_items(child, keys.abbrev_id);
+            collect_items<Filtering>(child, keys.abbrev_id);
     }
 }
 
 void EkTreeWriter::write_object(const proto_node *scope, std::uint32_t scope_abbrev_id, std::uint32_t path,
                                 int depth, JsonBuffer &out) {
     items_.clear();
-    collect_items(scope, scope_abbrev_id);
+    if (filtering_)
+        collect_items<true>(scope, scope_abbrev_id);
+    else
+        collect_items<false>(scope, scope_abbrev_id);
     const std::size_t member_base = member_stack_.size();
     const std::size_t node_base = node_stack_.size();
     grouper_.group(items_, member_stack_, node_stack_);
@@ -186,7 +214,11 @@ bool EkTreeWriter::write_common_value(const field_info *fi, JsonBuffer &out) {
     case FT_ETHER: {
         const char separator = FIELD_DISPLAY(display) == SEP_DOT ? '.' : FIELD_DISPLAY(display) == SEP_DASH ? '-' : ':';
         out += '"';
-        if (value.value.bytes != nullptr) append_hex_bytes(out, value.value.bytes->data, value.value.bytes->len, separator);
+        if (value.value.bytes != nullptr) {
+            const std::size_t length = type == FT_ETHER ? value.value.bytes->len
+                                                        : std::min<std::size_t>(value.value.bytes->len, content_.byte_limit);
+            append_hex_bytes(out, value.value.bytes->data, length, separator);
+        }
         out += '"';
         return true;
     }
@@ -253,7 +285,9 @@ void EkTreeWriter::write_field_value(const field_info *fi, JsonBuffer &out) {
             out += "null";  // tshark writes a name without a value here: invalid JSON
             return;
         }
-        append_json_string(out, text);
+        const bool cut = (fi->hfinfo->type == FT_BYTES || fi->hfinfo->type == FT_UINT_BYTES) &&
+                         content_.byte_limit != DocumentContent::kAllBytes;
+        append_json_string(out, cut ? truncated_hex_text(text, content_.byte_limit) : std::string_view(text));
         wmem_free(nullptr, text);
     }
     }

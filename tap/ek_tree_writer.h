@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "document_content.h"
 #include "json_buffer.h"
 #include "ecs_copies.h"
 #include "ek_member_grouper.h"
@@ -31,8 +32,9 @@ class EkTreeWriter {
 public:
     // Member types come from `registry` (owned by the caller) when it is given: only
     // runs that map fields need it, and scanning it costs tens of milliseconds.
-    // Without it each field's own written type is noted.
-    explicit EkTreeWriter(const FieldRegistry *registry = nullptr);
+    // Without it each field's own written type is noted. `content` chooses what is
+    // written (document_content.h); by default everything tshark -T ek writes.
+    explicit EkTreeWriter(const FieldRegistry *registry = nullptr, DocumentContent content = {});
     void write_layers(const _proto_node *root, JsonBuffer &out);
 
     // Whether the last tree written holds a `_ws.malformed` item: some dissector met
@@ -43,9 +45,18 @@ public:
     EcsCopies &ecs() { return ecs_; }
 
 private:
+    // What the document content does with a field's items, decided when the field is
+    // first met so that the walk pays one compare per item.
+    enum class Keep : std::uint8_t {
+        item,           // written
+        children_only,  // a byte field or text item left out: the fields beneath it stay
+        nothing,        // a dropped protocol, its subtree with it
+        not_top_level,  // written except as a top-level layer outside `protocols`
+    };
     struct FieldKeys {
         std::uint32_t abbrev_id = kUnset;  // groups like tshark's "parent_abbrev" key
         std::uint32_t name_id = kUnset;    // index into names_
+        Keep keep = Keep::item;
     };
     static constexpr std::uint32_t kUnset = UINT32_MAX;
     static constexpr std::uint32_t kRootParent = UINT32_MAX - 1;
@@ -57,6 +68,9 @@ private:
     // `path` is the object's id in discovery_; `depth` 0 is "layers" itself.
     void write_object(const _proto_node *scope, std::uint32_t scope_abbrev_id, std::uint32_t path, int depth,
                       JsonBuffer &out);
+    Keep keep_for(const _header_field_info *hfinfo) const;
+    // Instantiated twice so that the default content (everything) pays no check per item.
+    template <bool Filtering>
     void collect_items(const _proto_node *parent, std::uint32_t parent_abbrev_id);
     void write_member(EkMember member, std::uint32_t path, int depth, JsonBuffer &out);
     void write_value(const _proto_node *node, std::uint32_t object_path, int depth, JsonBuffer &out);
@@ -84,6 +98,8 @@ private:
     std::vector<NameInfo> names_;  // by name id: one lookup per member
 
     const FieldRegistry *registry_;
+    const DocumentContent content_;
+    const bool filtering_;  // content_ leaves something out
     FieldDiscovery discovery_;
     EcsCopies ecs_;
 

@@ -44,8 +44,8 @@ void append_epoch_seconds(JsonBuffer &out, std::int64_t secs, int nsecs) {
 }
 
 PacketDocumentWriter::PacketDocumentWriter(const CaptureContext &context, ProtocolLayers layers,
-                                           const FieldRegistry *registry)
-    : tree_writer_(registry), layers_(std::move(layers)) {
+                                           const FieldRegistry *registry, DocumentContent content)
+    : tree_writer_(registry, std::move(content)), layers_(std::move(layers)) {
     if (!context.file_name.empty()) file_members_ += encoded_string_member("file_name", context.file_name);
     if (!context.file_date_utc.empty())
         file_members_ += encoded_string_member("file_date_utc", context.file_date_utc);

@@ -22,8 +22,9 @@ struct CaptureContext {
 
 class PacketDocumentWriter {
 public:
-    // `registry`: see EkTreeWriter; null when nothing maps the fields.
-    PacketDocumentWriter(const CaptureContext &context, ProtocolLayers layers, const FieldRegistry *registry);
+    // `registry`, `content`: see EkTreeWriter; registry is null when nothing maps the fields.
+    PacketDocumentWriter(const CaptureContext &context, ProtocolLayers layers, const FieldRegistry *registry,
+                         DocumentContent content = {});
 
     // `community_id`: the packet's flow (community_id.h), written as network.community_id.
     void write(const _packet_info *pinfo, const _proto_node *tree, JsonBuffer &out,

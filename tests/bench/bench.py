@@ -8,10 +8,17 @@ Called by tests/bench/run, which builds the plugin and makes tshark load it. Row
   4  tshark -r F -T ek > /dev/null       what users do today
   5  espcap into Elasticsearch           end to end, counts checked afterwards
   6  tshark -T ek | ancestor_loader.py   the Python pipeline espcap replaces
+  7  espcap into Elasticsearch, `-X espcap:profile=compact` (docs/storage.md)
 Each row runs --reps times, rows interleaved within a repetition so that a change in
 the machine's load hits every row alike; the table shows medians. Packets/s counts the
 whole command (tshark's start-up included). Peak RSS comes from wait4(); for row 6 it
 is tshark's plus the loader's.
+
+Then the index size per document profile (--size runs only this part): each profile
+indexes the capture into an empty node, the indices are force-merged to one segment,
+and the table shows bytes on disk per packet, the ratio to the capture file, the
+Elasticsearch JVM's CPU per document while indexing, the share of _source in
+_disk_usage and the fields that take the most bytes.
 """
 import argparse
 import datetime
@@ -30,7 +37,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 SHARED_PCAPS = os.path.normpath(os.path.join(ROOT, "..", "shared", "pcaps"))
 TICKS = os.sysconf("SC_CLK_TCK")
-SUMMARY = re.compile(rb"espcap: (\d+) packets(?:, (\d+) indexed, (\d+) failed)?")
+SUMMARY = re.compile(rb"espcap: (\d+) packets(?:, (\d+) indexed, (\d+) failed(?:, (\d+) already indexed)?)?")
 
 
 class Measurement:
@@ -84,10 +91,15 @@ class Elasticsearch:
         self.url = url.rstrip("/")
         self.pid_file = pid_file
 
-    def request(self, method, path):
-        req = urllib.request.Request(self.url + path, method=method)
-        with urllib.request.urlopen(req, timeout=120) as reply:
+    def request(self, method, path, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.url + path, method=method, data=data,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=1800) as reply:
             return json.loads(reply.read() or b"null")
+
+    def indices(self):
+        return sorted(row["index"] for row in self.request("GET", "/_cat/indices/packets-*?format=json&h=index"))
 
     def reset(self):
         self.request("DELETE", "/packets-*?ignore_unavailable=true&allow_no_indices=true&expand_wildcards=all")
@@ -150,11 +162,23 @@ def row_ancestor(capture, packets, es):
     return m
 
 
+def row_espcap_es_compact(capture, packets, es):
+    es.reset()
+    es_cpu = es.cpu_seconds()
+    m, (err,) = run_measured([["tshark", "-r", capture, "-q", "-X", f"espcap:node={es.url}",
+                               "-X", "espcap:profile=compact"]])
+    m.extra["es_cpu"] = es.cpu_seconds() - es_cpu
+    check_summary(err, packets, indexed=packets)
+    check_count(es, packets, "row 7")
+    return m
+
+
 def check_summary(stderr, packets, indexed):
     match = SUMMARY.search(stderr)
     if not match or int(match.group(1)) != packets:
         raise SystemExit(f"bench: espcap did not see {packets} packets: {stderr.decode(errors='replace')[-500:]}")
-    if indexed is not None and (int(match.group(2)) != indexed or int(match.group(3)) != 0):
+    # "already indexed": a request retried after a timeout whose first try had landed.
+    if indexed is not None and (int(match.group(2)) + int(match.group(4) or 0) != indexed or int(match.group(3)) != 0):
         raise SystemExit(f"bench: espcap did not index {indexed} packets: {match.group(0).decode()}")
 
 
@@ -171,7 +195,77 @@ ROWS = [
     (4, "`tshark -r F -T ek > /dev/null`", row_tshark_ek),
     (5, "espcap into Elasticsearch", row_espcap_es),
     (6, "`tshark -T ek` \\| Python bulk loader", row_ancestor),
+    (7, "espcap into Elasticsearch, `profile=compact`", row_espcap_es_compact),
 ]
+ES_ROWS = (5, 6, 7)
+
+
+# --- index size per document profile --------------------------------------------------
+
+# (name, espcap options, index.codec forced on the indices instead of the template's)
+PROFILES = [
+    ("full (default)", [], None),
+    ("full, codec default (before)", [], "default"),
+    ("compact", ["-X", "espcap:profile=compact"], None),
+]
+TOP_FIELDS = 4
+
+
+class SizeResult:
+    def __init__(self, **kwargs):
+        self.__dict__.update(kwargs)
+
+
+def measure_size(capture, packets, es, options, codec, indices):
+    es.reset()
+    if codec:
+        # Settings given when an index is created override the template's; espcap
+        # finds the index there and uses it.
+        for index in indices:
+            es.request("PUT", f"/{index}", {"settings": {"index.codec": codec}})
+    es_cpu = es.cpu_seconds()
+    _, (err,) = run_measured([["tshark", "-r", capture, "-q", "-X", f"espcap:node={es.url}", *options]])
+    es_cpu = es.cpu_seconds() - es_cpu
+    check_summary(err, packets, indexed=packets)
+    check_count(es, packets, "size")
+    es.request("POST", "/packets-*/_forcemerge?max_num_segments=1")
+    store = es.request("GET", "/packets-*/_stats/store")["_all"]["primaries"]["store"]["size_in_bytes"]
+    fields = {}
+    for usage in es.request("POST", "/packets-*/_disk_usage?run_expensive_tasks=true").values():
+        if not isinstance(usage, dict) or "fields" not in usage:
+            continue  # the "_shards" member
+        for name, field in usage["fields"].items():
+            fields[name] = fields.get(name, 0) + field["total_in_bytes"]
+    total = sum(fields.values()) or 1
+    top = sorted(((b, n) for n, b in fields.items() if n != "_source"), reverse=True)[:TOP_FIELDS]
+    return SizeResult(indices=es.indices(), store=store, es_cpu=es_cpu, source_share=fields.get("_source", 0) / total,
+                      top=[(n, b / total) for b, n in top])
+
+
+def report_sizes(capture, packets, es):
+    size = os.path.getsize(capture)
+    print(f"\n### Index size: {os.path.basename(capture)}, {packets:,} packets, {size:,} bytes\n")
+    print("| profile | index bytes | bytes/packet | x capture | ES CPU µs/doc | `_source` | largest other fields |")
+    print("|---|---:|---:|---:|---:|---:|---|")
+    indices = []
+    results = {}
+    for name, options, codec in PROFILES:
+        print(f"  size: {os.path.basename(capture)} {name}", file=sys.stderr)
+        r = measure_size(capture, packets, es, options, codec, indices)
+        indices = indices or r.indices
+        results[name] = r
+        top = ", ".join(f"{field} {share:.0%}" for field, share in r.top)
+        print(f"| {name} | {r.store:,} | {r.store / packets:,.0f} | {r.store / size:.2f} | "
+              f"{r.es_cpu / packets * 1e6:,.0f} | {r.source_share:.0%} | {top} |")
+    print()
+    full, before = results[PROFILES[0][0]], results[PROFILES[1][0]]
+    print(f"- best_compression: index {full.store / before.store:.2f} x the default codec's, "
+          f"ES CPU per document {full.es_cpu / before.es_cpu:.2f} x (indexing; the force merge is not counted)")
+    for name, target in (("full (default)", 3.5), ("compact", 1.0)):
+        ratio = results[name].store / size
+        print(f"- {name} <= {target} x capture: {ratio:.2f} {'met' if ratio <= target else 'NOT met'}")
+    es.reset()
+    sys.stdout.flush()
 
 
 # --- captures ------------------------------------------------------------------------
@@ -276,7 +370,7 @@ def report(capture, packets, reps, results):
         print(f"| {number} | {title} | {rate[number]:,.0f} | {ratio(number, 2)} | {ratio(number, 4)} | "
               f"{ratio(number, 6)} | {cpu[number]:.1f} | {mib(rss[number]):.0f} | {delta} |")
     print()
-    for number in (5, 6):
+    for number in ES_ROWS:
         if number in results:
             es_cpu = statistics.median(m.extra["es_cpu"] for m in results[number])
             print(f"- row {number} CPU seconds: tshark{' + loader' if number == 6 else ''} {cpu[number]:.1f}, "
@@ -288,6 +382,8 @@ def report(capture, packets, reps, results):
         checks.append(("row 3 >= 4 x row 4", rate[3] / rate[4], 4))
     if 5 in rate and 6 in rate:
         checks.append(("row 5 >= 3 x row 6", rate[5] / rate[6], 3))
+    if 5 in rate and 7 in rate:
+        checks.append(("row 7 (compact) >= 2 x row 5 (full)", rate[7] / rate[5], 2))
     for line, value, target in checks:
         print(f"- {line}: {value:.2f} {'met' if value >= target else 'NOT met'}")
     for number in (3, 5):
@@ -306,6 +402,9 @@ def main():
     parser.add_argument("--es-pid-file", default=None)
     parser.add_argument("--no-callgrind", action="store_true")
     parser.add_argument("--smoke", action="store_true", help="one quick repetition on test_dns.pcap, no callgrind")
+    parser.add_argument("--size", action="store_true",
+                        help="only the index size per document profile (needs Elasticsearch)")
+    parser.add_argument("--no-size", action="store_true", help="skip the index size section")
     parser.add_argument("--cache", default=os.path.join(ROOT, "build-bench", "captures"))
     args = parser.parse_args()
 
@@ -318,7 +417,13 @@ def main():
         captures = [bench_capture(args.cache, args.copies), os.path.join(ROOT, "test_pcaps", "test_http.pcap")]
 
     print(f"## espcap benchmark\n\n{machine_line()}")
-    plans = [(c, [r for r in ROWS if es or r[0] < 5], args.reps) for c in captures]
+    if args.size:
+        if not es:
+            raise SystemExit("bench: --size needs Elasticsearch")
+        for capture in captures:
+            report_sizes(capture, packet_count(capture), es)
+        return
+    plans = [(c, [r for r in ROWS if es or r[0] not in ES_ROWS], args.reps) for c in captures]
     if args.large:
         large = bench_capture(args.cache, args.copies * 10)
         plans.append((large, [r for r in ROWS if r[0] in (2, 3) or (es and r[0] == 5)], 1))
@@ -331,6 +436,10 @@ def main():
                 results.setdefault(number, []).append(function(capture, packets, es))
         report(capture, packets, reps, results)
         sys.stdout.flush()
+
+    if es and not args.smoke and not args.no_size:
+        for capture in captures:
+            report_sizes(capture, packet_count(capture), es)
 
     if not args.no_callgrind:
         print("  callgrind (a few minutes)", file=sys.stderr)

@@ -2,7 +2,8 @@
 nothing refused, no mapping conflict, and analysts' queries return the numbers that
 tshark computes on the same files.
 
-Budget: about 3 minutes on 2 cores (indexing ~1.5 min, tshark's own numbers ~1.5 min).
+Budget: about 4.5 minutes on 2 cores (indexing ~1.5 min per document profile, tshark's
+own numbers ~1.5 min, asked once for both profiles).
 
 The expected numbers come from tshark alone: display filters (-Y) for the counts, and
 tshark's field output for the aggregations. How our document nests layers is stated
@@ -11,6 +12,7 @@ where it matters: a packet quoted inside an ICMP error is an object inside "icmp
 """
 import collections
 import concurrent.futures
+import functools
 import glob
 import os
 import time
@@ -18,7 +20,6 @@ import unittest
 
 from espcap_test import ENGINE, ES_NODE, SHARED_PCAPS, TEST_PCAPS, es, refresh, run_tshark, summary
 
-INDEX = "it-queries"
 CIDR = "192.168.0.0/16"
 PORT_BELOW = 1024
 YEAR_2015 = ("2015-01-01T00:00:00Z", "2016-01-01T00:00:00Z", 1420070400, 1451606400)
@@ -39,11 +40,13 @@ def parallel(function, items):
         return list(pool.map(function, items))
 
 
+@functools.lru_cache(maxsize=None)  # the compact class asks tshark the same questions
 def filter_count(pcap, display_filter):
     run = run_tshark(["-r", pcap, "-Y", display_filter, "-T", "fields", "-e", "frame.number"])
     return sum(1 for line in run.stdout.splitlines() if line.strip())
 
 
+@functools.lru_cache(maxsize=None)
 def frames(pcap):
     """One dict per frame: each field's values in tree order (all occurrences)."""
     args = ["-r", pcap, "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=|"]
@@ -90,28 +93,32 @@ def in_cidr(address, cidr):
     return ipaddress.ip_address(address) in ipaddress.ip_network(cidr)
 
 
-def search(body):
-    return es("POST", f"/{INDEX}/_search", body)
-
-
-def hits(query):
-    return search({"size": 0, "track_total_hits": True, "query": query})["hits"]["total"]["value"]
-
-
 class TestCorpusInOneTypedIndex(unittest.TestCase):
+    INDEX = "it-queries"
+    OPTIONS = ()  # document content options (docs/storage.md)
+
+    @classmethod
+    def search(cls, body):
+        return es("POST", f"/{cls.INDEX}/_search", body)
+
+    @classmethod
+    def hits(cls, query):
+        return cls.search({"size": 0, "track_total_hits": True, "query": query})["hits"]["total"]["value"]
+
     @classmethod
     def setUpClass(cls):
         distribution = es("GET", "/")["version"].get("distribution", "elasticsearch")
         assert distribution == ENGINE, f"ESPCAP_ENGINE={ENGINE} but the node runs {distribution}"
-        es("DELETE", f"/{INDEX}?ignore_unavailable=true")
+        es("DELETE", f"/{cls.INDEX}?ignore_unavailable=true")
         started = time.monotonic()
 
         def index(pcap):
             return pcap, run_tshark(["-r", pcap, "-q", "-X", f"espcap:node={ES_NODE}",
-                                     "-X", f"espcap:index={INDEX}", "-X", "espcap:daily=false"])
+                                     "-X", f"espcap:index={cls.INDEX}", "-X", "espcap:daily=false",
+                                     *[arg for option in cls.OPTIONS for arg in ("-X", f"espcap:{option}")]])
         cls.runs = parallel(index, captures())
         cls.index_seconds = time.monotonic() - started
-        refresh(INDEX)
+        refresh(cls.INDEX)
 
         started = time.monotonic()
         cls.frames = [frame for rows in parallel(frames, captures()) for frame in rows]
@@ -127,12 +134,12 @@ class TestCorpusInOneTypedIndex(unittest.TestCase):
             self.assertEqual((ok, failed), (packets, 0), pcap)
             indexed += ok
         self.assertEqual(indexed, len(self.frames))
-        self.assertEqual(hits({"match_all": {}}), len(self.frames))
+        self.assertEqual(self.hits({"match_all": {}}), len(self.frames))
         print(f"\n{len(self.runs)} captures, {indexed} documents indexed in {self.index_seconds:.1f} s; "
               f"tshark's numbers in {self.expected_seconds:.1f} s")
 
     def test_mapping_is_typed_and_within_its_limit(self):
-        mapping = es("GET", f"/{INDEX}/_mapping")[INDEX]["mappings"]["properties"]
+        mapping = es("GET", f"/{self.INDEX}/_mapping")[self.INDEX]["mappings"]["properties"]
         types = collections.Counter()
 
         def walk(properties):
@@ -151,16 +158,16 @@ class TestCorpusInOneTypedIndex(unittest.TestCase):
         self.assertEqual(layers["dns"]["properties"]["dns_dns_qry_name"]["type"], "keyword")
         self.assertEqual(mapping["timestamp"]["type"], "date")
         total = sum(types.values())
-        settings = es("GET", f"/{INDEX}/_settings/index.mapping.total_fields.limit?flat_settings=true")
-        limit = int(settings[INDEX]["settings"]["index.mapping.total_fields.limit"])
+        settings = es("GET", f"/{self.INDEX}/_settings/index.mapping.total_fields.limit?flat_settings=true")
+        limit = int(settings[self.INDEX]["settings"]["index.mapping.total_fields.limit"])
         self.assertLessEqual(total, limit)
         print(f"\n{total} mapped fields (limit {limit}): {dict(types.most_common())}")
 
     def test_values_ignored_only_where_expected(self):
         """Typed values never fail to parse, except dates past year 9999: those are kept in
         _source; long byte strings stay unindexed past ignore_above, as before."""
-        reply = search({"size": 10000, "_source": ["sniff_date_utc"], "query": {"exists": {"field": "_ignored"}}})
-        mapping = es("GET", f"/{INDEX}/_mapping")[INDEX]["mappings"]
+        reply = self.search({"size": 10000, "_source": ["sniff_date_utc"], "query": {"exists": {"field": "_ignored"}}})
+        mapping = es("GET", f"/{self.INDEX}/_mapping")[self.INDEX]["mappings"]
 
         def type_of(path):
             field = {"properties": mapping["properties"]}
@@ -180,18 +187,18 @@ class TestCorpusInOneTypedIndex(unittest.TestCase):
         query = {"bool": {"should": [{"term": {"layers.ip.ip_ip_src": CIDR}},
                                      {"term": {"layers.icmp.ip.ip_ip_src": CIDR}}]}}
         self.assertGreater(expected, 0)
-        self.assertEqual(hits(query), expected)
+        self.assertEqual(self.hits(query), expected)
         ecs_expected = sum(1 for f in self.frames if (s := ecs_copies(f)[0]) and in_cidr(s, CIDR))
-        self.assertEqual(hits({"term": {"source.ip": CIDR}}), ecs_expected)
+        self.assertEqual(self.hits({"term": {"source.ip": CIDR}}), ecs_expected)
 
     def test_port_range(self):
         expected = sum(parallel(lambda p: filter_count(p, f"tcp.dstport < {PORT_BELOW}"), captures()))
         query = {"bool": {"should": [{"range": {"layers.tcp.tcp_tcp_dstport": {"lt": PORT_BELOW}}},
                                      {"range": {"layers.icmp.tcp.tcp_tcp_dstport": {"lt": PORT_BELOW}}}]}}
         self.assertGreater(expected, 0)
-        self.assertEqual(hits(query), expected)
+        self.assertEqual(self.hits(query), expected)
         ecs_expected = sum(1 for f in self.frames if (p := ecs_copies(f)[1]) is not None and p < PORT_BELOW)
-        self.assertEqual(hits({"range": {"destination.port": {"lt": PORT_BELOW}}}), ecs_expected)
+        self.assertEqual(self.hits({"range": {"destination.port": {"lt": PORT_BELOW}}}), ecs_expected)
 
     def test_date_range(self):
         start, end, start_epoch, end_epoch = YEAR_2015
@@ -199,8 +206,8 @@ class TestCorpusInOneTypedIndex(unittest.TestCase):
             lambda p: filter_count(p, f"frame.time_epoch >= {start_epoch} && frame.time_epoch < {end_epoch}"),
             captures()))
         self.assertGreater(expected, 0)
-        self.assertEqual(hits({"range": {"timestamp": {"gte": start, "lt": end}}}), expected)
-        self.assertEqual(hits({"range": {"@timestamp": {"gte": start, "lt": end}}}), expected)
+        self.assertEqual(self.hits({"range": {"timestamp": {"gte": start, "lt": end}}}), expected)
+        self.assertEqual(self.hits({"range": {"@timestamp": {"gte": start, "lt": end}}}), expected)
 
     def test_date_histogram_per_year(self):
         expected = collections.Counter()
@@ -210,7 +217,7 @@ class TestCorpusInOneTypedIndex(unittest.TestCase):
             if year and 1990 <= year < 2030:
                 expected[str(year)] += 1
         for field in ("timestamp", "@timestamp"):
-            reply = search({"size": 0, "query": {"range": {field: {"gte": "1990-01-01", "lt": "2030-01-01"}}},
+            reply = self.search({"size": 0, "query": {"range": {field: {"gte": "1990-01-01", "lt": "2030-01-01"}}},
                             "aggs": {"years": {"date_histogram": {"field": field, "calendar_interval": "year",
                                                                   "min_doc_count": 1, "format": "yyyy"}}}})
             got = {b["key_as_string"]: b["doc_count"] for b in reply["aggregations"]["years"]["buckets"]}
@@ -225,7 +232,7 @@ class TestCorpusInOneTypedIndex(unittest.TestCase):
                 expected.update(set(frame["dns.qry.name"]))
         self.assertGreater(len(expected), 10)
         for field in ("layers.dns.dns_dns_qry_name", "dns.question.name"):
-            reply = search({"size": 0, "aggs": {"names": {"terms": {"field": field, "size": 10000}}}})
+            reply = self.search({"size": 0, "aggs": {"names": {"terms": {"field": field, "size": 10000}}}})
             got = {b["key"]: b["doc_count"] for b in reply["aggregations"]["names"]["buckets"]}
             self.assertEqual(got, dict(expected), field)
 
@@ -239,11 +246,18 @@ class TestCorpusInOneTypedIndex(unittest.TestCase):
             if source:
                 ecs_expected[source] += length
         for field, want in (("layers.ip.ip_ip_src", expected), ("source.ip", ecs_expected)):
-            reply = search({"size": 0, "aggs": {"sources": {
+            reply = self.search({"size": 0, "aggs": {"sources": {
                 "terms": {"field": field, "size": 10000},
                 "aggs": {"bytes": {"sum": {"field": "layers.frame.frame_frame_len"}}}}}})
             got = {b["key"]: int(b["bytes"]["value"]) for b in reply["aggregations"]["sources"]["buckets"]}
             self.assertEqual(got, dict(want), field)
+
+
+class TestCorpusCompact(TestCorpusInOneTypedIndex):
+    """The same queries on the compact profile: byte fields and text items left out, every
+    field the queries use still searchable, the same numbers."""
+    INDEX = "it-queries-compact"
+    OPTIONS = ("profile=compact",)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,251 @@
+"""What goes into a document (docs/storage.md): profile=compact, bytes=, text_items=,
+protocols= and drop_protocols= write tshark -T ek's document minus exactly the parts they
+name, and every field they keep stays searchable in Elasticsearch.
+
+Budget: about 1 minute (test_pcaps/ and a few corpus captures, written and indexed).
+"""
+import collections
+import os
+import re
+import tempfile
+import unittest
+
+import ek_reference as ek
+from espcap_test import ES_NODE, SHARED_PCAPS, TEST_PCAPS, count, delete_indices, es, run_tshark, summary
+
+CAPTURES = [os.path.join(TEST_PCAPS, "test_http.pcap"), os.path.join(TEST_PCAPS, "test_dns.pcap")] + \
+    [os.path.join(SHARED_PCAPS, "corpus", name) for name in ("dhcp.pcapng", "smtp.pcap", "tls12-aes256gcm.pcap")
+     if os.path.exists(os.path.join(SHARED_PCAPS, "corpus", name))]
+BYTE_TYPES = ("FT_BYTES", "FT_UINT_BYTES")
+TEXT_ITEM = "text"  # the member name tshark -T ek gives text-only items
+
+
+def member_names_by_kind():
+    """(names of byte fields, names shared by a byte field and a field of another type),
+    as EK members: the protocol's filter name, '_', the field's, dots as underscores.
+    Protocols registered "in name only" (tcp.options.mss) hold bytes too: EK writes them
+    as hex strings, not objects; -G fields does not give their type, so they count as
+    byte fields wherever tshark wrote them as strings (see is_byte_member)."""
+    run = run_tshark(["-G", "fields"], timeout=120)
+    kinds = collections.defaultdict(set)
+    protocols = set()
+    for line in run.stdout.decode("utf-8", "replace").split("\n"):
+        parts = line.split("\t")
+        if len(parts) >= 3 and parts[0] == "P":
+            protocols.add(parts[2].replace(".", "_"))
+        if len(parts) < 5 or parts[0] != "F":
+            continue
+        abbrev, ftype, parent = parts[2], parts[3], parts[4]
+        kinds[f"{parent}_{abbrev}".replace(".", "_")].add(ftype in BYTE_TYPES)
+    byte_names = {name for name, k in kinds.items() if k == {True}}
+    mixed = {name for name, k in kinds.items() if len(k) > 1}
+    return byte_names, mixed, protocols
+
+
+def is_byte_member(names, name, value):
+    byte_names, _, protocols = names
+    if name in byte_names:
+        return True
+    values = value if isinstance(value, list) else [value]
+    return name in protocols and all(isinstance(v, str) for v in values)
+
+
+def without(value, drop):
+    """`value` with every member `drop(name, value)` chooses removed, at any depth."""
+    if isinstance(value, dict):
+        return {k: without(v, drop) for k, v in value.items() if not drop(k, v)}
+    if isinstance(value, list):
+        return [without(v, drop) for v in value]
+    return value
+
+
+def has_member(value, name):
+    if isinstance(value, dict):
+        return name in value or any(has_member(v, name) for v in value.values())
+    if isinstance(value, list):
+        return any(has_member(v, name) for v in value)
+    return False
+
+
+def written_documents(test, pcap, *options):
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out.ndjson")
+        args = ["-r", pcap, "-q", "-X", f"espcap:file={out}"]
+        for option in options:
+            args += ["-X", f"espcap:{option}"]
+        run = run_tshark(args)
+        test.assertEqual(run.returncode, 0, run.stderr.decode(errors="replace"))
+        with open(out, "rb") as f:
+            return [ek.without_espcap_fields(d) for d in ek.parse_ek_lines(f.read())]
+
+
+class TestDocumentContent(unittest.TestCase):
+    """Written to a file and compared with tshark -T ek, document by document."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.names = member_names_by_kind()
+        cls.byte_names, cls.mixed_names, _ = cls.names
+        cls.reference = {pcap: ek.tshark_documents(pcap) for pcap in CAPTURES}
+
+    def assert_reference_minus(self, pcap, documents, drop):
+        reference = self.reference[pcap]
+        self.assertEqual(len(documents), len(reference), pcap)
+        for number, (ours, theirs) in enumerate(zip(documents, reference), start=1):
+            diff = ek.differences(ours, without(theirs, drop))
+            self.assertEqual(diff, [], f"frame {number} of {os.path.basename(pcap)}")
+
+    def is_byte_field(self, name, value):
+        return is_byte_member(self.names, name, value)
+
+    def test_compact_is_tshark_minus_byte_fields_and_text_items(self):
+        dropped = collections.Counter()
+
+        def drop(name, value):
+            if name in self.mixed_names:
+                return True  # a byte field or not, by which field wrote it: not compared
+            gone = self.is_byte_field(name, value) or name == TEXT_ITEM
+            dropped[gone] += 1
+            return gone
+        for pcap in CAPTURES:
+            with self.subTest(pcap=os.path.basename(pcap)):
+                documents = written_documents(self, pcap, "profile=compact")
+                self.assert_reference_minus(pcap, [without(d, lambda n, v: n in self.mixed_names) for d in documents],
+                                            drop)
+                self.assertFalse(any(has_member(d, "tcp_tcp_payload") or has_member(d, TEXT_ITEM) for d in documents))
+        self.assertGreater(dropped[True], 1000)   # the comparison removed something...
+        self.assertGreater(dropped[False], 10000)  # ...and kept far more
+        # The fields beneath a left-out item stay: the request line's method, tcp.options' kinds.
+        http = written_documents(self, CAPTURES[0], "profile=compact")
+        self.assertTrue(any("http_http_request_method" in d["layers"].get("http", {}) for d in http))
+        self.assertTrue(any("tcp_tcp_option_kind" in d["layers"].get("tcp", {}) for d in http))
+
+    def test_bytes_none_keeps_text_items(self):
+        pcap = CAPTURES[0]
+        documents = written_documents(self, pcap, "bytes=none")
+        self.assert_reference_minus(pcap, documents, self.is_byte_field)
+        self.assertTrue(any(has_member(d, TEXT_ITEM) for d in documents))
+
+    def test_bytes_n_keeps_the_first_n_bytes(self):
+        pcap = CAPTURES[0]
+        limit = 4
+        documents = written_documents(self, pcap, f"bytes={limit}")
+        cut = 0
+        for ours, theirs in zip(documents, self.reference[pcap]):
+            # Every byte field is tshark's value cut after `limit` bytes; the rest is equal.
+            def shorten(name, value):
+                return value[:3 * limit - 1] if self.is_byte_field(name, value) and isinstance(value, str) else value
+
+            def cut_values(value, name=None):
+                if isinstance(value, dict):
+                    return {k: cut_values(v, k) for k, v in value.items()}
+                if isinstance(value, list):
+                    return [cut_values(v, name) for v in value]
+                return shorten(name, value)
+            expected = cut_values(theirs)
+            self.assertEqual(ek.differences(ours, expected), [])
+            cut += repr(expected) != repr(theirs)
+        self.assertGreater(cut, 100)
+        payloads = [d["layers"]["tcp"]["tcp_tcp_payload"] for d in documents if "tcp_tcp_payload" in d["layers"].get("tcp", {})]
+        self.assertTrue(payloads)
+        self.assertTrue(all(re.fullmatch(r"[0-9a-f]{2}(:[0-9a-f]{2}){0,3}", p) for p in payloads))
+
+    def test_text_items_false_keeps_byte_fields(self):
+        pcap = CAPTURES[0]
+        documents = written_documents(self, pcap, "text_items=false")
+        self.assert_reference_minus(pcap, documents, lambda name, _v: name == TEXT_ITEM)
+
+    def test_drop_protocols_leaves_out_their_subtrees(self):
+        pcap = CAPTURES[0]
+        documents = written_documents(self, pcap, "drop_protocols=http,media")
+        self.assert_reference_minus(pcap, documents, lambda name, _v: name in ("http", "media"))
+
+    def test_protocols_keeps_only_those_top_level_layers(self):
+        pcap = CAPTURES[1]
+        documents = written_documents(self, pcap, "protocols=frame,dns")
+        for ours, theirs in zip(documents, self.reference[pcap]):
+            expected = dict(theirs, layers={k: v for k, v in theirs["layers"].items() if k in ("frame", "dns")})
+            self.assertEqual(ek.differences(ours, expected), [])
+        self.assertTrue(all(set(d["layers"]) <= {"frame", "dns"} for d in documents))
+
+    def test_unknown_protocol_is_refused_before_any_packet(self):
+        run = run_tshark(["-r", CAPTURES[0], "-q", "-X", "espcap:file=/dev/null", "-X", "espcap:drop_protocols=nosuch"])
+        self.assertNotEqual(run.returncode, 0)
+        self.assertIn("option 'drop_protocols': 'nosuch' is not a protocol's filter name",
+                      run.stderr.decode(errors="replace"))
+
+
+class TestCompactIsSearchable(unittest.TestCase):
+    """test_pcaps/ indexed in full and compact: the compact index maps every field the
+    full one maps except byte fields and text items, and holds every document."""
+    FULL, COMPACT = "it-storage-full", "it-storage-compact"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.byte_names, cls.mixed_names, cls.protocol_names = member_names_by_kind()
+        cls.runs = {}
+        for index, options in ((cls.FULL, []), (cls.COMPACT, ["-X", "espcap:profile=compact"])):
+            delete_indices(index)
+            for pcap in CAPTURES:
+                cls.runs[(index, pcap)] = run_tshark(["-r", pcap, "-q", "-X", f"espcap:node={ES_NODE}", "-X",
+                                                      f"espcap:index={index}", "-X", "espcap:daily=false", *options])
+
+    @classmethod
+    def tearDownClass(cls):
+        delete_indices(cls.FULL)
+        delete_indices(cls.COMPACT)
+
+    def leaf_fields(self, index):
+        fields = {}
+
+        def walk(properties, prefix):
+            for name, field in properties.items():
+                if "properties" in field:
+                    walk(field["properties"], prefix + name + ".")
+                else:
+                    fields[prefix + name] = field.get("type")
+        walk(es("GET", f"/{index}/_mapping")[index]["mappings"]["properties"], "")
+        return fields
+
+    def test_no_document_refused(self):
+        for (index, pcap), run in self.runs.items():
+            self.assertEqual(run.returncode, 0, run.stderr.decode(errors="replace"))
+            packets, indexed, failed = summary(run.stderr)
+            self.assertEqual((indexed, failed), (packets, 0), f"{index} {pcap}")
+        self.assertEqual(count(self.COMPACT), count(self.FULL))
+        self.assertGreater(count(self.FULL), 1000)
+
+    def test_compact_maps_every_field_but_bytes_and_text(self):
+        full, compact = self.leaf_fields(self.FULL), self.leaf_fields(self.COMPACT)
+        missing = {path for path in set(full) - set(compact)
+                   if path.rsplit(".", 1)[-1] not in self.byte_names | self.mixed_names | self.protocol_names | {TEXT_ITEM}}
+        self.assertEqual(missing, set())
+        for path, kind in compact.items():
+            if kind in (None, "object") and path not in full:
+                continue  # a layer that held only text items: an empty object now
+            self.assertEqual(kind, full.get(path), path)
+        self.assertLess(len(compact), len(full))
+
+    def test_same_answers_to_field_queries(self):
+        queries = [
+            {"term": {"layers.ip.ip_ip_src": "10.0.0.0/8"}},
+            {"range": {"layers.tcp.tcp_tcp_dstport": {"lt": 1024}}},
+            {"term": {"layers.http.http_http_request_method": "GET"}},
+            {"exists": {"field": "layers.dns.dns_dns_qry_name"}},
+            {"range": {"timestamp": {"gte": "2015-01-01", "lt": "2016-01-01"}}},
+            {"term": {"source.ip": "10.0.0.0/8"}},
+        ]
+        for query in queries:
+            with self.subTest(query=query):
+                full = count(self.FULL, query)
+                self.assertGreater(full, 0)
+                self.assertEqual(count(self.COMPACT, query), full)
+        names = {"size": 0, "aggs": {"n": {"terms": {"field": "layers.dns.dns_dns_qry_name", "size": 1000}}}}
+        buckets = [es("POST", f"/{index}/_search", names)["aggregations"]["n"]["buckets"]
+                   for index in (self.FULL, self.COMPACT)]
+        self.assertTrue(buckets[0])
+        self.assertEqual(buckets[0], buckets[1])
+
+
+if __name__ == "__main__":
+    unittest.main()
