@@ -21,6 +21,10 @@ ECS_COPIES = ("source", "destination", "network")
 # tshark formats absolute times into a 20-byte buffer, so years past 9999 come out as
 # garbage (corpus/pcapng-example has year 586524). espcap writes them in full.
 _LONG_YEAR_TIME = re.compile(r"^\d{5,}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$")
+# The garbage is whatever the buffer held: a backslash or a quote among it breaks the
+# JSON line, so its seconds are blanked before parsing (only the first 16 characters
+# are compared).
+_LONG_YEAR_GARBAGE = re.compile(rb"(\d{5,}-\d\d-\d\dT\d\d:\d\d:)(.{1,8}?)(\.\d{9}Z\")", re.S)
 
 
 @functools.lru_cache(maxsize=None)
@@ -52,6 +56,7 @@ def parse_ek_lines(raw_bytes):
     documents = []
     # Lines end at b"\n" only: str.splitlines() would also cut at the raw \x1c-\x1e,
     # \x85 or U+2028 that tshark leaves in some values.
+    raw_bytes = _LONG_YEAR_GARBAGE.sub(rb"\g<1>??\g<3>", raw_bytes)
     for raw_line in raw_bytes.split(b"\n"):
         line = raw_line.decode("utf-8", errors="replace")
         if not line.strip():
