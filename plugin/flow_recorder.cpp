@@ -19,6 +19,7 @@
 #include "flow_template.h"
 #include "host_program.h"
 #include "json_writer.h"
+#include "wireshark_compat.h"
 
 namespace espcap {
 namespace {
@@ -260,7 +261,7 @@ std::string_view FlowRecorder::end_frame(const packet_info *pinfo, std::string_v
             const std::uint32_t id = flow->interface_id;
             if (id != tap::FlowPacket::kNoInterface && id >= interface_members_.size()) {
                 interface_members_.resize(id + 1, file_member_);
-                if (const char *name = epan_get_interface_name(pinfo->epan, id); name && *name) {
+                if (const char *name = wireshark_compat::interface_name(pinfo, id); name && *name) {
                     tap::JsonBuffer member;
                     member += file_member_;
                     member += R"(,"interface":)";
