@@ -15,33 +15,12 @@ import unittest
 
 from espcap_test import (ES_NODE, ES_URL, ROOT, TEST_PCAPS, count, delete_indices, summary, tshark_env,
                          tshark_packet_count)
+from netns_link import NamespacedLink
 
 ES_SERVER = os.path.join(ROOT, "tests", "es-server")
 DROPPED = re.compile(rb"Packets received/dropped on interface '[^']+': (\d+)/(\d+)")
 REPLAYED = re.compile(rb"Actual: (\d+) packets")
 CGROUP_CPU = "/sys/fs/cgroup/cpu"
-
-
-class NamespacedLink:
-    """Two ends of a veth pair, both inside a namespace of this test's own: the replayed
-    frames never reach another network."""
-
-    def __enter__(self):
-        self.ns = f"espcap-rate-{os.getpid()}"
-        subprocess.run(["ip", "netns", "add", self.ns], check=True)
-        self.ip("link", "add", "rv0", "type", "veth", "peer", "name", "rv1")
-        for end in ("rv0", "rv1"):
-            self.ip("link", "set", end, "up")
-        return self
-
-    def ip(self, *args):
-        subprocess.run(["ip", "-n", self.ns, *args], check=True)
-
-    def run(self, *args):
-        return ["ip", "netns", "exec", self.ns, *args]
-
-    def __exit__(self, *exc):
-        subprocess.run(["ip", "netns", "del", self.ns], check=False)
 
 
 class ThrottledElasticsearch:
@@ -86,7 +65,7 @@ class TestLinkFasterThanElasticsearch(unittest.TestCase):
         delete_indices("it-rate-*")
         capture = os.path.join(TEST_PCAPS, "test_http.pcap")
         total = self.RATE * self.SECONDS
-        with tempfile.TemporaryDirectory() as tmp, NamespacedLink() as link:
+        with tempfile.TemporaryDirectory() as tmp, NamespacedLink("espcap-rate", ("rv0", "rv1")) as link:
             spool = os.path.join(tmp, "spool")
             reader = subprocess.Popen(
                 ["tshark", "-i", "-", "-q", "-X", f"espcap:node={ES_NODE}", "-X", "espcap:index=it-rate",

@@ -16,6 +16,7 @@ import time
 import unittest
 
 from espcap_test import ES_NODE, ES_URL, ROOT, count, delete_indices, es, summary, tshark_env
+from netns_link import NamespacedLink
 
 ES_SERVER = os.path.join(ROOT, "tests", "es-server")
 ES_PORT = ES_URL.rsplit(":", 1)[1]
@@ -104,28 +105,6 @@ def slope(points):
     return sum((t - mean_t) * (y - mean_y) for t, y in points) / sum((t - mean_t) ** 2 for t, _ in points)
 
 
-class NamespacedLink:
-    """Two ends of a veth pair, both inside a namespace of this test's own: the replayed
-    frames never reach another network."""
-
-    def __enter__(self):
-        self.ns = f"espcap-long-{os.getpid()}"
-        subprocess.run(["ip", "netns", "add", self.ns], check=True)
-        self.ip("link", "add", "lv0", "type", "veth", "peer", "name", "lv1")
-        for end in ("lv0", "lv1"):
-            self.ip("link", "set", end, "up")
-        return self
-
-    def ip(self, *args):
-        subprocess.run(["ip", "-n", self.ns, *args], check=True)
-
-    def run(self, *args):
-        return ["ip", "netns", "exec", self.ns, *args]
-
-    def __exit__(self, *exc):
-        subprocess.run(["ip", "netns", "del", self.ns], check=False)
-
-
 class Restarts(threading.Thread):
     """Stops and starts this test's Elasticsearch at the given seconds of the run."""
 
@@ -176,7 +155,7 @@ class TestCaptureThatNeverEnds(unittest.TestCase):
         index = "it-long"
         delete_indices(f"{index}-*")
         total = self.RATE * self.SECONDS
-        with tempfile.TemporaryDirectory() as tmp, NamespacedLink() as link:
+        with tempfile.TemporaryDirectory() as tmp, NamespacedLink("espcap-long", ("lv0", "lv1")) as link:
             capture = os.path.join(tmp, "numbered.pcap")
             numbered_capture(capture, total)
             spool = os.path.join(tmp, "spool")
