@@ -23,7 +23,7 @@ class BulkBatch {
 public:
     // `index_name` and `id` must not need JSON escaping (both are made by espcap).
     void begin_document(std::string_view index_name, std::string_view id);
-    tap::JsonBuffer &buffer() { return body_; }
+    JsonBuffer &buffer() { return body_; }
     void end_document();
     // Drops the document begun last and not ended (its writer threw): no half document
     // may reach a request.
@@ -44,7 +44,7 @@ public:
     bool assign_body(std::string_view body);
 
 private:
-    tap::JsonBuffer body_;
+    JsonBuffer body_;
     std::vector<std::size_t> document_starts_;
 };
 

@@ -2,7 +2,7 @@
 //
 //   Exporter exporter(options);
 //   if (auto error = exporter.start(); !error.empty()) ...;
-//   exporter.add_document(index, id, [&](tap::JsonBuffer &out) { ...write JSON... });
+//   exporter.add_document(index, id, [&](JsonBuffer &out) { ...write JSON... });
 //   exporter.add_document(index, id, json);   // or a document already written
 //   RunStats stats = exporter.finish();        // everything queued is sent first
 //
@@ -70,7 +70,7 @@ public:
     // add_document() of the first document that uses them).
     IndexMappings &mappings() { return mappings_; }
 
-    // Writes one document straight into the open batch: `write(tap::JsonBuffer &)`
+    // Writes one document straight into the open batch: `write(JsonBuffer &)`
     // appends its JSON, so the document is never copied on its way to the sender. The
     // batch cannot leave while `write` runs, so fields it hands to mappings() in there
     // are mapped before the batch is sent.
@@ -87,7 +87,7 @@ public:
         end_document_locked(lock);
     }
     void add_document(std::string_view index, std::string_view id, std::string_view document) {
-        add_document(index, id, [document](tap::JsonBuffer &out) { out += document; });
+        add_document(index, id, [document](JsonBuffer &out) { out += document; });
     }
 
     // Sends the open batch and everything queued, stops the sender and returns the

@@ -8,7 +8,7 @@ namespace espcap::exporter {
 struct FieldSpec {
     std::string index;
     std::string path;  // "layers.ip.ip_ip_src"
-    std::string type;  // "ip", "long", "keyword", ... (tap/field_type.h)
+    std::string type;  // "ip", "long", "keyword", ... (common/field_type.h)
 };
 
 }  // namespace espcap::exporter

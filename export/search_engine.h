@@ -24,7 +24,7 @@ struct SearchEngine {
 // Parses a "GET /" reply; false when it names no version.
 bool parse_search_engine(const std::string &root_reply, SearchEngine &out);
 
-// The mapping of one field of type `type` ("ip", "long", ...; see tap/field_type.h),
+// The mapping of one field of type `type` ("ip", "long", ...; see common/field_type.h),
 // as JSON text, in the form `engine` accepts.
 std::string field_mapping_json(const std::string &type, const SearchEngine &engine);
 

@@ -120,7 +120,7 @@ void FlowRecorder::start(exporter::Exporter *exporter, const std::string &file_n
     exporter_ = exporter;
     daily_index_ = std::make_unique<tap::DailyIndex>(exporter::flow_index_prefix(options_.index_prefix));
     if (!file_name.empty()) {
-        tap::JsonBuffer member;
+        JsonBuffer member;
         member += R"(,"file_name":)";
         tap::append_json_string(member, file_name);
         file_member_ = member.str();
@@ -262,7 +262,7 @@ std::string_view FlowRecorder::end_frame(const packet_info *pinfo, std::string_v
             if (id != tap::FlowPacket::kNoInterface && id >= interface_members_.size()) {
                 interface_members_.resize(id + 1, file_member_);
                 if (const char *name = wireshark_compat::interface_name(pinfo, id); name && *name) {
-                    tap::JsonBuffer member;
+                    JsonBuffer member;
                     member += file_member_;
                     member += R"(,"interface":)";
                     tap::append_json_string(member, name);
@@ -288,7 +288,7 @@ void FlowRecorder::write(const std::vector<tap::Flow> &flows) {
                                                   : exporter::flow_index_prefix(options_.index_prefix);
         indices_.insert(index);
         const tap::PacketId id = tap::flow_id(flow);
-        exporter_->add_document(index, id.view(), [&](tap::JsonBuffer &out) {
+        exporter_->add_document(index, id.view(), [&](JsonBuffer &out) {
             tap::write_flow_document(flow, where(flow.interface_id), out);
         });
         ++flows_written_;

@@ -155,7 +155,7 @@ void GuiExportRun::index_packet(const packet_info *pinfo, const epan_dissect_t *
 
     const tap::PacketId id = tap::packet_id(tap::packet_record(pinfo, edt));
     writer_->discovery().select_index(index);
-    exporter_.add_document(index, id.view(), [&](tap::JsonBuffer &out) {
+    exporter_.add_document(index, id.view(), [&](JsonBuffer &out) {
         writer_->write(pinfo, edt->tree, out);
         hand_over_new_fields(writer_->discovery(), exporter_, !options_.nodes.empty());
     });

@@ -179,7 +179,7 @@ void Session::index_packet(const packet_info *pinfo, const epan_dissect_t *edt) 
     if (!ring_buffer_write_file_.empty()) follow_ring_buffer(pinfo);
     const tap::PacketId id = tap::packet_id(tap::packet_record(pinfo, edt));
     writer_->discovery().select_index(index);
-    exporter_->add_document(index, id.view(), [&](tap::JsonBuffer &out) {
+    exporter_->add_document(index, id.view(), [&](JsonBuffer &out) {
         writer_->write(pinfo, edt->tree, out, community_id);
         hand_over_new_fields(writer_->discovery(), *exporter_, !options_.nodes.empty());
     });

@@ -8,7 +8,7 @@ exporter::TemplateSpec template_spec_from(const tap::FieldRegistry &registry) {
     exporter::TemplateSpec spec;
     for (const std::string &path : exporter::ecs_alias_targets()) {
         const std::string member = path.substr(path.rfind('.') + 1);
-        spec.alias_target_types[path] = tap::field_type_name(registry.type_of_member(member));
+        spec.alias_target_types[path] = field_type_name(registry.type_of_member(member));
     }
     spec.registry_summary_json = registry.summary_json();
     return spec;
@@ -21,7 +21,7 @@ void hand_over_new_fields(tap::FieldDiscovery &discovery, exporter::Exporter &ex
         std::vector<exporter::FieldSpec> fields;
         fields.reserve(found.size());
         for (tap::DiscoveredField &field : found)
-            fields.push_back({std::move(field.index), std::move(field.path), tap::field_type_name(field.type)});
+            fields.push_back({std::move(field.index), std::move(field.path), field_type_name(field.type)});
         exporter.mappings().add(fields);
     }
     found.clear();

@@ -7,7 +7,7 @@
 
 using espcap::RecentlyUsed;
 using espcap::tap::FieldDiscovery;
-using espcap::tap::FieldType;
+using espcap::FieldType;
 
 TEST_CASE("Only the entries used last are kept", "[tap][issue13]") {
     RecentlyUsed<int> recent(2);

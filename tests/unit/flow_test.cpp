@@ -161,7 +161,7 @@ TEST_CASE("A flow document carries ECS fields and the frame range", "[flows]") {
     table.observe(packet(out, 7, 1426696813, 60, 0x02));
     std::vector<Flow> ended;
     table.drain(ended);
-    JsonBuffer out_json;
+    espcap::JsonBuffer out_json;
     write_flow_document(ended.at(0), R"(,"file_name":"a.pcap")", out_json);
     const std::string text = out_json.str();
     CHECK(text.find(R"("source":{"ip":"10.0.0.1","port":50000,"packets":1,"bytes":60})") != std::string::npos);

@@ -2,7 +2,7 @@
 
 #include "json_writer.h"
 
-using espcap::tap::JsonBuffer;
+using espcap::JsonBuffer;
 using espcap::tap::append_decimal;
 using espcap::tap::append_json_string;
 using espcap::tap::append_member_name;

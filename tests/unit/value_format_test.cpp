@@ -11,7 +11,7 @@
 
 #include "value_format.h"
 
-using espcap::tap::JsonBuffer;
+using espcap::JsonBuffer;
 using namespace espcap::tap;
 
 TEST_CASE("Byte arrays are written like Wireshark's bytes_to_hexstr_punct", "[tap][format]") {

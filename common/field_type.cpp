@@ -1,6 +1,6 @@
 #include "field_type.h"
 
-namespace espcap::tap {
+namespace espcap {
 
 const char *field_type_name(FieldType type) {
     switch (type) {
@@ -17,4 +17,4 @@ const char *field_type_name(FieldType type) {
     return "";
 }
 
-}  // namespace espcap::tap
+}  // namespace espcap

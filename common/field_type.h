@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-namespace espcap::tap {
+namespace espcap {
 
 enum class FieldType : std::uint8_t {
     none,           // always written as null (FT_NONE): valid under any mapping
@@ -21,4 +21,4 @@ enum class FieldType : std::uint8_t {
 // The mapping type name ("long", "ip", ...); "" for none and object.
 const char *field_type_name(FieldType type);
 
-}  // namespace espcap::tap
+}  // namespace espcap

@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-namespace espcap::tap {
+namespace espcap {
 
 class JsonBuffer {
 public:
@@ -86,4 +86,4 @@ private:
 
 inline bool operator==(const JsonBuffer &buffer, std::string_view text) { return buffer.view() == text; }
 
-}  // namespace espcap::tap
+}  // namespace espcap

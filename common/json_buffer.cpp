@@ -4,7 +4,7 @@
 #include <new>
 #include <utility>
 
-namespace espcap::tap {
+namespace espcap {
 
 void JsonBuffer::grow(std::size_t more) {
     // Doubling keeps appends amortised O(1); documents settle at a few kilobytes.
@@ -32,4 +32,4 @@ void JsonBuffer::swap(JsonBuffer &other) noexcept {
     std::swap(capacity_, other.capacity_);
 }
 
-}  // namespace espcap::tap
+}  // namespace espcap
