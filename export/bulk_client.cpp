@@ -40,9 +40,9 @@ bool node_refuses_us(const HttpResponse &response) {
     return response.certificate_refused || response.status == 401 || response.status == 403;
 }
 
-BulkClient::BulkClient(const Options &options)
+BulkClient::BulkClient(const Options &options, Reporter &reporter)
     : gzip_(options.compress_requests()), may_compress_(options.gzip == Options::Compression::automatic),
-      trace_(options.trace), retry_budget_(options.retry_seconds), http_(HttpSettings::from(options)),
+      trace_(options.trace), reporter_(reporter), retry_budget_(options.retry_seconds), http_(HttpSettings::from(options)),
       random_(std::random_device{}()) {
     for (const Endpoint &e : options.nodes) nodes_.push_back(NodeState{e});
 }
@@ -50,7 +50,7 @@ BulkClient::BulkClient(const Options &options)
 void BulkClient::trace(const std::string &text) const {
     if (!trace_) return;
     constexpr std::size_t kMaxTraced = 64 * 1024;  // a hostile reply must not flood the terminal
-    std::fprintf(stderr, "espcap: trace: %s\n", printable_for_terminal(text, kMaxTraced).c_str());
+    reporter_.trace(printable_for_terminal(text, kMaxTraced));
 }
 
 BulkClient::NodeState &BulkClient::pick_node() {

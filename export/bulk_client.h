@@ -22,6 +22,7 @@
 #include "bulk_batch.h"
 #include "http_client.h"
 #include "options.h"
+#include "reporter.h"
 #include "server_text.h"
 
 namespace espcap::exporter {
@@ -57,7 +58,7 @@ struct BulkOutcome {
 
 class BulkClient {
 public:
-    BulkClient(const Options &options);
+    BulkClient(const Options &options, Reporter &reporter);
 
     // Asks each node for its banner until one answers 200.
     ProbeResult probe();
@@ -93,6 +94,7 @@ private:
     bool gzip_;
     bool may_compress_ = false;  // gzip=auto: compress once a proxy refuses a plain body
     bool trace_;
+    Reporter &reporter_;
     std::chrono::seconds retry_budget_;
     std::size_t max_request_bytes_ = SIZE_MAX;  // learned from 413 replies
     HttpClient http_;

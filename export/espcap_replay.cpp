@@ -80,7 +80,7 @@ int main(int argc, char **argv) {
     std::size_t left = 0;
     std::string spool_folder;
     for (unsigned round = 0; round < kMostRounds; ++round) {
-        espcap::exporter::Exporter exporter(options);
+        espcap::exporter::Exporter exporter(options, espcap::stderr_reporter());
         if (const std::string error = exporter.start(espcap::exporter::Exporter::FirstAnswer::fully);
             !error.empty()) {
             std::fprintf(stderr, "espcap-replay: %s\n", error.c_str());

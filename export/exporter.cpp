@@ -28,12 +28,12 @@ std::vector<std::size_t> every_document(const BulkBatch &batch) {
 }
 }  // namespace
 
-Exporter::Exporter(const Options &options)
-    : options_(options), mappings_(options), dead_letter_(options.dead_letter) {
+Exporter::Exporter(const Options &options, Reporter &reporter)
+    : options_(options), reporter_(reporter), mappings_(options, reporter), dead_letter_(options.dead_letter) {
     if (!options_.nodes.empty()) {
         for (unsigned i = 0; i < std::max(1u, options_.senders); ++i)
-            clients_.push_back(std::make_unique<BulkClient>(options_));
-        connector_client_ = std::make_unique<BulkClient>(options_);
+            clients_.push_back(std::make_unique<BulkClient>(options_, reporter_));
+        connector_client_ = std::make_unique<BulkClient>(options_, reporter_);
     }
     const std::size_t senders = std::max<std::size_t>(1, clients_.size());
     queue_capacity_ = senders < kBatchesInHand ? kBatchesInHand - senders : 1;
@@ -104,7 +104,7 @@ void Exporter::connect_loop() {
         } else if (attempt.refused) {
             node_refused_ = attempt.error;
             if (start_returned_)  // the run goes on into the spool; finish() reports it as an error
-                std::fprintf(stderr, "espcap: warning: %s; documents wait in the spool\n", attempt.error.c_str());
+                reporter_.warning(attempt.error + "; documents wait in the spool");
         } else {
             last_connect_error_ = attempt.error;
             next_connect_attempt_ = Clock::now() + kReconnectInterval;
@@ -369,8 +369,8 @@ void Exporter::trace_rejection(const BulkBatch &batch, const Rejection &rejectio
     std::string_view action = batch.document_lines(rejection.document);
     action = action.substr(0, action.find('\n'));
     constexpr std::size_t kMaxTraced = 64 * 1024;
-    std::fprintf(stderr, "espcap: trace: rejected %.*s: HTTP %ld: %s\n", static_cast<int>(action.size()),
-                 action.data(), rejection.status, printable_for_terminal(rejection.error, kMaxTraced).c_str());
+    reporter_.trace("rejected " + std::string(action) + ": HTTP " + std::to_string(rejection.status) + ": " +
+                    printable_for_terminal(rejection.error, kMaxTraced));
 }
 
 void Exporter::dead_letter(const BulkBatch &batch, std::size_t document, long status, const std::string &error) {

@@ -1,6 +1,6 @@
 // Moves documents from the dissection thread to sender threads, in bulk batches.
 //
-//   Exporter exporter(options);
+//   Exporter exporter(options, reporter);
 //   if (auto error = exporter.start(); !error.empty()) ...;
 //   exporter.add_document(index, id, [&](JsonBuffer &out) { ...write JSON... });
 //   exporter.add_document(index, id, json);   // or a document already written
@@ -40,6 +40,7 @@
 #include "json_buffer.h"
 #include "ndjson_file.h"
 #include "options.h"
+#include "reporter.h"
 #include "run_stats.h"
 #include "spool.h"
 
@@ -47,7 +48,7 @@ namespace espcap::exporter {
 
 class Exporter {
 public:
-    explicit Exporter(const Options &options);
+    Exporter(const Options &options, Reporter &reporter);
     ~Exporter();
     Exporter(const Exporter &) = delete;
     Exporter &operator=(const Exporter &) = delete;
@@ -138,6 +139,7 @@ private:
     std::size_t queue_capacity_;  // what the senders leave of kBatchesInHand, at least 1
 
     Options options_;
+    Reporter &reporter_;
     std::vector<std::unique_ptr<BulkClient>> clients_;  // one per sender; none without a node
     std::unique_ptr<BulkClient> connector_client_;     // the connector's own
     NdjsonFile file_;

@@ -61,7 +61,7 @@ std::string failure(const HttpResponse &response) {
 
 }  // namespace
 
-IndexMappings::IndexMappings(const Options &options) : options_(options) {}
+IndexMappings::IndexMappings(const Options &options, Reporter &reporter) : options_(options), reporter_(reporter) {}
 
 std::string IndexMappings::install_template(BulkClient *client, bool *retry_later) {
     std::lock_guard<std::mutex> one_sender(remote_mutex_);
@@ -331,7 +331,7 @@ void IndexMappings::warn(const std::string &message) {
     // Index names and types come from the node's replies too: shown, never obeyed.
     constexpr std::size_t kMaxWarningBytes = 1024;
     if (warnings_++ < kMaxWarnings)
-        std::fprintf(stderr, "espcap: warning: %s\n", printable_for_terminal(message, kMaxWarningBytes).c_str());
+        reporter_.warning(printable_for_terminal(message, kMaxWarningBytes));
 }
 
 }  // namespace espcap::exporter

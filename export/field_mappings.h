@@ -2,7 +2,7 @@
 // documents: before a batch goes out, every field first used since the last batch is
 // mapped with its type in the index it goes to.
 //
-//   IndexMappings mappings(options);
+//   IndexMappings mappings(options, reporter);
 //   mappings.set_template(spec);
 //   mappings.install_template(client);              // once, before the first batch
 //   mappings.add(fields);                            // dissection thread, per packet
@@ -40,12 +40,13 @@
 #include "index_template.h"
 #include "options.h"
 #include "recently_used.h"
+#include "reporter.h"
 
 namespace espcap::exporter {
 
 class IndexMappings {
 public:
-    explicit IndexMappings(const Options &options);
+    IndexMappings(const Options &options, Reporter &reporter);
 
     void set_template(TemplateSpec spec) { template_ = std::move(spec); }
 
@@ -103,6 +104,7 @@ private:
     std::set<std::string> template_prefixes_in_place_;  // installed or found on the node
     std::uint64_t fields_mapped_ = 0;
     std::uint64_t conflicts_ = 0;
+    Reporter &reporter_;
     unsigned warnings_ = 0;
 };
 

@@ -36,7 +36,7 @@ std::string node_list(const Options &options) {
 }  // namespace
 
 GuiExportRun::GuiExportRun(const Options &options, Scope scope)
-    : options_(options), scope_(scope), exporter_(options) {}
+    : options_(options), scope_(scope), exporter_(options, stderr_reporter()) {}
 
 GuiExportRun::~GuiExportRun() {
     if (worker_.joinable()) worker_.join();

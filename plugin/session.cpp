@@ -17,6 +17,7 @@
 #include "guarded.h"
 #include "host_program.h"
 #include "packet_id.h"
+#include "reporter.h"
 #include "typed_fields.h"
 
 namespace espcap {
@@ -133,7 +134,7 @@ void Session::start() {
     daily_index_ = std::make_unique<tap::DailyIndex>(options_.index_prefix);
     if (!options_.tls_verify)
         host::report_error("warning: tls_verify=false: the node's certificate is not checked");
-    exporter_ = std::make_unique<exporter::Exporter>(options_);
+    exporter_ = std::make_unique<exporter::Exporter>(options_, stderr_reporter());
     if (registry_) exporter_->mappings().set_template(template_spec_from(*registry_));
     flows_->start(exporter_.get(), context.file_name);
     start_error_ = exporter_->start();
@@ -229,8 +230,7 @@ Session::Outcome Session::finish_run() {
     if (!start_error_.empty()) stats.first_error = start_error_;
     if (!packet_error_.empty()) stats.note_error(packet_error_);
     stats.seconds = started_ ? now_seconds() - started_at_ : 0;
-    std::fprintf(stderr, "%s\n", stats.summary_line().c_str());
-    std::fflush(stderr);
+    stderr_reporter().summary(stats.summary_line());
     unregister_tap();
     if (stats.failed()) return Outcome::failed;
     return stats.spooled() ? Outcome::spooled : Outcome::delivered;

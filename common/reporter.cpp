@@ -1,0 +1,27 @@
+#include "reporter.h"
+
+#include <cstdio>
+#include <mutex>
+
+namespace espcap {
+
+namespace {
+std::mutex stderr_mutex;  // one whole line at a time from any thread
+
+void print_line(const char *prefix, std::string_view text) {
+    std::lock_guard<std::mutex> lock(stderr_mutex);
+    std::fprintf(stderr, "%s%.*s\n", prefix, static_cast<int>(text.size()), text.data());
+    std::fflush(stderr);
+}
+}  // namespace
+
+void StderrReporter::warning(std::string_view text) { print_line("espcap: warning: ", text); }
+void StderrReporter::trace(std::string_view text) { print_line("espcap: trace: ", text); }
+void StderrReporter::summary(std::string_view line) { print_line("", line); }
+
+Reporter &stderr_reporter() {
+    static StderrReporter reporter;
+    return reporter;
+}
+
+}  // namespace espcap
