@@ -1,0 +1,116 @@
+"""Flow records of a live capture: tcpreplay sends test_http.pcap, then test_dns.pcap
+slowly, over a veth pair inside a network namespace this test creates; dumpcap captures
+there and tshark -i - -w FILE with espcap (flows=true) reads its stream. A flow's record
+must be in Elasticsearch while the capture still runs once the flow has ended (FIN or
+RST, then close_delay; or idle for flow_timeout: the slow DNS packets move packet time
+on), and on Ctrl-C every flow still open is written. In the end the flows equal
+Wireshark's conversation tables of the file tshark wrote. Budget: about 30 seconds."""
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+
+from espcap_test import ES_NODE, TEST_PCAPS, all_sources, count, delete_indices, es, summary, tshark_env, \
+    tshark_packet_count
+from netns_link import NamespacedLink
+from test_flows import conversations, flow_rows
+
+PREFIX = "it-liveflows"
+
+
+def flows_index_ready():
+    """The flows index exists and its shard is searchable (just after espcap creates it,
+    a search fails with 503)."""
+    try:
+        health = es("GET", f"/_cluster/health/{PREFIX}-flows-*?wait_for_status=yellow&timeout=10s")
+    except AssertionError:  # 408: not yet
+        return False
+    return bool(health) and health["status"] in ("yellow", "green") and health["active_shards"] > 0
+
+
+def have_tools():
+    return all(shutil.which(tool) for tool in ("tcpreplay", "dumpcap", "ip"))
+
+
+@unittest.skipUnless(os.geteuid() == 0 and have_tools(), "needs root, tcpreplay and dumpcap")
+class TestLiveFlows(unittest.TestCase):
+    def test_ended_flows_are_written_during_the_capture_and_open_ones_on_ctrl_c(self):
+        delete_indices(f"{PREFIX}*")
+        with tempfile.TemporaryDirectory() as tmp, NamespacedLink("espcap-lflows", ("fv0", "fv1")) as link:
+            written = os.path.join(tmp, "live.pcapng")
+            reader = subprocess.Popen(
+                ["tshark", "-i", "-", "-q", "-w", written, "-X", f"espcap:node={ES_NODE}",
+                 "-X", f"espcap:index={PREFIX}", "-X", "espcap:flows=true", "-X", "espcap:flow_timeout=3",
+                 "-X", "espcap:flush_interval=0.2", "-X", f"espcap:spool={tmp}/spool"],
+                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=tshark_env())
+            # IPv4 only: the kernel's own IPv6 neighbour discovery on a new link is not ours.
+            capturer = subprocess.Popen(link.run("dumpcap", "-i", "fv1", "-f", "ip", "-q", "-w", "-"),
+                                        stdout=reader.stdin, stderr=subprocess.PIPE)
+            reader.stdin.close()
+            err = {"dumpcap": b"", "tshark": b""}
+
+            def collect(name, stream):
+                for line in stream:
+                    err[name] += line
+            threads = [threading.Thread(target=collect, args=("dumpcap", capturer.stderr)),
+                       threading.Thread(target=collect, args=("tshark", reader.stderr))]
+            for thread in threads:
+                thread.start()
+            deadline = time.monotonic() + 30
+            while b"Capturing on" not in err["dumpcap"] and capturer.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.1)
+            time.sleep(1)  # dumpcap's filter is in place shortly after it says so (as in test_live)
+
+            for pcap, pps in (("test_http.pcap", 500), ("test_dns.pcap", 15)):
+                replay = subprocess.run(link.run("tcpreplay", "-i", "fv0", f"--pps={pps}",
+                                                 os.path.join(TEST_PCAPS, pcap)),
+                                        capture_output=True, timeout=120)
+                self.assertEqual(replay.returncode, 0, replay.stderr)
+
+            # Ended flows reach Elasticsearch while tshark still captures.
+            during = []
+            deadline = time.monotonic() + 60
+            while not during and time.monotonic() < deadline and reader.poll() is None:
+                if flows_index_ready() and count(f"{PREFIX}-flows-*"):
+                    during = all_sources(f"{PREFIX}-flows-*")
+                else:
+                    time.sleep(0.5)
+            self.assertIsNone(reader.poll(), err["tshark"])
+            reader.send_signal(signal.SIGINT)  # Ctrl-C
+            reader.wait(timeout=300)
+            capturer.send_signal(signal.SIGINT)
+            capturer.wait(timeout=60)
+            for thread in threads:
+                thread.join(timeout=60)
+            capturer.stderr.close()
+            reader.stderr.close()
+
+            packets = tshark_packet_count(written)
+            expected = conversations(written)
+
+        flows = all_sources(f"{PREFIX}-flows-*")
+        report = err["tshark"].decode(errors="replace")
+        self.assertEqual(reader.returncode, 0, report)
+        self.assertGreater(packets, 1268, report)  # test_http's packets and some of test_dns's
+        # Written during the capture: flows that ended, for one of the reasons a live flow ends.
+        self.assertTrue(during, report)
+        self.assertTrue({flow["event"]["reason"] for flow in during} <= {"fin", "rst", "idle"}, during)
+        # After Ctrl-C: every flow, open ones included, and nothing twice.
+        self.assertIn("capture_end", {flow["event"]["reason"] for flow in flows})
+        ours = flow_rows(flows)
+        for table in ("tcp", "udp", "ipv4", "ipv6"):
+            self.assertEqual(ours[table], expected[table], f"{table} conversations")
+        self.assertEqual(sum(flow["network"]["packets"] for flow in flows), packets)
+        total, indexed, failed = summary(err["tshark"])
+        self.assertEqual((total, indexed, failed), (packets, packets + len(flows), 0), report)
+        self.assertIn(f", {len(flows)} flow records".encode(), err["tshark"])
+        self.assertEqual(count(f"{PREFIX}-2*"), packets)
+        delete_indices(f"{PREFIX}*")
+
+
+if __name__ == "__main__":
+    unittest.main()
