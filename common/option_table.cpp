@@ -255,6 +255,8 @@ const std::vector<OptionSpec> &option_specs() {
         option("flush_interval", "Flush interval (s)",
                seconds_in_ms(&Options::flush_interval_ms, 10, 3600 * 1000, "0.5"), is("1"), kIndexing,
                "Seconds after its first document at which a request is sent anyway, {values}."),
+        // Elasticsearch parses, indexes and answers one request while the next is on its
+        // way, so even one node on two cores gains from three.
         option("senders", "Requests in flight", count<unsigned>(&Options::senders, 1, 16), is("3"), kSending,
                "Bulk requests in flight at once, {values}; each holds one batch in memory."),
         option("gzip", "Compress requests",
@@ -311,6 +313,7 @@ const std::vector<OptionSpec> &option_specs() {
                is("false"), kIndexing,
                "`true`: also write one record per conversation to `PREFIX-flows-YYYY-MM-DD`; `only`: flow records "
                "and no packet documents ([docs/flows.md](docs/flows.md))."),
+        // Zeek's tcp_inactivity_timeout, the longest of Zeek's and Packetbeat's defaults.
         option("flow_timeout", "Flow idle timeout (s)", seconds(&Options::flow_timeout_seconds, 1, 86400), is("300"),
                kIndexing, "Seconds (packet time) a flow may be idle before its record is written, {values}."),
         option("daily", "Index per day", boolean(&Options::daily), is("true"), kIndexing,

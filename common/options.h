@@ -46,9 +46,7 @@ struct Options {
     bool daily = false;             // PREFIX-YYYY-MM-DD; false: every document in PREFIX
     std::size_t bulk_bytes = 0;
     long flush_interval_ms = 0;  // "flush_interval", given in seconds
-    // Bulk requests in flight at once: Elasticsearch parses, indexes and answers one
-    // while the next is on its way, so even one node on two cores gains from three.
-    unsigned senders = 0;
+    unsigned senders = 0;  // bulk requests in flight at once
     // "gzip": true, false, or auto (the default): compress unless every node is on this
     // machine, where compression costs CPU at both ends and saves no network.
     enum class Compression { automatic, always, never };
@@ -69,7 +67,6 @@ struct Options {
     enum class Flows { off, on, only };
     Flows flows = Flows::off;
     // "flow_timeout": a flow idle this long (packet time) is written and forgotten.
-    // Zeek's tcp_inactivity_timeout, the longest of Zeek's and Packetbeat's defaults.
     long flow_timeout_seconds = 0;
     DocumentContent content;  // profile, bytes, text_items, protocols, drop_protocols
 
@@ -111,13 +108,13 @@ struct OptionSpec {
     std::string expects;        // for errors: "a whole number from 1 to 100000"
     Apply apply;
     std::optional<Limits> limits;
-    unsigned used_by = kUsedByTshark;
-    bool secret = false;   // masked in the Preferences dialog; its value is never printed
-    bool applied_first = false;  // it sets other keys (profile): those given with it override it
+    unsigned used_by = kUsedByTshark;  // OptionUse bits
+    bool secret = false;               // masked in the Preferences dialog; its value is never printed
+    bool applied_first = false;        // it sets other keys (profile): those given with it override it
 
-    std::string help_markdown() const;  // `help` with its values
+    std::string help_markdown() const;     // `help` with its values
     std::string default_markdown() const;  // 1000, `5m`, none
-    std::string description() const;  // plain text for the Preferences dialog: help and default
+    std::string description() const;      // plain text for the Preferences dialog: help, then default
 };
 
 // The table: every key espcap knows, in the order the Preferences dialog lists them.

@@ -95,7 +95,7 @@ void read_command_line_options() {
 }
 
 // One preference per row of the option table, with the table's title and description;
-// Wireshark keeps the description pointer, so the texts live as long as the table.
+// Wireshark keeps the description pointers, so the texts are built once and kept.
 void register_preferences() {
     module_t *module = prefs_register_protocol(proto_espcap, apply_settings);
     const auto &specs = espcap::option_specs();
