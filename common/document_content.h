@@ -1,7 +1,7 @@
 // What goes into each packet's document: the user's choice between every member
 // `tshark -T ek` writes (the default) and a smaller document that keeps every field a
 // display filter can name searchable. Plain C++: the tree writer (tap/) reads it, the
-// option parser (options.h) fills it from these keys:
+// option table (option_table.cpp) fills it from these keys:
 //
 //   profile=full|compact      full: as tshark -T ek; compact: bytes=none, text_items=false
 //   bytes=all|none|N          byte fields (FT_BYTES, FT_UINT_BYTES) written whole, left
@@ -34,13 +34,6 @@ struct DocumentContent {
     bool keeps_top_level(std::string_view protocol) const;
     bool drops(std::string_view protocol) const;
 };
-
-// The keys above. `profile` sets several at once, so parse_options applies it before
-// the others: an explicit key then overrides what the profile chose.
-constexpr const char *kProfileKey = "profile";
-bool is_document_content_key(std::string_view key);
-bool apply_document_content_option(DocumentContent &content, const std::string &key, const std::string &value,
-                                   std::string &error);
 
 // A byte field's hex text ("de:ad:be:ef", "deadbeef", "de.ad") cut to its first
 // `limit` bytes; separators are kept between the bytes that remain.

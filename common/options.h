@@ -5,6 +5,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -15,6 +17,7 @@
 namespace espcap {
 
 struct Endpoint {
+    static constexpr std::uint16_t kDefaultPort = 9200;  // when a node names none
     std::string scheme;  // "http" or "https"
     std::string host;
     std::uint16_t port = 0;
@@ -25,59 +28,103 @@ struct Endpoint {
     bool is_loopback() const;
 };
 
+// Every member starts at its option's default from the table in option_table.cpp, the
+// one place defaults are written: a default-constructed Options is what a run with no
+// option gets.
 struct Options {
+    Options();
+
     std::vector<Endpoint> nodes;
     std::string output_file;  // "file": bulk NDJSON to a path, "-" = stdout
-    std::size_t chunk = 1000;
-    std::string index_prefix = "packets";
+    std::size_t chunk = 0;
+    std::string index_prefix;
     std::string filter;  // display filter applied by the tap
-    long timeout_seconds = 30;
-    long retry_seconds = 120;
-    bool install_template = true;  // "template"
-    std::string template_file;     // where to write the template too
-    bool daily = true;             // PREFIX-YYYY-MM-DD; false: every document in PREFIX
-    std::size_t bulk_bytes = 5 * 1024 * 1024;
-    long flush_interval_ms = 1000;  // "flush_interval", given in seconds
-    // Bulk requests in flight at once: Elasticsearch parses, indexes and answers one
-    // while the next is on its way, so even one node on two cores gains from three.
-    unsigned senders = 3;
+    long timeout_seconds = 0;
+    long retry_seconds = 0;
+    bool install_template = false;  // "template"
+    std::string template_file;      // where to write the template too
+    bool daily = false;             // PREFIX-YYYY-MM-DD; false: every document in PREFIX
+    std::size_t bulk_bytes = 0;
+    long flush_interval_ms = 0;  // "flush_interval", given in seconds
+    unsigned senders = 0;  // bulk requests in flight at once
     // "gzip": true, false, or auto (the default): compress unless every node is on this
     // machine, where compression costs CPU at both ends and saves no network.
     enum class Compression { automatic, always, never };
     Compression gzip = Compression::automatic;
     bool compress_requests() const;
     std::string user, password, api_key, ca_file;
-    bool tls_verify = true;
-    std::string dead_letter = "espcap-dead-letter.ndjson";
+    bool tls_verify = false;
+    std::string dead_letter;
     // Batches Elasticsearch could not take (down past the retry budget) wait here;
     // empty when spooling is off ("spool=off").
-    std::string spool = "espcap-spool";
+    std::string spool;
     std::string not_protocols_file;  // replaces the built-in config/not_protocols.list
     bool trace = false;              // print every bulk error in full
-    std::uint64_t spool_max = std::uint64_t{1} << 30;
+    std::uint64_t spool_max = 0;
     // "flows": flow records in PREFIX-flows-YYYY-MM-DD beside the packets (on), none
     // (off), or flow records alone (only: no packet documents). Off by default: see
     // docs/flows.md for the measured cost.
     enum class Flows { off, on, only };
     Flows flows = Flows::off;
     // "flow_timeout": a flow idle this long (packet time) is written and forgotten.
-    // Zeek's tcp_inactivity_timeout, the longest of Zeek's and Packetbeat's defaults.
-    long flow_timeout_seconds = 300;
+    long flow_timeout_seconds = 0;
     DocumentContent content;  // profile, bytes, text_items, protocols, drop_protocols
 
     // espcap does nothing unless there is somewhere to send documents.
     bool active() const { return !nodes.empty() || !output_file.empty(); }
 };
 
-// One user-settable key: its name is the -X key and the preference name.
-struct OptionSpec {
-    const char *key;
-    const char *title;        // for the Preferences dialog
-    const char *description;  // includes the default
-    bool secret = false;      // masked in the Preferences dialog, never printed
+// Where an option applies. Every program accepts every key; those it does not use it
+// ignores, and its usage names the keys that matter to it.
+enum OptionUse : unsigned {
+    kUsedByTshark = 1,  // tshark -X espcap:... and the Wireshark preferences: every key
+    kUsedByReplay = 2,  // espcap-replay: the connection, the spool, the template
+    kUsedByPcap = 4,    // espcap-pcap: the connection and the index prefix
 };
 
+// One user-settable key: a row of the table in option_table.cpp. Parsing, its error
+// messages, the Preferences dialog, the README's options table and the tools' usage
+// all read these rows.
+struct OptionSpec {
+    // How a value is read into an Options. On failure it either explains the problem
+    // itself or leaves `problem` empty: the error then says what `expects` describes.
+    using Apply = std::function<bool(Options &, const std::string &value, std::string &problem)>;
+    // A numeric option's accepted range, in the unit its member holds (flush_interval:
+    // milliseconds), how to read the member back and how to write a value as option text.
+    struct Limits {
+        double min = 0, max = 0;
+        std::function<double(const Options &)> read;
+        std::function<std::string(double)> text;
+    };
+
+    const char *key;    // the -X key and the preference name
+    const char *title;  // for the Preferences dialog
+    // What the option does, in Markdown (`code`, [text](link)); "{values}" stands for
+    // `values` so a range is written once. The default is not in it.
+    std::string help;
+    const char *default_value;  // the text every Options is parsed from; nullptr: none
+    const char *when_unset;     // what no value means, for the docs ("none", "all packets")
+    std::string values;         // what it accepts, in Markdown: "1 to 100000", "`true` or `false`"
+    std::string expects;        // for errors: "a whole number from 1 to 100000"
+    Apply apply;
+    std::optional<Limits> limits;
+    unsigned used_by = kUsedByTshark;  // OptionUse bits
+    bool secret = false;               // masked in the Preferences dialog; its value is never printed
+    bool applied_first = false;        // it sets other keys (profile): those given with it override it
+
+    std::string help_markdown() const;     // `help` with its values
+    std::string default_markdown() const;  // 1000, `5m`, none
+    std::string description() const;      // plain text for the Preferences dialog: help, then default
+};
+
+// The table: every key espcap knows, in the order the Preferences dialog lists them.
 const std::vector<OptionSpec> &option_specs();
+
+// The keys used by `use` (an OptionUse), comma-separated, for usage texts.
+std::string option_keys(unsigned use);
+
+// The README's options table, one row per key ("| key | default | meaning |").
+std::string options_markdown_table();
 
 using RawOptions = std::vector<std::pair<std::string, std::string>>;
 

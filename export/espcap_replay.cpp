@@ -43,7 +43,9 @@ int usage(const char *problem) {
     std::fprintf(stderr,
                  "usage: espcap-replay node=HOST:PORT [spool=DIR] [KEY=VALUE...]\n"
                  "Sends the batches spooled by earlier espcap runs for that node, oldest first.\n"
-                 "Options are the keys of tshark -X espcap:KEY=VALUE (see the README).\n");
+                 "Options are the keys of tshark -X espcap:KEY=VALUE (see the README); these matter here:\n"
+                 "%s.\n",
+                 espcap::option_keys(espcap::kUsedByReplay).c_str());
     return kBadUsage;
 }
 

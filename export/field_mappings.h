@@ -38,6 +38,7 @@
 #include "bulk_client.h"
 #include "field_spec.h"
 #include "index_template.h"
+#include "mapping_defaults.h"
 #include "options.h"
 #include "recently_used.h"
 #include "reporter.h"
@@ -80,7 +81,7 @@ private:
     struct IndexState {
         std::map<std::string, std::string> types;  // every mapped path -> type ("object" too)
         std::size_t field_count = 0;
-        long field_limit = 1000;
+        long field_limit = kDefaultTotalFieldsLimit;
     };
     bool load_index(BulkClient &client, const std::string &index, IndexState &state, bool &unreachable);
     // False when the node did not answer and the fields should be tried again.

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "field_storage.h"
+#include "mapping_defaults.h"
 #include "mapping_path.h"
 
 namespace espcap::exporter {
@@ -10,10 +11,6 @@ namespace {
 
 using nlohmann::json;
 
-// New indices start at Elasticsearch's default; field_mappings.cpp raises an index's
-// limit when the protocols it holds need more.
-constexpr int kTotalFieldsLimit = 1000;
-constexpr int kKeywordIgnoreAbove = 1024;
 // _source is most of a packet index (docs/storage.md): DEFLATE instead of LZ4 stores it
 // in about half the bytes; searches read _source only for the hits they return.
 constexpr const char *kCodec = "best_compression";
@@ -102,7 +99,7 @@ std::string index_template_path(const TemplateSpec &spec) {
 
 std::string index_template_body(const TemplateSpec &spec) {
     const json patterns = json::array({spec.index_prefix, spec.index_prefix + "-*"});
-    const json settings = {{"index.mapping.total_fields.limit", kTotalFieldsLimit}, {"index.codec", kCodec}};
+    const json settings = {{"index.mapping.total_fields.limit", kDefaultTotalFieldsLimit}, {"index.codec", kCodec}};
     const int priority = kBasePriority + static_cast<int>(spec.index_prefix.size());
     json body;
     if (spec.engine.composable_templates()) {

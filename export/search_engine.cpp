@@ -4,10 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mapping_defaults.h"
+
 namespace espcap::exporter {
 namespace {
-constexpr int kKeywordIgnoreAbove = 1024;
-
 bool at_least(const SearchEngine &e, int major, int minor) {
     return e.major > major || (e.major == major && e.minor >= minor);
 }

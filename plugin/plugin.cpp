@@ -11,6 +11,7 @@
 #include <wsutil/plugins.h>
 #endif
 
+#include <string>
 #include <vector>
 
 #include "gui_export.h"
@@ -93,17 +94,21 @@ void read_command_line_options() {
     }
 }
 
+// One preference per row of the option table, with the table's title and description;
+// Wireshark keeps the description pointers, so the texts are built once and kept.
 void register_preferences() {
     module_t *module = prefs_register_protocol(proto_espcap, apply_settings);
     const auto &specs = espcap::option_specs();
+    static const std::vector<std::string> descriptions = [&specs] {
+        std::vector<std::string> texts;
+        for (const espcap::OptionSpec &spec : specs) texts.push_back(spec.description());
+        return texts;
+    }();
     preference_values.assign(specs.size(), "");
     for (std::size_t i = 0; i < specs.size(); ++i) {
-        if (specs[i].secret)
-            prefs_register_password_preference(module, specs[i].key, specs[i].title, specs[i].description,
-                                               &preference_values[i]);
-        else
-            prefs_register_string_preference(module, specs[i].key, specs[i].title, specs[i].description,
-                                             &preference_values[i]);
+        const auto register_preference = specs[i].secret ? prefs_register_password_preference
+                                                         : prefs_register_string_preference;
+        register_preference(module, specs[i].key, specs[i].title, descriptions[i].c_str(), &preference_values[i]);
     }
 }
 

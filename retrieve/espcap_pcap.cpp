@@ -49,8 +49,9 @@ int usage(const char *problem) {
                  "                   [from=TIME] [to=TIME] [captures=DIR] [KEY=VALUE...] -w OUT.pcapng\n"
                  "Writes the packets of the matching documents, read from their capture files, to OUT.\n"
                  "TIME: epoch milliseconds or an ISO 8601 date; from= is inclusive, to= exclusive.\n"
-                 "Other keys are those of tshark -X espcap:KEY=VALUE (user, password, api_key, ca_file, ...).\n"
-                 "Exit status: 0 all delivered, 1 bad usage, 2 some packets not delivered.\n");
+                 "Other keys are those of tshark -X espcap:KEY=VALUE; these matter here: %s.\n"
+                 "Exit status: 0 all delivered, 1 bad usage, 2 some packets not delivered.\n",
+                 espcap::option_keys(espcap::kUsedByPcap).c_str());
     return kBadUsage;
 }
 

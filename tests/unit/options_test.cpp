@@ -158,7 +158,7 @@ TEST_CASE("Every option has a title and a description for the Preferences dialog
     for (const auto &spec : espcap::option_specs()) {
         CAPTURE(spec.key);
         CHECK(std::string(spec.title).size() > 0);
-        CHECK(std::string(spec.description).size() > 0);
+        CHECK(spec.description().size() > 0);
         // And each key is accepted by the parser.
         CHECK_THAT(parse_options({{spec.key, ""}}).error, !Catch::Contains("unknown"));
     }
@@ -180,4 +180,111 @@ TEST_CASE("template_file and daily are read like the other options", "[options]"
     CHECK(result.options.template_file == "/tmp/t.json");
     CHECK_FALSE(result.options.daily);
     CHECK(parse_options({{"daily", "no"}}).error == "option 'daily': expects true or false, got 'no'");
+}
+
+// The option table (common/option_table.cpp): properties every row must have.
+
+TEST_CASE("Every option with a default parses it, and a default Options holds it", "[options][table]") {
+    const espcap::Options defaults;
+    for (const auto &spec : espcap::option_specs()) {
+        CAPTURE(spec.key);
+        if (spec.default_value == nullptr) {
+            CHECK(spec.when_unset != nullptr);
+            continue;
+        }
+        const auto result = parse_options({{spec.key, spec.default_value}});
+        CHECK(result.error == "");
+        if (spec.limits) CHECK(spec.limits->read(result.options) == spec.limits->read(defaults));
+    }
+}
+
+TEST_CASE("Every numeric option refuses a value just out of its range, naming the key and the range",
+          "[options][table]") {
+    for (const auto &spec : espcap::option_specs()) {
+        if (!spec.limits) continue;
+        const auto &limits = *spec.limits;
+        for (const double outside : {limits.min - 1, limits.max + 1}) {
+            const std::string value = limits.text(outside);
+            CAPTURE(spec.key, value);
+            const auto result = parse_options({{spec.key, value}});
+            REQUIRE_FALSE(result.ok());
+            CHECK(result.error == "option '" + std::string(spec.key) + "': expects " + spec.expects + ", got '" +
+                                      value + "'");
+            CHECK_THAT(result.error, Catch::Contains(spec.values));
+        }
+        for (const double inside : {limits.min, limits.max}) {
+            const auto result = parse_options({{spec.key, limits.text(inside)}});
+            CAPTURE(spec.key, limits.text(inside));
+            REQUIRE(result.ok());
+            CHECK(limits.read(result.options) == inside);
+        }
+    }
+}
+
+TEST_CASE("Every range and list of spellings is in the option's help", "[options][table]") {
+    for (const auto &spec : espcap::option_specs()) {
+        CAPTURE(spec.key);
+        if (spec.limits) CHECK_THAT(spec.help, Catch::Contains("{values}"));
+        // Each spelling of a closed list is in the help or is the default.
+        const std::string row = spec.default_markdown() + " " + spec.help_markdown();
+        if (spec.values.find('`') != std::string::npos) {
+            for (std::size_t open = spec.values.find('`'); open != std::string::npos;) {
+                const std::size_t close = spec.values.find('`', open + 1);
+                CHECK_THAT(row, Catch::Contains(spec.values.substr(open, close - open + 1)));
+                open = spec.values.find('`', close + 1);
+            }
+        } else {
+            CHECK_THAT(spec.help_markdown(), Catch::Contains(spec.values));
+        }
+        CHECK_THAT(spec.description(), !Catch::Contains("{values}"));
+        CHECK_THAT(spec.description(), !Catch::Contains("`"));
+        CHECK_THAT(spec.description(), Catch::EndsWith("."));
+    }
+}
+
+TEST_CASE("A secret option's value is never printed", "[options][table][security]") {
+    const std::string secret_value = "s3cret-value";
+    int secrets = 0;
+    for (const auto &spec : espcap::option_specs()) {
+        if (!spec.secret) continue;
+        ++secrets;
+        CAPTURE(spec.key);
+        CHECK(parse_options({{spec.key, secret_value}}).ok());
+        // With another option wrong, or unknown, the error says nothing of the secret.
+        for (const RawOptions &raw : {RawOptions{{spec.key, secret_value}, {"chunk", "0"}},
+                                      RawOptions{{spec.key, secret_value}, {"nodee", "x"}},
+                                      RawOptions{{spec.key, secret_value + "\x01"}, {"index", "A"}}}) {
+            const auto result = parse_options(raw);
+            REQUIRE_FALSE(result.ok());
+            CHECK_THAT(result.error, !Catch::Contains(secret_value));
+        }
+        CHECK_THAT(spec.description(), !Catch::Contains(secret_value));
+    }
+    CHECK(secrets == 2);  // password and api_key
+}
+
+TEST_CASE("Each program's usage names the keys that matter to it", "[options][table]") {
+    CHECK(espcap::option_keys(espcap::kUsedByPcap) == "node, user, password, api_key, ca_file, tls_verify, index, timeout");
+    CHECK_THAT(espcap::option_keys(espcap::kUsedByReplay), Catch::Contains("spool, spool_max"));
+    CHECK_THAT(espcap::option_keys(espcap::kUsedByReplay), !Catch::Contains("chunk"));
+    for (const auto &spec : espcap::option_specs()) {
+        CAPTURE(spec.key);
+        CHECK((spec.used_by & espcap::kUsedByTshark) != 0);  // tshark reads every key
+    }
+}
+
+TEST_CASE("The Preferences dialog's text is the help without Markdown, then the default", "[options][table]") {
+    const auto spec = [](const char *key) {
+        for (const auto &s : espcap::option_specs())
+            if (s.key == std::string(key)) return s.description();
+        FAIL("no option " << key);
+        return std::string();
+    };
+    CHECK(spec("chunk") == "Documents per bulk request, 1 to 100000. Default: 1000.");
+    CHECK(spec("gzip") == "'true', 'false' or 'auto': compress request bodies; 'auto' does unless every node is "
+                          "'localhost', '127.x.x.x' or '::1'. Default: 'auto'.");
+    CHECK_THAT(spec("not_protocols"),
+               Catch::Contains("replaces 'config/not_protocols.list'. Default: built-in list."));
+    CHECK_THAT(spec("index"), Catch::Contains("space or ',#:\\/*?\"<>|', not"));
+    CHECK_THAT(spec("node"), Catch::Contains("'http(s)://host:port[/prefix]' (port 9200 by default)"));
 }

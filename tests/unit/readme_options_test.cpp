@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -10,7 +11,9 @@
 #include "options.h"
 
 // The README's options table must list exactly the keys espcap knows: a new option
-// without a row, or a row for an option that is gone, fails here.
+// without a row, or a row for an option that is gone, fails here. And it must be the
+// option table's own text (options_markdown_table()), so its defaults, ranges and help
+// never drift from the code.
 namespace {
 
 std::string read_readme() {
@@ -53,6 +56,28 @@ std::map<std::string, int> readme_option_keys(const std::string &readme) {
     return keys;
 }
 
+// The lines of the table that follows the "## Options" heading, header included.
+std::string readme_options_table(const std::string &readme) {
+    std::string table;
+    std::istringstream lines(readme);
+    std::string line;
+    bool in_section = false;
+    while (std::getline(lines, line)) {
+        if (line.rfind("## ", 0) == 0) {
+            if (!table.empty()) break;
+            in_section = line == "## Options";
+            continue;
+        }
+        if (!in_section) continue;
+        if (line.rfind("| key |", 0) == 0 || (!table.empty() && line.rfind('|', 0) == 0)) {
+            table += line + "\n";
+        } else if (!table.empty()) {
+            break;
+        }
+    }
+    return table;
+}
+
 std::string joined(const std::vector<std::string> &names) {
     std::string text;
     for (const std::string &name : names) text += (text.empty() ? "" : ", ") + name;
@@ -81,4 +106,17 @@ TEST_CASE("The README's options table lists exactly the options espcap knows", "
     CHECK(missing_from_readme.empty());
     CHECK(unknown_to_espcap.empty());
     CHECK(listed_twice.empty());
+}
+
+TEST_CASE("The README's options table is the option table's text", "[options][readme]") {
+    const std::string expected = espcap::options_markdown_table();
+    const bool same = readme_options_table(read_readme()) == expected;
+    if (!same) {
+        // Catch wraps long lines: the table to paste goes to a file instead.
+        const std::string path = std::filesystem::absolute("readme_options_table.md").string();
+        std::ofstream(path) << expected;
+        INFO("README.md's options table differs from common/option_table.cpp's text; the table it should be is in "
+             << path);
+        CHECK(same);
+    }
 }
