@@ -12,10 +12,6 @@
 namespace espcap::exporter {
 namespace {
 
-constexpr std::chrono::milliseconds kBackoffBase{250};
-constexpr std::chrono::milliseconds kBackoffCap{8000};
-constexpr std::chrono::seconds kNodeDownBase{2};
-constexpr std::chrono::seconds kNodeDownCap{60};
 // Only the statuses we need per item; keeps replies small.
 constexpr const char *kBulkPath = "/_bulk?filter_path=errors,items.*.status,items.*.error";
 
@@ -41,8 +37,11 @@ bool node_refuses_us(const HttpResponse &response) {
 }
 
 BulkClient::BulkClient(const Options &options, Reporter &reporter)
+    : BulkClient(options, reporter, DeliverySetup::from(options)) {}
+
+BulkClient::BulkClient(const Options &options, Reporter &reporter, const DeliverySetup &setup)
     : gzip_(options.compress_requests()), may_compress_(options.gzip == Options::Compression::automatic),
-      trace_(options.trace), reporter_(reporter), retry_budget_(options.retry_seconds), http_(HttpSettings::from(options)),
+      trace_(options.trace), reporter_(reporter), timing_(setup.timing), http_(setup.transport(options)),
       random_(std::random_device{}()) {
     for (const Endpoint &e : options.nodes) nodes_.push_back(NodeState{e});
 }
@@ -68,8 +67,8 @@ BulkClient::NodeState &BulkClient::pick_node() {
 }
 
 void BulkClient::mark_down(NodeState &node) {
-    auto pause = kNodeDownBase * (1u << std::min(node.failures, 5u));
-    node.down_until = Clock::now() + std::min<std::chrono::seconds>(pause, kNodeDownCap);
+    const auto pause = timing_.node_down_base * (1u << std::min(node.failures, 5u));
+    node.down_until = Clock::now() + std::min(pause, timing_.node_down_cap);
     ++node.failures;
 }
 
@@ -83,7 +82,7 @@ ProbeResult BulkClient::probe() {
     std::string problems;
     for (std::size_t i = 0; i < nodes_.size(); ++i) {
         NodeState &node = pick_node();
-        const HttpResponse response = http_.get(node.endpoint.url() + "/");
+        const HttpResponse response = http_->send({"GET", node.endpoint.url() + "/"});
         if (response.reached() && response.status == 200) {
             mark_up(node);
             return result;
@@ -101,7 +100,8 @@ ProbeResult BulkClient::probe() {
 HttpResponse BulkClient::call(const std::string &method, const std::string &path, const std::string &body) {
     NodeState &node = pick_node();
     const std::string url = node.endpoint.url() + path;
-    HttpResponse response = method == "PUT" ? http_.put(url, body, "application/json") : http_.get(url);
+    HttpResponse response = method == "PUT" ? http_->send({"PUT", url, body, "application/json"})
+                                            : http_->send({"GET", url});
     if (!response.reached()) mark_down(node);
     return response;
 }
@@ -162,13 +162,13 @@ void BulkClient::send_part(const BulkBatch &batch, std::vector<std::size_t> pend
     bool resend_at_once = false;  // the body changed, not the node's state: no back-off
     // Transient trouble (a node restarting, a full write queue) is retried until the
     // retry budget is spent, counted from the first failure of this request.
-    const auto deadline = Clock::now() + retry_budget_;
+    const auto deadline = Clock::now() + timing_.retry_budget;
 
     for (unsigned attempt = 0; !pending.empty(); ++attempt) {
         if (attempt > 0 && !resend_at_once) {
             if (Clock::now() >= deadline) break;
             outcome.retried += pending.size();
-            std::this_thread::sleep_for(backoff_full_jitter(kBackoffBase, kBackoffCap, attempt, random_));
+            std::this_thread::sleep_for(backoff_full_jitter(timing_.backoff_base, timing_.backoff_cap, attempt, random_));
         }
         resend_at_once = false;
         if (!body_ready) {  // the whole batch is sent as it is; a subset is reassembled
@@ -183,8 +183,8 @@ void BulkClient::send_part(const BulkBatch &batch, std::vector<std::size_t> pend
         const std::string_view wire = gzip_ ? std::string_view(compressed) : plain;
 
         NodeState &node = pick_node();
-        const HttpResponse response =
-            http_.post(node.endpoint.url() + kBulkPath, wire, "application/x-ndjson", gzip_ ? "gzip" : nullptr);
+        const HttpResponse response = http_->send(
+            {"POST", node.endpoint.url() + kBulkPath, wire, "application/x-ndjson", gzip_ ? "gzip" : nullptr});
         if (!response.reached()) {
             mark_down(node);
             maybe_stored = maybe_stored || response.request_sent;
@@ -267,7 +267,7 @@ void BulkClient::send_part(const BulkBatch &batch, std::vector<std::size_t> pend
         pending = std::move(again);
     }
     if (!pending.empty())
-        reject_all(0, "gave up after retrying for " + std::to_string(retry_budget_.count()) + " s: " +
+        reject_all(0, "gave up after retrying for " + describe_duration(timing_.retry_budget) + ": " +
                           last_transient_error, true);
 }
 

@@ -14,13 +14,15 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "bulk_batch.h"
-#include "http_client.h"
+#include "delivery_setup.h"
+#include "http_transport.h"
 #include "options.h"
 #include "reporter.h"
 #include "server_text.h"
@@ -58,7 +60,10 @@ struct BulkOutcome {
 
 class BulkClient {
 public:
+    // Talks libcurl (DeliverySetup::from(options)).
     BulkClient(const Options &options, Reporter &reporter);
+    // Talks through `setup.transport`, waiting as `setup.timing` says.
+    BulkClient(const Options &options, Reporter &reporter, const DeliverySetup &setup);
 
     // Asks each node for its banner until one answers 200.
     ProbeResult probe();
@@ -69,8 +74,8 @@ public:
 
     BulkOutcome send(const BulkBatch &batch);
 
-    // From any thread: ends the request in flight and every later one (HttpClient::cancel).
-    void cancel() { http_.cancel(); }
+    // From any thread: ends the request in flight and every later one (HttpTransport::cancel).
+    void cancel() { http_->cancel(); }
 
 private:
     using Clock = std::chrono::steady_clock;
@@ -95,9 +100,9 @@ private:
     bool may_compress_ = false;  // gzip=auto: compress once a proxy refuses a plain body
     bool trace_;
     Reporter &reporter_;
-    std::chrono::seconds retry_budget_;
+    DeliveryTiming timing_;
     std::size_t max_request_bytes_ = SIZE_MAX;  // learned from 413 replies
-    HttpClient http_;
+    std::unique_ptr<HttpTransport> http_;
     std::mt19937 random_;
 };
 

@@ -5,22 +5,11 @@
 #include <random>
 
 #include "backoff.h"
+#include "http_client.h"
 #include "spooled_mappings.h"
 
 namespace espcap::exporter {
 namespace {
-// How often an unreachable node is asked again while batches go to the spool.
-constexpr std::chrono::seconds kReconnectInterval{5};
-// How long the first packet waits for the node to answer its banner request
-// (FirstAnswer::briefly). A healthy node answers in milliseconds, even a busy one: no
-// cluster state is involved. One that answers later gets the first batches from the
-// spool moments later, counted as indexed all the same. Once the banner came, the
-// template install (a cluster state update, seconds on a busy node) is waited for.
-constexpr std::chrono::seconds kBannerWait{2};
-// Back-off between tries at mapping a batch's new fields while the node does not answer.
-constexpr std::chrono::milliseconds kMappingRetryFirstPause{250};
-constexpr std::chrono::milliseconds kMappingRetryLongestPause{4000};
-
 std::vector<std::size_t> every_document(const BulkBatch &batch) {
     std::vector<std::size_t> all(batch.document_count());
     for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
@@ -29,11 +18,15 @@ std::vector<std::size_t> every_document(const BulkBatch &batch) {
 }  // namespace
 
 Exporter::Exporter(const Options &options, Reporter &reporter)
-    : options_(options), reporter_(reporter), mappings_(options, reporter), dead_letter_(options.dead_letter) {
+    : Exporter(options, reporter, DeliverySetup::from(options)) {}
+
+Exporter::Exporter(const Options &options, Reporter &reporter, DeliverySetup setup)
+    : options_(options), reporter_(reporter), setup_(std::move(setup)), mappings_(options, reporter),
+      dead_letter_(options.dead_letter) {
     if (!options_.nodes.empty()) {
         for (unsigned i = 0; i < std::max(1u, options_.senders); ++i)
-            clients_.push_back(std::make_unique<BulkClient>(options_, reporter_));
-        connector_client_ = std::make_unique<BulkClient>(options_, reporter_);
+            clients_.push_back(std::make_unique<BulkClient>(options_, reporter_, setup_));
+        connector_client_ = std::make_unique<BulkClient>(options_, reporter_, setup_);
     }
     const std::size_t senders = std::max<std::size_t>(1, clients_.size());
     queue_capacity_ = senders < kBatchesInHand ? kBatchesInHand - senders : 1;
@@ -58,7 +51,8 @@ std::string Exporter::start(FirstAnswer wait) {
         const auto answered = [&] { return first_attempt_done_; };
         // Without a spool, documents have nowhere to wait for a late answer.
         if (wait == FirstAnswer::briefly && spool_)
-            connection_changed_.wait_for(lock, kBannerWait, [&] { return first_attempt_done_ || banner_answered_; });
+            connection_changed_.wait_for(lock, setup_.timing.banner_wait,
+                                         [&] { return first_attempt_done_ || banner_answered_; });
         if (wait == FirstAnswer::fully || !spool_ || banner_answered_) connection_changed_.wait(lock, answered);
         start_returned_ = true;
         if (!node_refused_.empty()) return node_refused_;  // a node that refuses us will not change its mind
@@ -66,7 +60,7 @@ std::string Exporter::start(FirstAnswer wait) {
             if (!spool_) return last_connect_error_;
             const std::string why = first_attempt_done_ ? last_connect_error_
                                                         : "cannot reach Elasticsearch (no answer within " +
-                                                              std::to_string(kBannerWait.count()) + " s)";
+                                                              describe_duration(setup_.timing.banner_wait) + ")";
             start_warning_ = why + "; spooling to " + spool_->folder() + " until it answers";
         }
     } else if (std::string error = mappings_.install_template(nullptr); !error.empty()) {
@@ -107,7 +101,7 @@ void Exporter::connect_loop() {
                 reporter_.warning(attempt.error + "; documents wait in the spool");
         } else {
             last_connect_error_ = attempt.error;
-            next_connect_attempt_ = Clock::now() + kReconnectInterval;
+            next_connect_attempt_ = Clock::now() + setup_.timing.reconnect_interval;
         }
         first_attempt_done_ = true;
         connection_changed_.notify_all();
@@ -236,19 +230,20 @@ void Exporter::mark_node_away() {
 void Exporter::mark_node_away_locked() {
     if (!node_ready_) return;
     node_ready_ = false;
-    next_connect_attempt_ = Clock::now() + kReconnectInterval;
+    next_connect_attempt_ = Clock::now() + setup_.timing.reconnect_interval;
     connection_changed_.notify_all();
 }
 
 // Retries while the node does not answer, for as long as a bulk request would be, with
 // the same back-off as the bulk client's.
 bool Exporter::map_new_fields(BulkClient &client) {
-    const auto deadline = Clock::now() + std::chrono::seconds(options_.retry_seconds);
+    const auto deadline = Clock::now() + setup_.timing.retry_budget;
     thread_local std::mt19937 random{std::random_device{}()};  // one per sender thread
     for (unsigned attempt = 0; !mappings_.apply(client); ++attempt) {
         const auto now = Clock::now();
         if (now >= deadline) return false;
-        const auto pause = backoff_full_jitter(kMappingRetryFirstPause, kMappingRetryLongestPause, attempt, random);
+        const auto pause = backoff_full_jitter(setup_.timing.mapping_retry_first_pause,
+                                               setup_.timing.mapping_retry_longest_pause, attempt, random);
         std::this_thread::sleep_for(std::min<Clock::duration>(pause, deadline - now));
     }
     return true;

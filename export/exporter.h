@@ -36,6 +36,7 @@
 #include "bulk_batch.h"
 #include "bulk_client.h"
 #include "dead_letter.h"
+#include "delivery_setup.h"
 #include "field_mappings.h"
 #include "json_buffer.h"
 #include "ndjson_file.h"
@@ -48,7 +49,10 @@ namespace espcap::exporter {
 
 class Exporter {
 public:
+    // Talks libcurl (DeliverySetup::from(options)).
     Exporter(const Options &options, Reporter &reporter);
+    // Each sender's and the connector's BulkClient talks through `setup.transport`.
+    Exporter(const Options &options, Reporter &reporter, DeliverySetup setup);
     ~Exporter();
     Exporter(const Exporter &) = delete;
     Exporter &operator=(const Exporter &) = delete;
@@ -140,6 +144,7 @@ private:
 
     Options options_;
     Reporter &reporter_;
+    DeliverySetup setup_;
     std::vector<std::unique_ptr<BulkClient>> clients_;  // one per sender; none without a node
     std::unique_ptr<BulkClient> connector_client_;     // the connector's own
     NdjsonFile file_;

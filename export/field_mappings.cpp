@@ -254,10 +254,8 @@ bool IndexMappings::map_fields(BulkClient &client, const std::string &index, con
             if (const auto it = state.types.find(field.path); it != state.types.end()) {
                 // keyword is what unsigned_long falls back to where the engine lacks it.
                 const bool fallback = it->second == "keyword" && type == "unsigned_long";
-                if (it->second != type && !fallback && (fresh || pass == 1)) {
-                    ++conflicts_;
+                if (it->second != type && !fallback && (fresh || pass == 1))
                     warn(index + ": " + field.path + " is already mapped as " + it->second + ", not " + type);
-                }
                 continue;
             }
             if (!new_types.emplace(field.path, type).second) continue;
@@ -315,14 +313,12 @@ bool IndexMappings::map_fields(BulkClient &client, const std::string &index, con
         return false;
     }
     if (put.status != 200) {
-        conflicts_ += new_fields.size();
         warn("cannot map " + std::to_string(new_fields.size()) + " new fields in " + index + ": " + failure(put));
         indices_.erase(index);  // read the index afresh next time
         return true;
     }
     state.types.insert(new_types.begin(), new_types.end());
     state.field_count = needed;
-    fields_mapped_ += new_fields.size();
     return true;
 }
 

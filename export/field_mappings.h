@@ -74,9 +74,6 @@ public:
     // A bit per field each: enough for every index a batch in flight may hold.
     static constexpr std::size_t kIndicesKnownForSpool = 256;
 
-    std::uint64_t fields_mapped() const { return fields_mapped_; }
-    std::uint64_t conflicts() const { return conflicts_; }
-
 private:
     struct IndexState {
         std::map<std::string, std::string> types;  // every mapped path -> type ("object" too)
@@ -103,8 +100,6 @@ private:
     std::mutex remote_mutex_;
     RecentlyUsed<IndexState> indices_{kRememberedIndices};
     std::set<std::string> template_prefixes_in_place_;  // installed or found on the node
-    std::uint64_t fields_mapped_ = 0;
-    std::uint64_t conflicts_ = 0;
     Reporter &reporter_;
     unsigned warnings_ = 0;
 };

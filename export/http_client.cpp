@@ -117,6 +117,18 @@ void HttpClient::cancel() {
     if (multi_ != nullptr) curl_multi_wakeup(multi_);
 }
 
+HttpResponse HttpClient::send(const HttpRequest &request) {
+    const std::string_view method = request.method;
+    if (method == "GET") return get(request.url);
+    if (method == "POST") return post(request.url, request.body, request.content_type, request.content_encoding);
+    return send_body(request.method, request.url, request.body, request.content_type, request.content_encoding);
+}
+
+TransportFactory libcurl_transport() {
+    return [](const Options &options) -> std::unique_ptr<HttpTransport> {
+        return std::make_unique<HttpClient>(HttpSettings::from(options));
+    };
+}
 
 HttpResponse HttpClient::get(const std::string &url) {
     curl_slist *headers = nullptr;

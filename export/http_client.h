@@ -1,5 +1,6 @@
 // A small libcurl wrapper: one easy handle, so connections are kept alive between
-// requests. Not thread-safe, one client per thread, except cancel().
+// requests. Not thread-safe, one client per thread, except cancel(). It is the
+// production HttpTransport (http_transport.h); retrieve/ calls it directly.
 #pragma once
 
 #include <atomic>
@@ -7,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "http_transport.h"
 #include "options.h"
 
 typedef void CURL;
@@ -27,22 +29,10 @@ struct HttpSettings {
     static HttpSettings from(const Options &options);
 };
 
-struct HttpResponse {
-    long status = 0;              // 0 when no HTTP reply arrived
-    std::string body;
-    std::string transport_error;  // set when no HTTP reply arrived
-    // The server answered but we refused it (its certificate): waiting will not help.
-    bool certificate_refused = false;
-    // Some of the request left this machine: without a reply, the server may still have
-    // acted on it.
-    bool request_sent = false;
-    bool reached() const { return transport_error.empty(); }
-};
-
-class HttpClient {
+class HttpClient final : public HttpTransport {
 public:
     explicit HttpClient(HttpSettings settings);
-    ~HttpClient();
+    ~HttpClient() override;
     HttpClient(const HttpClient &) = delete;
     HttpClient &operator=(const HttpClient &) = delete;
 
@@ -54,9 +44,12 @@ public:
     // DELETE with a body, as closing a point in time needs.
     HttpResponse del(const std::string &url, std::string_view body, const char *content_type);
 
+    // HttpTransport: one of the four above, as `request.method` says.
+    HttpResponse send(const HttpRequest &request) override;
+
     // From any thread: ends the request in flight at once, and every later one, with
     // the transport error "cancelled". For a run that stops while a node keeps silent.
-    void cancel();
+    void cancel() override;
 
     // Must be called once, on the main thread, before any client is used.
     static void global_init();
