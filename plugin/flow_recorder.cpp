@@ -47,7 +47,8 @@ bool addresses_of(const address &source, const address &destination, tap::FlowTu
 template <typename Member>
 tap_packet_status guarded(void *recorder, packet_info *pinfo, const void *data, Member member) {
     try {
-        (static_cast<FlowRecorder *>(recorder)->*member)(pinfo, data);
+        auto *flows = static_cast<FlowRecorder *>(recorder);
+        if (flows->counts_frame(pinfo)) (flows->*member)(pinfo, data);
     } catch (const std::exception &error) {
         host::report_error(std::string("flows: ") + error.what());
     }
@@ -114,6 +115,10 @@ void FlowRecorder::remove_taps() {
     // One call removes one listener with this data pointer.
     for (std::size_t i = 0; i < std::size(kTaps); ++i) remove_tap_listener(this);
     registered_ = false;
+}
+
+bool FlowRecorder::counts_frame(const packet_info *pinfo) const {
+    return !displayed_only_ || pinfo->fd->passed_dfilter;
 }
 
 void FlowRecorder::start(exporter::Exporter *exporter, const std::string &file_name) {

@@ -44,6 +44,9 @@ public:
     }
     std::string set_filter(const char *filter);
     void remove_taps();
+    // Frames the display filter hides count in no flow (the GUI's displayed packets).
+    void count_displayed_only() { displayed_only_ = true; }
+    bool counts_frame(const _packet_info *pinfo) const;
 
     void start(exporter::Exporter *exporter, const std::string &file_name);
     // The frame's Community ID ("" when it has no IP flow); counts the frame in its
@@ -72,6 +75,7 @@ private:
     Options options_;
     bool recording_;  // flows on or only; else Community IDs alone
     bool registered_ = false;
+    bool displayed_only_ = false;
     tap::FlowTable table_;
     exporter::Exporter *exporter_ = nullptr;
     std::unique_ptr<tap::DailyIndex> daily_index_;
