@@ -34,19 +34,18 @@ GuiExportRun::~GuiExportRun() {
 
 void GuiExportRun::connect_in_background() {
     worker_done_ = false;
+    const auto failed = [this](const std::string &message) { connect_error_ = message; };
     connect_error_ = pipeline_.prepare();
     // The registry scan reads Wireshark's tables: here, on the GUI thread, not the worker.
-    if (connect_error_.empty() && !guarded("export", [&](const std::string &message) { connect_error_ = message; },
-                                           [&] { pipeline_.prepare_exporter(); }) && connect_error_.empty())
-        connect_error_ = "internal error";
+    if (connect_error_.empty()) guarded("export", failed, [&] { pipeline_.prepare_exporter(); });
     if (!connect_error_.empty()) {
         pipeline_.fail_start(connect_error_);
         worker_done_ = true;
         return;
     }
-    worker_ = std::thread([this] {
+    worker_ = std::thread([this, failed] {
         // An exception would end Wireshark (std::terminate): it becomes the run's error.
-        if (!guarded("export", [&](const std::string &message) { connect_error_ = message; }, [&] {
+        if (!guarded("export", failed, [&] {
                 connect_error_ = pipeline_.start_exporter();
                 connect_warning_ = pipeline_.start_warning();
             }) && connect_error_.empty())
@@ -99,13 +98,9 @@ void GuiExportRun::start_documents(const packet_info *pinfo) {
 }
 
 void GuiExportRun::on_frame(const packet_info *pinfo, const epan_dissect_t *edt) noexcept {
-    std::string error;
-    if (!capture_known_ &&
-        !guarded("export", [&](const std::string &message) { error = message; }, [&] { start_documents(pinfo); })) {
-        // A packet whose document could not be written is counted, as failed.
-        pipeline_.packet_not_indexed(error);
-        return;
-    }
+    // A packet whose document could not be written is counted, as failed.
+    const auto not_indexed = [this](const std::string &message) { pipeline_.packet_not_indexed(message); };
+    if (!capture_known_ && !guarded("export", not_indexed, [&] { start_documents(pinfo); })) return;
     ++frames_read_;
     if (scope_ == Scope::displayed && !pinfo->fd->passed_dfilter) return;
     pipeline_.on_packet(pinfo, edt);
