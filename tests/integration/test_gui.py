@@ -279,6 +279,22 @@ class TestGuiExport(unittest.TestCase):
         self.assertGreater(count("it-gui-fl-2*", with_flow), 0)
         self.assertEqual(count("it-gui-fl-2*", with_flow), count("it-tshark-fl-2*", with_flow))
 
+    def test_displayed_packets_only_count_in_flows(self):
+        # Flows of the displayed packets: the rows of tshark's conversation table under
+        # the same display filter (test_http.pcap is TCP alone).
+        delete_indices("it-gui-flshown-*")
+        table = run_tshark(["-r", HTTP, "-q", "-z", "conv,tcp,http"]).stdout.decode()
+        frames = sorted(int(line.split()[9]) for line in table.splitlines() if " <-> " in line)
+        self.assertGreater(len(frames), 0)
+        wireshark = self.open_wireshark(["-r", HTTP, "-Y", "http", "-X", f"espcap:node={ES_NODE}",
+                                         "-X", "espcap:index=it-gui-flshown", "-X", "espcap:flows=true"],
+                                        auto_export="displayed")
+        text = wireshark.wait_for_results(1)[0]
+        self.assertEqual(field(text, "Flow records"), str(len(frames)), text)
+        flows = documents_by_id("it-gui-flshown-flows-*").values()
+        self.assertEqual(sorted(flow["network"]["packets"] for flow in flows), frames)
+        self.assertEqual(sum(frames), count("it-gui-flshown-2*"))
+
     def test_warnings_are_shown_in_the_result_window(self):
         # An http.host the index maps as an IP address: the node refuses the mapping, a
         # warning tshark prints on stderr. In Wireshark nobody reads stderr.
