@@ -12,6 +12,7 @@
 // Taps fire from inside Wireshark's C code: nothing here lets an exception out.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <set>
@@ -76,6 +77,9 @@ private:
     bool recording_;  // flows on or only; else Community IDs alone
     bool registered_ = false;
     bool displayed_only_ = false;
+    // One listener per tap, each with an id of its own (remove_tap_listener() and
+    // set_tap_dfilter() find a listener by its data pointer): an element's address.
+    std::array<FlowRecorder *, 4> listeners_;
     tap::FlowTable table_;
     exporter::Exporter *exporter_ = nullptr;
     std::unique_ptr<tap::DailyIndex> daily_index_;
