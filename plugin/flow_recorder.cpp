@@ -45,9 +45,10 @@ bool addresses_of(const address &source, const address &destination, tap::FlowTu
 
 // The callbacks run inside Wireshark's C code: an exception must stop here.
 template <typename Member>
-tap_packet_status guarded(void *recorder, packet_info *pinfo, const void *data, Member member) {
+tap_packet_status guarded(void *listener, packet_info *pinfo, const void *data, Member member) {
     try {
-        (static_cast<FlowRecorder *>(recorder)->*member)(pinfo, data);
+        FlowRecorder *flows = *static_cast<FlowRecorder **>(listener);
+        if (flows->counts_frame(pinfo)) (flows->*member)(pinfo, data);
     } catch (const std::exception &error) {
         host::report_error(std::string("flows: ") + error.what());
     }
@@ -71,8 +72,7 @@ struct TapSpec {
     const char *name;
     tap_packet_cb callback;
 };
-// Registered on these taps as one listener each (the listener id is `this` plus the
-// offset, since remove_tap_listener() finds a listener by its data pointer).
+// Registered on these taps as one listener each.
 constexpr TapSpec kTaps[] = {{"ip", ip_tap}, {"ipv6", ipv6_tap}, {"tcp", tcp_tap}, {"udp", udp_tap}};
 
 }  // namespace
@@ -80,40 +80,51 @@ constexpr TapSpec kTaps[] = {{"ip", ip_tap}, {"ipv6", ipv6_tap}, {"tcp", tcp_tap
 FlowRecorder::FlowRecorder(const Options &options)
     : options_(options),
       recording_(options.flows != Options::Flows::off),
-      table_(tap::FlowLimits{options.flow_timeout_seconds, kTcpCloseDelaySeconds, kMaxOpenFlows, 8}) {}
+      table_(tap::FlowLimits{options.flow_timeout_seconds, kTcpCloseDelaySeconds, kMaxOpenFlows, 8}) {
+    static_assert(std::tuple_size<decltype(listeners_)>::value == std::size(kTaps));
+    listeners_.fill(this);
+}
 
 FlowRecorder::~FlowRecorder() { remove_taps(); }
 
 std::string FlowRecorder::register_taps() {
     if (registered_) return "";
     // Flags 0, as the conversation tables: headers inside an ICMP error are not counted.
-    for (const TapSpec &spec : kTaps) {
-        GString *error = register_tap_listener(spec.name, this, nullptr, 0, nullptr, spec.callback, nullptr, nullptr);
+    for (std::size_t i = 0; i < std::size(kTaps); ++i) {
+        const TapSpec &spec = kTaps[i];
+        GString *error =
+            register_tap_listener(spec.name, &listeners_[i], nullptr, 0, nullptr, spec.callback, nullptr, nullptr);
         if (error != nullptr) {
             std::string message = std::string("cannot register the ") + spec.name + " tap: " + error->str;
             g_string_free(error, TRUE);
-            remove_taps();
+            for (std::size_t registered = 0; registered < i; ++registered) remove_tap_listener(&listeners_[registered]);
             return message;
         }
-        registered_ = true;
     }
+    registered_ = true;
     return "";
 }
 
 std::string FlowRecorder::set_filter(const char *filter) {
     if (!registered_) return "";
-    GString *error = set_tap_dfilter(this, filter);
-    if (error == nullptr) return "";
-    std::string message = error->str;
-    g_string_free(error, TRUE);
-    return message;
+    for (FlowRecorder *&listener : listeners_) {
+        GString *error = set_tap_dfilter(&listener, filter);
+        if (error == nullptr) continue;
+        std::string message = error->str;
+        g_string_free(error, TRUE);
+        return message;
+    }
+    return "";
 }
 
 void FlowRecorder::remove_taps() {
     if (!registered_) return;
-    // One call removes one listener with this data pointer.
-    for (std::size_t i = 0; i < std::size(kTaps); ++i) remove_tap_listener(this);
+    for (FlowRecorder *&listener : listeners_) remove_tap_listener(&listener);
     registered_ = false;
+}
+
+bool FlowRecorder::counts_frame(const packet_info *pinfo) const {
+    return !displayed_only_ || pinfo->fd->passed_dfilter;
 }
 
 void FlowRecorder::start(exporter::Exporter *exporter, const std::string &file_name) {

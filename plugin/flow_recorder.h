@@ -12,6 +12,7 @@
 // Taps fire from inside Wireshark's C code: nothing here lets an exception out.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <set>
@@ -44,6 +45,9 @@ public:
     }
     std::string set_filter(const char *filter);
     void remove_taps();
+    // Frames the display filter hides count in no flow (the GUI's displayed packets).
+    void count_displayed_only() { displayed_only_ = true; }
+    bool counts_frame(const _packet_info *pinfo) const;
 
     void start(exporter::Exporter *exporter, const std::string &file_name);
     // The frame's Community ID ("" when it has no IP flow); counts the frame in its
@@ -72,6 +76,10 @@ private:
     Options options_;
     bool recording_;  // flows on or only; else Community IDs alone
     bool registered_ = false;
+    bool displayed_only_ = false;
+    // One listener per tap, each with an id of its own (remove_tap_listener() and
+    // set_tap_dfilter() find a listener by its data pointer): an element's address.
+    std::array<FlowRecorder *, 4> listeners_;
     tap::FlowTable table_;
     exporter::Exporter *exporter_ = nullptr;
     std::unique_ptr<tap::DailyIndex> daily_index_;

@@ -3,29 +3,17 @@
 #include <wireshark.h>
 #include <epan/epan.h>
 #include <epan/epan_dissect.h>
-#include <epan/tap.h>
+#include <epan/frame_data.h>
+#include <epan/packet_info.h>
 
-#include <chrono>
+#include <cstdio>
+#include <vector>
 
 #include "capture_source.h"
 #include "guarded.h"
-#include "host_program.h"
-#include "session.h"
-#include "packet_id.h"
-#include "typed_fields.h"
 
 namespace espcap {
 namespace {
-
-double now_seconds() {
-    using namespace std::chrono;
-    return duration<double>(steady_clock::now().time_since_epoch()).count();
-}
-
-tap_packet_status tap_packet(void *run, packet_info *pinfo, epan_dissect_t *edt, const void *, tap_flags_t) {
-    static_cast<GuiExportRun *>(run)->on_packet(pinfo, edt);  // lets no exception out
-    return TAP_PACKET_DONT_REDRAW;
-}
 
 std::string node_list(const Options &options) {
     std::string list;
@@ -36,30 +24,33 @@ std::string node_list(const Options &options) {
 }  // namespace
 
 GuiExportRun::GuiExportRun(const Options &options, Scope scope)
-    : options_(options), scope_(scope), exporter_(options, stderr_reporter()) {}
+    : options_(options), scope_(scope), reporter_(stderr_reporter()), pipeline_(options, reporter_) {
+    if (scope_ == Scope::displayed) pipeline_.count_displayed_only();
+}
 
 GuiExportRun::~GuiExportRun() {
     if (worker_.joinable()) worker_.join();
 }
 
 void GuiExportRun::connect_in_background() {
-    started_at_ = now_seconds();
     worker_done_ = false;
-    connect_error_ = load_protocol_layers(options_, protocol_layers_);
+    const auto failed = [this](const std::string &message) { connect_error_ = message; };
+    connect_error_ = pipeline_.prepare();
+    // The registry scan reads Wireshark's tables: here, on the GUI thread, not the worker.
+    if (connect_error_.empty()) guarded("export", failed, [&] { pipeline_.prepare_exporter(); });
     if (!connect_error_.empty()) {
+        pipeline_.fail_start(connect_error_);
         worker_done_ = true;
         return;
     }
-    // The registry scan reads Wireshark's tables: here, on the GUI thread, not the worker.
-    registry_ = std::make_unique<tap::FieldRegistry>();
-    exporter_.mappings().set_template(template_spec_from(*registry_));
-    worker_ = std::thread([this] {
+    worker_ = std::thread([this, failed] {
         // An exception would end Wireshark (std::terminate): it becomes the run's error.
-        if (!guarded("export", [&](const std::string &message) { connect_error_ = message; }, [&] {
-                connect_error_ = exporter_.start();
-                connect_warning_ = exporter_.start_warning();
+        if (!guarded("export", failed, [&] {
+                connect_error_ = pipeline_.start_exporter();
+                connect_warning_ = pipeline_.start_warning();
             }) && connect_error_.empty())
             connect_error_ = "internal error";
+        if (!connect_error_.empty()) pipeline_.fail_start(connect_error_);
         worker_done_ = true;
     });
 }
@@ -71,35 +62,20 @@ bool GuiExportRun::connected() {
 }
 
 std::string GuiExportRun::read_packets(const std::function<void()> &retap) {
-    // The "frame" tap fires once per frame, malformed ones included, and with
-    // TL_REQUIRES_ERROR_PACKETS also for frames a nested exception left marked as error
-    // packets (see Session::register_tap).
-    GString *error = register_tap_listener("frame", this, options_.filter.empty() ? nullptr : options_.filter.c_str(),
-                                           TL_REQUIRES_PROTO_TREE | TL_REQUIRES_ERROR_PACKETS, nullptr, tap_packet,
-                                           nullptr, nullptr);
-    if (error != nullptr) {
-        read_error_ = "option 'filter': " + std::string(error->str);
-        g_string_free(error, TRUE);
-        return read_error_;
-    }
-    // Fields of every protocol, as tshark -T ek writes them, not only those on screen.
-    epan_set_always_visible(TRUE);
-    retap();
-    epan_set_always_visible(FALSE);
-    remove_tap_listener(this);
-    return "";
+    read_error_ = pipeline_.attach_taps([this](const packet_info *pinfo, const epan_dissect_t *edt) {
+        on_frame(pinfo, edt);
+    });
+    if (read_error_.empty()) read_error_ = pipeline_.set_filter(options_.filter);
+    if (read_error_.empty()) retap();
+    pipeline_.detach_taps();
+    if (!read_error_.empty()) pipeline_.note_error(read_error_);
+    return read_error_;
 }
 
 void GuiExportRun::confirm_in_background() {
     worker_done_ = false;
     worker_ = std::thread([this] {
-        if (!guarded("export", [&](const std::string &message) { finish_error_ = message; },
-                     [&] { stats_ = exporter_.finish(); })) {
-            // What the exporter had not accounted for is lost: the counts must still add up.
-            const std::uint64_t accounted = stats_.documents_indexed + stats_.documents_duplicate +
-                                            stats_.documents_failed + stats_.documents_spooled;
-            if (counts_.packets_seen > accounted) stats_.documents_failed += counts_.packets_seen - accounted;
-        }
+        stats_ = pipeline_.finish();  // the summary line goes to reporter_
         worker_done_ = true;
     });
 }
@@ -107,59 +83,27 @@ void GuiExportRun::confirm_in_background() {
 bool GuiExportRun::confirmed() {
     if (!worker_done_) return false;
     if (worker_.joinable()) worker_.join();
-    stats_.packets_seen = counts_.packets_seen;
-    stats_.packets_malformed = counts_.packets_malformed;
-    stats_.indices = counts_.indices;
-    stats_.sent_to_node = !options_.nodes.empty();
-    stats_.wrote_file = !options_.output_file.empty();
-    stats_.documents_failed += packets_failed_;
-    if (!connect_error_.empty()) stats_.note_error(connect_error_);
-    if (!packet_error_.empty()) stats_.note_error(packet_error_);
-    if (!finish_error_.empty()) stats_.note_error(finish_error_);
-    if (!read_error_.empty()) stats_.note_error(read_error_);
-    stats_.seconds = now_seconds() - started_at_;
     return true;
 }
 
-// Document ids name each packet itself (packet_id.h), so exporting the file again
-// (from Wireshark or tshark) stores nothing twice.
+// The capture's name comes from Wireshark's open file, learned from its first packet.
 void GuiExportRun::start_documents(const packet_info *pinfo) {
     capture_ = open_capture_of(pinfo);
     const std::string file = capture_ && !capture_->is_temporary ? capture_->file_name : "";
-    tap::CaptureContext context;
-    context.file_name = file;
-    context.file_date_utc = file_date_utc(file);
-    writer_ = std::make_unique<tap::PacketDocumentWriter>(context, protocol_layers_, registry_.get());
-    daily_index_ = std::make_unique<tap::DailyIndex>(options_.index_prefix);
+    CaptureOrigin origin;
+    origin.context.file_name = file;
+    origin.context.file_date_utc = file_date_utc(file);
+    pipeline_.start_documents(origin);
     capture_known_ = true;  // last: if anything above threw, the next packet tries again
 }
 
-void GuiExportRun::on_packet(const packet_info *pinfo, const epan_dissect_t *edt) noexcept {
-    const std::uint64_t seen = counts_.packets_seen;
-    const bool indexed = guarded("export", [&](const std::string &message) { packet_error_ = message; },
-                                 [&] { index_packet(pinfo, edt); });
-    if (indexed) return;
+void GuiExportRun::on_frame(const packet_info *pinfo, const epan_dissect_t *edt) noexcept {
     // A packet whose document could not be written is counted, as failed.
-    if (counts_.packets_seen == seen) ++counts_.packets_seen;
-    ++packets_failed_;
-}
-
-void GuiExportRun::index_packet(const packet_info *pinfo, const epan_dissect_t *edt) {
-    if (!capture_known_) start_documents(pinfo);
+    const auto not_indexed = [this](const std::string &message) { pipeline_.packet_not_indexed(message); };
+    if (!capture_known_ && !guarded("export", not_indexed, [&] { start_documents(pinfo); })) return;
     ++frames_read_;
     if (scope_ == Scope::displayed && !pinfo->fd->passed_dfilter) return;
-    ++counts_.packets_seen;
-    const std::string &index = options_.daily ? daily_index_->name_for(pinfo->fd->has_ts, pinfo->abs_ts.secs)
-                                                   : options_.index_prefix;
-    counts_.indices.insert(index);
-
-    const tap::PacketId id = tap::packet_id(tap::packet_record(pinfo, edt));
-    writer_->discovery().select_index(index);
-    exporter_.add_document(index, id.view(), [&](JsonBuffer &out) {
-        writer_->write(pinfo, edt->tree, out);
-        hand_over_new_fields(writer_->discovery(), exporter_, !options_.nodes.empty());
-    });
-    if (writer_->last_packet_malformed()) ++counts_.packets_malformed;
+    pipeline_.on_packet(pinfo, edt);
 }
 
 bool GuiExportRun::exported_anything() const {
@@ -173,7 +117,8 @@ std::string GuiExportRun::result_text() const {
                                             : "Export complete.\n";
     text += "\n" + facts() + "\n";
     if (const std::string words = explanation(); !words.empty()) text += words + "\n";
-    return text + stats_.summary_line() + "\n";
+    if (const std::string said = warnings(); !said.empty()) text += said + "\n";
+    return text + reporter_.summary_line() + "\n";
 }
 
 // What was exported where, one "Label: value" line each.
@@ -207,6 +152,7 @@ std::string GuiExportRun::facts() const {
         if (stats_.replayed_indexed > 0) line("Replayed:", std::to_string(stats_.replayed_indexed));
     }
     if (stats_.wrote_file) line("Written to file:", std::to_string(stats_.documents_written));
+    if (options_.flows != Options::Flows::off) line("Flow records:", std::to_string(stats_.flows_written));
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%.2f", stats_.seconds);
     line("Seconds:", seconds);
@@ -243,6 +189,17 @@ std::string GuiExportRun::explanation() const {
     if (!capture_ || capture_->is_temporary)
         text += "This capture is not a saved file, so its documents got ids of their own: exporting it again "
                 "would store them again.\n";
+    return text;
+}
+
+// What the run said while it ran (the node refused a mapping...), one line each.
+std::string GuiExportRun::warnings() const {
+    const std::vector<std::string> said = reporter_.warnings();
+    if (said.empty()) return "";
+    std::string text = "Warnings:\n";
+    for (const std::string &warning : said) text += "  " + warning + "\n";
+    if (const std::size_t more = reporter_.warnings_left_out(); more > 0)
+        text += "  ...and " + std::to_string(more) + " more\n";
     return text;
 }
 

@@ -9,7 +9,9 @@
 //
 // Talking to Elasticsearch happens on other threads, so the window never waits for a
 // slow or unreachable node. Reading packets happens where Wireshark reads them, on the
-// GUI thread, with Wireshark's own progress bar.
+// GUI thread, with Wireshark's own progress bar. Each packet goes the way it goes in
+// tshark (packet_pipeline.h); what the run says on the way (a mapping the node refused)
+// is kept for the result window.
 #pragma once
 
 #include <atomic>
@@ -19,12 +21,11 @@
 #include <string>
 #include <thread>
 
-#include "daily_index.h"
-#include "exporter.h"
 #include "open_capture.h"
 #include "options.h"
-#include "packet_document.h"
-#include "protocol_layers.h"
+#include "packet_pipeline.h"
+#include "reporter.h"
+#include "run_stats.h"
 
 struct _packet_info;
 struct epan_dissect;
@@ -53,43 +54,34 @@ public:
     void confirm_in_background();
     bool confirmed();
 
-    std::uint64_t documents_handed() const { return counts_.packets_seen; }
+    std::uint64_t documents_handed() const { return pipeline_.packets_seen(); }
 
-    // The result window's text: the same summary line tshark prints, then plain words.
+    // The result window's text: plain words, the warnings the run gave, then the same
+    // summary line tshark prints.
     std::string result_text() const;
 
-    // The tap's per-packet callback. A packet whose indexing throws is reported in the
-    // result and counted as failed.
-    void on_packet(const _packet_info *pinfo, const epan_dissect *edt) noexcept;
-
 private:
+    // The pipeline's frame hook: learns the capture, skips frames not displayed.
+    void on_frame(const _packet_info *pinfo, const epan_dissect *edt) noexcept;
     void start_documents(const _packet_info *pinfo);
-    void index_packet(const _packet_info *pinfo, const epan_dissect *edt);
     bool exported_anything() const;
     std::string facts() const;
     std::string explanation() const;
+    std::string warnings() const;
 
     Options options_;
     Scope scope_;
-    exporter::Exporter exporter_;
+    CollectingReporter reporter_;  // before the pipeline, which reports to it
+    PacketPipeline pipeline_;
     std::thread worker_;
     std::atomic<bool> worker_done_{false};
     std::string connect_error_;
     std::string connect_warning_;  // the node did not answer; batches go to the spool
-    tap::ProtocolLayers protocol_layers_;
     std::string read_error_;
-    std::string packet_error_;  // why the last packet that failed did
-    std::string finish_error_;  // an exception while the last documents were sent
-    std::uint64_t packets_failed_ = 0;  // documents never handed to the exporter
-    double started_at_ = 0;
 
     std::optional<OpenCapture> capture_;  // learned from the first packet
     bool capture_known_ = false;
-    std::unique_ptr<tap::FieldRegistry> registry_;  // scanned once, for the template and the writer
-    std::unique_ptr<tap::PacketDocumentWriter> writer_;
-    std::unique_ptr<tap::DailyIndex> daily_index_;
     std::uint64_t frames_read_ = 0;  // before the displayed-only check
-    exporter::RunStats counts_;  // documents handed over and their indices
     exporter::RunStats stats_;   // the final counts, once confirmed
 };
 

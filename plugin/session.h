@@ -1,25 +1,18 @@
-// One espcap run inside tshark: the tap that turns each dissected packet into a
-// document, the exporter that ships them, and the end-of-run summary.
+// One espcap run inside tshark: when the packet pipeline's taps go on and off, what
+// the command line says of the capture, and the outcome tshark's exit status reports.
+// What happens to each packet is the pipeline's (packet_pipeline.h), shared with the GUI.
 #pragma once
 
 #include <memory>
 #include <string>
 
-#include "daily_index.h"
-#include "exporter.h"
-#include "flow_recorder.h"
 #include "options.h"
-#include "packet_document.h"
-#include "protocol_layers.h"
+#include "packet_pipeline.h"
 
 struct _packet_info;
 struct epan_dissect;
 
 namespace espcap {
-
-// The protocol layer list in force: the built-in one, or the `not_protocols` file.
-// Returns an error for the user, or "".
-std::string load_protocol_layers(const Options &options, tap::ProtocolLayers &layers);
 
 class Session {
 public:
@@ -31,49 +24,19 @@ public:
     // compiled from here on (not yet at handoff). Returns an error for the user or "".
     std::string prepare_capture();
 
-    // The tap's per-packet callback. False when the tap should not be called again. A
-    // packet whose indexing throws is reported and counted as failed.
-    bool on_packet(const _packet_info *pinfo, const epan_dissect *edt) noexcept;
-
     enum class Outcome { delivered, spooled, failed };
     // Sends what is left and prints the summary.
     Outcome finish() noexcept;
 
-    bool active() const { return tap_registered_; }
+    bool active() const { return pipeline_ && pipeline_->taps_attached(); }
 
 private:
+    // The pipeline's frame hook: starts the run on the first packet. Never throws.
+    void on_packet(const _packet_info *pinfo, const epan_dissect *edt) noexcept;
     void start();
-    void index_packet(const _packet_info *pinfo, const epan_dissect *edt);
-    void note_packet_error(const std::string &message);
-    Outcome finish_run();
-    void follow_ring_buffer(const _packet_info *pinfo);
-    std::string register_tap();
-    void unregister_tap();
 
-    Options options_;
-    bool tap_registered_ = false;
-    unsigned tap_tree_flag_ = 0;  // whether the frame tap asked for the protocol tree
+    std::unique_ptr<PacketPipeline> pipeline_;
     bool started_ = false;
-    bool start_failed_ = false;
-    // Benchmark only (ESPCAP_BENCH_SKIP_SERIALIZE=1): the full tree is still built for
-    // the tap, but no document is written, which measures the dissection limit.
-    bool skip_serialize_ = false;
-    std::string start_error_;
-    std::string packet_error_;  // why the last packet that failed did
-    std::unique_ptr<exporter::Exporter> exporter_;
-    std::unique_ptr<tap::FieldRegistry> registry_;  // when fields get mapped
-    std::unique_ptr<tap::PacketDocumentWriter> writer_;
-    std::unique_ptr<tap::DailyIndex> daily_index_;
-    std::unique_ptr<FlowRecorder> flows_;  // Community IDs, and flow records when asked
-    tap::ProtocolLayers protocol_layers_;
-    // A live capture written to a ring buffer (-b ... -w FILE): the file packets come
-    // from changes, which shows as a record offset that does not grow.
-    std::string ring_buffer_write_file_;
-    bool ring_offset_seen_ = false;
-    std::int64_t last_ring_offset_ = 0;
-    exporter::RunStats counts_;  // packets seen and indices, kept on this thread
-    std::uint64_t not_sent_ = 0;  // packets that never reached the exporter: counted as failed
-    double started_at_ = 0;
 };
 
 }  // namespace espcap

@@ -40,10 +40,14 @@ def wireshark_size(value):
     return f"{value} bytes"
 
 
-def conversations(pcap):
-    """tshark's conversation rows: {table: Counter((a, b, frames b->a, bytes b->a, frames a->b, bytes a->b))}."""
-    run = run_tshark(["-r", pcap, "-q", "-z", "conv,tcp", "-z", "conv,udp",
-                      "-z", "conv,ip,!tcp && !udp", "-z", "conv,ipv6,!tcp && !udp"])
+def conversations(pcap, display_filter=None):
+    """tshark's conversation rows: {table: Counter((a, b, frames b->a, bytes b->a, frames a->b, bytes a->b))},
+    of the packets `display_filter` matches when given."""
+    def only(spec, table_filter=None):
+        filters = [f"({f})" for f in (table_filter, display_filter) if f]
+        return spec + ("," + " && ".join(filters) if filters else "")
+    run = run_tshark(["-r", pcap, "-q", "-z", only("conv,tcp"), "-z", only("conv,udp"),
+                      "-z", only("conv,ip", "!tcp && !udp"), "-z", only("conv,ipv6", "!tcp && !udp")])
     assert run.returncode == 0, run.stderr
     tables = {"TCP": "tcp", "UDP": "udp", "IPv4": "ipv4", "IPv6": "ipv6"}
     rows = collections.defaultdict(collections.Counter)
@@ -144,6 +148,20 @@ class TestFlowsEqualWiresharkConversations(unittest.TestCase):
         self.assertEqual(packets(short_run), packets(long_run))
         reasons = collections.Counter(doc["event"]["reason"] for _, _, doc in short_run)
         self.assertGreater(reasons["idle"], 0)
+
+
+    def test_filter_leaves_the_packets_it_does_not_match_out_of_flows_too(self):
+        # filter= applies to every tap espcap listens to, as -z conv's filter does.
+        for pcap, display_filter in ((os.path.join(TEST_PCAPS, "test_http.pcap"), "http"),
+                                     (os.path.join(TEST_PCAPS, "test_dns.pcap"), "dns.flags.response == 1")):
+            with self.subTest(capture=os.path.basename(pcap)):
+                _, documents = espcap_documents(self, pcap, "flows=only", f"flow_timeout={NO_IDLE_SPLIT}",
+                                                f"filter={display_filter}")
+                expected = conversations(pcap, display_filter)
+                ours = flow_rows([doc for _, _, doc in documents])
+                self.assertGreater(sum(len(rows) for rows in expected.values()), 0)
+                for table in ("tcp", "udp", "ipv4", "ipv6"):
+                    self.assertEqual(ours[table], expected[table], f"{table} conversations")
 
 
 class TestCommunityId(unittest.TestCase):

@@ -13,7 +13,7 @@ import time
 import unittest
 
 import screenshot
-from espcap_test import ES_NODE, ROOT, TEST_PCAPS, count, delete_indices, run_tshark, tshark_env
+from espcap_test import ES_NODE, ROOT, TEST_PCAPS, count, delete_indices, es, refresh, run_tshark, tshark_env
 
 HTTP = os.path.join(TEST_PCAPS, "test_http.pcap")
 HTTP_PACKETS = 1268
@@ -120,9 +120,21 @@ class Wireshark:
         with open(self.result_file, encoding="utf-8") as shown:
             return [block.strip("\n") for block in shown.read().split("\n----\n") if block.strip()]
 
+    def log_text(self):
+        """What Wireshark printed on stdout and stderr so far."""
+        with open(os.path.join(self.home, "wireshark.log"), encoding="utf-8", errors="replace") as log:
+            return log.read()
+
     def wait_for_results(self, how_many):
         return wait_until(lambda: len(self.texts_shown()) >= how_many and self.texts_shown(), EXPORT_SECONDS,
                           f"{how_many} espcap result text(s)")
+
+
+def documents_by_id(pattern):
+    """{_id: _source} of every document under `pattern` (fewer than 10000)."""
+    refresh(pattern)
+    reply = es("POST", f"/{pattern}/_search?size=10000", {"query": {"match_all": {}}})
+    return {hit["_id"]: hit["_source"] for hit in reply["hits"]["hits"]}
 
 
 def field(text, label):
@@ -244,6 +256,63 @@ class TestGuiExport(unittest.TestCase):
         self.assertTrue(text.startswith("Nothing was exported."), text)
         self.assertIn("cannot reach Elasticsearch", text)
         self.assertIn("Edit > Preferences > Protocols > espcap", text)
+
+    def test_flow_records_are_those_tshark_writes(self):
+        # One pipeline for both: with flows=true the export writes the flow records a
+        # tshark run writes for the same file, and packets name their flows alike.
+        delete_indices("it-gui-fl-*")
+        delete_indices("it-tshark-fl-*")
+        run = run_tshark(["-r", HTTP, "-q", "-X", f"espcap:node={ES_NODE}", "-X", "espcap:index=it-tshark-fl",
+                          "-X", "espcap:flows=true"])
+        self.assertEqual(run.returncode, 0, run.stderr.decode(errors="replace"))
+        tshark_flows = documents_by_id("it-tshark-fl-flows-*")
+        self.assertGreater(len(tshark_flows), 0)
+        wireshark = self.open_wireshark(["-r", HTTP, "-X", f"espcap:node={ES_NODE}", "-X", "espcap:index=it-gui-fl",
+                                         "-X", "espcap:flows=true"], auto_export="all")
+        text = wireshark.wait_for_results(1)[0]
+        self.assertTrue(text.startswith("Export complete."), text)
+        self.assertEqual(field(text, "Flow records"), str(len(tshark_flows)))
+        self.assertIn(f"{len(tshark_flows)} flow records", text)
+        self.assertEqual(count("it-gui-fl-2*"), HTTP_PACKETS)
+        self.assertEqual(documents_by_id("it-gui-fl-flows-*"), tshark_flows)
+        with_flow = {"exists": {"field": "network.community_id"}}
+        self.assertGreater(count("it-gui-fl-2*", with_flow), 0)
+        self.assertEqual(count("it-gui-fl-2*", with_flow), count("it-tshark-fl-2*", with_flow))
+
+    def test_displayed_packets_only_count_in_flows(self):
+        # Flows of the displayed packets: the rows of tshark's conversation table under
+        # the same display filter (test_http.pcap is TCP alone).
+        delete_indices("it-gui-flshown-*")
+        table = run_tshark(["-r", HTTP, "-q", "-z", "conv,tcp,http"]).stdout.decode()
+        frames = sorted(int(line.split()[9]) for line in table.splitlines() if " <-> " in line)
+        self.assertGreater(len(frames), 0)
+        wireshark = self.open_wireshark(["-r", HTTP, "-Y", "http", "-X", f"espcap:node={ES_NODE}",
+                                         "-X", "espcap:index=it-gui-flshown", "-X", "espcap:flows=true"],
+                                        auto_export="displayed")
+        text = wireshark.wait_for_results(1)[0]
+        self.assertEqual(field(text, "Flow records"), str(len(frames)), text)
+        flows = documents_by_id("it-gui-flshown-flows-*").values()
+        self.assertEqual(sorted(flow["network"]["packets"] for flow in flows), frames)
+        self.assertEqual(sum(frames), count("it-gui-flshown-2*"))
+
+    def test_warnings_are_shown_in_the_result_window(self):
+        # An http.host the index maps as an IP address: the node refuses the mapping, a
+        # warning tshark prints on stderr. In Wireshark nobody reads stderr.
+        delete_indices("it-gui-warn-*")
+        es("PUT", "/it-gui-warn-2015-07-30", {"mappings": {"properties": {"layers": {"properties": {
+            "http": {"properties": {"http_http_host": {"type": "ip"}}}}}}}})
+        wireshark = self.open_wireshark(["-r", HTTP, "-X", f"espcap:node={ES_NODE}", "-X", "espcap:index=it-gui-warn"],
+                                        auto_export="all")
+        text = wireshark.wait_for_results(1)[0]
+        self.assertTrue(text.startswith("Export finished with errors."), text)
+        self.assertIn("Warnings:", text)
+        warnings = text.split("Warnings:\n", 1)[1]
+        self.assertIn("it-gui-warn-2015-07-30: layers.http.http_http_host is already mapped as ip, not keyword",
+                      warnings)
+        # The summary line, through the same reporter, still ends the text.
+        self.assertTrue(text.splitlines()[-1].startswith(f"espcap: {HTTP_PACKETS} packets"), text)
+        self.assertNotIn("already mapped", wireshark.log_text())
+
 
 if __name__ == "__main__":
     unittest.main()
