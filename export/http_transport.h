@@ -16,9 +16,9 @@
 namespace espcap::exporter {
 
 struct HttpRequest {
-    const char *method;  // "GET", "POST", "PUT" or "DELETE"
+    const char *method = "GET";  // "GET", "POST", "PUT" or "DELETE"
     std::string url;
-    std::string_view body;                   // ignored for GET
+    std::string_view body = {};              // ignored for GET
     const char *content_type = nullptr;      // set with a body
     const char *content_encoding = nullptr;  // e.g. "gzip" for a body the caller compressed
 };
