@@ -2,13 +2,20 @@
 
 namespace espcap::exporter {
 
-void BulkBatch::begin_document(std::string_view index_name, std::string_view id) {
+void BulkBatch::begin_document(std::string_view index_name, std::string_view id, std::uint64_t version) {
     document_starts_.push_back(body_.size());
-    body_ += R"({"create":{"_index":")";
+    body_ += version == 0 ? R"({"create":{"_index":")" : R"({"index":{"_index":")";
     body_ += index_name;
     body_ += R"(","_id":")";
     body_ += id;
-    body_ += "\"}}\n";
+    if (version == 0) {
+        body_ += "\"}}\n";
+        return;
+    }
+    body_ += R"(","version":)";
+    body_ += std::to_string(version);
+    body_ += R"(,"version_type":"external"}})";
+    body_ += '\n';
 }
 
 void BulkBatch::end_document() { body_ += '\n'; }

@@ -7,10 +7,14 @@
 // Documents are written straight into the body (the serializer's own buffer type), so
 // nothing is copied on the way out.
 // Each goes in with op_type "create" and a deterministic id: a packet indexed twice
-// is refused with 409 the second time instead of being stored twice.
+// is refused with 409 the second time instead of being stored twice. A document given a
+// version (a flow record updated while its flow goes on) goes in with op_type "index"
+// and that external version: it replaces an older version of itself, and a version not
+// newer than the stored one is refused with 409, so the newest wins in any order.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,7 +26,7 @@ namespace espcap::exporter {
 class BulkBatch {
 public:
     // `index_name` and `id` must not need JSON escaping (both are made by espcap).
-    void begin_document(std::string_view index_name, std::string_view id);
+    void begin_document(std::string_view index_name, std::string_view id, std::uint64_t version = 0);
     JsonBuffer &buffer() { return body_; }
     void end_document();
     // Drops the document begun last and not ended (its writer threw): no half document

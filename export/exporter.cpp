@@ -137,9 +137,9 @@ void Exporter::stop_connector() {
     connector_.join();
 }
 
-void Exporter::begin_document_locked(std::string_view index, std::string_view id) {
+void Exporter::begin_document_locked(std::string_view index, std::string_view id, std::uint64_t version) {
     if (open_batch_.empty()) open_batch_started_ = Clock::now();
-    open_batch_.begin_document(index, id);
+    open_batch_.begin_document(index, id, version);
 }
 
 void Exporter::end_document_locked(std::unique_lock<std::mutex> &lock) {

@@ -24,6 +24,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -79,10 +80,13 @@ public:
     // appends its JSON, so the document is never copied on its way to the sender. The
     // batch cannot leave while `write` runs, so fields it hands to mappings() in there
     // are mapped before the batch is sent.
+    //
+    // `version` (not 0): the document replaces any older version stored under its id
+    // (see bulk_batch.h); 0: it is created once.
     template <typename WriteDocument>
-    void add_document(std::string_view index, std::string_view id, WriteDocument &&write) {
+    void add_document(std::string_view index, std::string_view id, WriteDocument &&write, std::uint64_t version = 0) {
         std::unique_lock<std::mutex> lock(mutex_);
-        begin_document_locked(index, id);
+        begin_document_locked(index, id, version);
         try {
             write(open_batch_.buffer());
         } catch (...) {
@@ -106,7 +110,7 @@ public:
 private:
     using Clock = std::chrono::steady_clock;
 
-    void begin_document_locked(std::string_view index, std::string_view id);
+    void begin_document_locked(std::string_view index, std::string_view id, std::uint64_t version);
     void end_document_locked(std::unique_lock<std::mutex> &lock);
     void close_batch_locked(std::unique_lock<std::mutex> &lock);
     void send_loop(BulkClient *client);

@@ -73,7 +73,9 @@ std::string transport_name(std::uint8_t protocol) {
 void write_flow_document(const Flow &flow, std::string_view where, JsonBuffer &out) {
     out += R"({"@timestamp":)";
     append_time(out, flow.first_secs, flow.first_nsecs);
-    out += R"(,"event":{"kind":"event","category":["network"],"type":["connection","end"],"start":)";
+    // An update is the record of a flow still going on: no "end" type and no reason yet.
+    out += flow.final ? R"(,"event":{"kind":"event","category":["network"],"type":["connection","end"],"start":)"
+                      : R"(,"event":{"kind":"event","category":["network"],"type":["connection"],"start":)";
     append_time(out, flow.first_secs, flow.first_nsecs);
     out += R"(,"end":)";
     append_time(out, flow.last_secs, flow.last_nsecs);
@@ -81,9 +83,12 @@ void write_flow_document(const Flow &flow, std::string_view where, JsonBuffer &o
     const std::int64_t duration = (flow.last_secs - flow.first_secs) * 1000000000 + (flow.last_nsecs - flow.first_nsecs);
     out += R"(,"duration":)";
     append_decimal(out, static_cast<std::uint64_t>(duration > 0 ? duration : 0));
-    out += R"(,"reason":")";
-    out += flow_end_name(flow.end);
-    out += R"("},"network":{"community_id":)";
+    if (flow.final) {
+        out += R"(,"reason":")";
+        out += flow_end_name(flow.end);
+        out += '"';
+    }
+    out += R"(},"network":{"community_id":)";
     append_json_string(out, flow.community_id);
     out += R"(,"transport":")";
     out += transport_name(flow.initiator.protocol);

@@ -89,6 +89,7 @@ Flow &FlowTable::observe(const FlowPacket &packet) {
         flow.ordinal = flows_begun_in_frame_++;
         flow.first_secs = packet.secs;
         flow.first_nsecs = packet.nsecs;
+        flow.updated_secs = packet.secs;
         flow.interface_id = packet.interface_id;
         found = index_.emplace(key, Entry{&open_, std::prev(open_.end())}).first;
     } else {
@@ -130,6 +131,7 @@ void FlowTable::note_protocol(Flow &flow, std::string_view name) {
 
 void FlowTable::end(List &list, List::iterator node, FlowEnd why, std::vector<Flow> &ended) {
     if (!node->second.closed) node->second.end = why;
+    node->second.final = true;
     index_.erase(node->first);
     ended.push_back(std::move(node->second));
     list.erase(node);
@@ -143,6 +145,20 @@ void FlowTable::expire(std::int64_t now, std::vector<Flow> &ended) {
     while (index_.size() > limits_.max_open) {
         List &oldest = open_.empty() ? closed_ : open_;
         end(oldest, oldest.begin(), FlowEnd::table_full, ended);
+    }
+}
+
+void FlowTable::due_updates(std::int64_t now, std::vector<Flow> &updates) {
+    const std::int64_t interval = limits_.update_interval_seconds;
+    if (interval <= 0 || now < next_update_scan_) return;
+    next_update_scan_ = now + std::max<std::int64_t>(1, interval / 4);
+    for (List *list : {&open_, &closed_}) {
+        for (auto &[key, flow] : *list) {
+            if (now - flow.updated_secs < interval || flow.total_packets() == flow.packets_at_update) continue;
+            flow.updated_secs = now;
+            flow.packets_at_update = flow.total_packets();
+            updates.push_back(flow);
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 //   Flow &flow = table.observe(packet);          // per TCP/UDP header, or per IP packet
 //   table.note_protocol(flow, "http");
 //   table.expire(latest_time, ended);            // after each frame: idle and closed flows
+//   table.due_updates(latest_time, updates);     // long flows' records so far
 //   table.drain(ended);                          // at the end of the capture: every flow
 //
 // A flow is one Wireshark conversation: TCP and UDP by their stream index (so a reused
@@ -13,6 +14,12 @@
 // capturing it did. Memory is bounded: a flow ends when it is idle for `idle_timeout`,
 // a TCP flow `close_delay` after its FIN in both directions or a RST (the last ACK still
 // counts), and past `max_open` flows the least recently seen one ends early.
+//
+// A flow that lasts longer than `update_interval` gets its record written while it goes
+// on, every update_interval seconds of packet time in which it saw packets: the same
+// record (same id) with the counts so far and an `event.end` that moves. Each version of
+// the record carries a number that only grows (version()), so whatever order the
+// updates reach the index in, the newest stays.
 #pragma once
 
 #include <array>
@@ -64,6 +71,15 @@ struct Flow {
     FlowEnd end = FlowEnd::capture_end;
     std::uint32_t interface_id = FlowPacket::kNoInterface;
     std::vector<std::string_view> protocols;  // application protocols, first seen first
+    bool final = false;                 // ended: no update follows this record
+    std::uint64_t packets_at_update = 0;  // packets when the last update was taken
+    std::int64_t updated_secs = 0;        // packet time of the last update (or the start)
+
+    std::uint64_t total_packets() const { return packets[0] + packets[1]; }
+    // Greater for every later record of the flow: twice the packets, plus one when final
+    // (an update never follows the final record, and a final record with no packet since
+    // the last update still replaces it).
+    std::uint64_t version() const { return total_packets() * 2 + (final ? 1 : 0); }
 };
 
 struct FlowLimits {
@@ -71,6 +87,7 @@ struct FlowLimits {
     std::int64_t close_delay_seconds = 5;
     std::size_t max_open = 250000;
     std::size_t max_protocols = 8;
+    std::int64_t update_interval_seconds = 0;  // 0: a flow's record is written once, when it ends
 };
 
 class FlowTable {
@@ -88,6 +105,9 @@ public:
     void expire(std::int64_t now, std::vector<Flow> &ended);
     // Every open flow, in the order they began.
     void drain(std::vector<Flow> &ended);
+    // Copies of the flows that saw packets and were not written for update_interval
+    // seconds by `now`. Looks at the table at most every update_interval / 4 seconds.
+    void due_updates(std::int64_t now, std::vector<Flow> &updates);
 
     std::size_t open_flows() const { return index_.size(); }
 
@@ -114,6 +134,7 @@ private:
     FlowLimits limits_;
     // Least recently seen first: the open flows, and TCP flows waiting out close_delay.
     List open_, closed_;
+    std::int64_t next_update_scan_ = INT64_MIN;
     std::unordered_map<Key, Entry, KeyHash> index_;
     std::uint32_t last_frame_ = 0;
     std::uint32_t flows_begun_in_frame_ = 0;

@@ -91,3 +91,16 @@ TEST_CASE("What a server sent is printed without its control characters", "[expo
     CHECK(printable_for_terminal("abcdef", 3) == "abc... (3 bytes more)");
     CHECK(printable_for_terminal("caf\xc3\xa9", 100) == "caf\xc3\xa9");  // UTF-8 text stays readable
 }
+
+TEST_CASE("A versioned document goes in with op_type index and an external version", "[bulk]") {
+    BulkBatch batch;
+    batch.begin_document("packets-flows-2015-07-30", "abc", 7);
+    batch.buffer() += "{}";
+    batch.end_document();
+    batch.begin_document("packets-2015-07-30", "def");
+    batch.buffer() += "{}";
+    batch.end_document();
+    CHECK(batch.document_lines(0) ==
+          "{\"index\":{\"_index\":\"packets-flows-2015-07-30\",\"_id\":\"abc\",\"version\":7,\"version_type\":\"external\"}}\n{}\n");
+    CHECK(batch.document_lines(1) == "{\"create\":{\"_index\":\"packets-2015-07-30\",\"_id\":\"def\"}}\n{}\n");
+}

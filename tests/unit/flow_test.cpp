@@ -142,6 +142,55 @@ TEST_CASE("An idle flow ends after the timeout; a full table ends its least rece
     CHECK(ended[1].first_frame == 2);
 }
 
+TEST_CASE("A long flow's record is updated while it goes on, each version newer than the last", "[flows]") {
+    FlowLimits limits{300, 5, 1000, 8};
+    limits.update_interval_seconds = 60;
+    FlowTable table(limits);
+    const FlowTuple out = tuple(17, "10.0.0.1", "10.0.0.9", 1000, 53);
+    std::vector<Flow> updates, ended;
+    table.observe(packet(out, 1, 0, 80));
+    table.observe(packet(reversed(out), 2, 10, 80));
+    table.due_updates(59, updates);
+    CHECK(updates.empty());
+    table.due_updates(75, updates);  // tables are looked at every interval / 4 (15 s) at most
+    REQUIRE(updates.size() == 1);
+    CHECK(updates[0].total_packets() == 2);
+    CHECK_FALSE(updates[0].final);
+    // No packet since the last update: nothing to say again.
+    table.due_updates(200, updates);
+    CHECK(updates.size() == 1);
+    table.observe(packet(out, 3, 210, 80));
+    table.due_updates(260, updates);  // 200 s after the last update, with a packet since
+    REQUIRE(updates.size() == 2);
+    CHECK(updates[1].total_packets() == 3);
+    CHECK(updates[1].version() > updates[0].version());
+    table.drain(ended);
+    REQUIRE(ended.size() == 1);
+    CHECK(ended[0].final);
+    CHECK(ended[0].total_packets() == 3);
+    // The final record replaces the last update even with no packet in between.
+    CHECK(ended[0].version() > updates[1].version());
+    // An update is written without an end and a reason; the final record with both.
+    espcap::JsonBuffer update_json, final_json;
+    write_flow_document(updates[1], "", update_json);
+    write_flow_document(ended[0], "", final_json);
+    CHECK(update_json.str().find(R"("type":["connection"],)") != std::string::npos);
+    CHECK(update_json.str().find("reason") == std::string::npos);
+    CHECK(final_json.str().find(R"("type":["connection","end"],)") != std::string::npos);
+    CHECK(final_json.str().find(R"("reason":"capture_end")") != std::string::npos);
+    // Both are the same record: one id.
+    CHECK(flow_id(updates[0]).view() == flow_id(ended[0]).view());
+}
+
+TEST_CASE("Without an update interval a flow's record is written once", "[flows]") {
+    FlowTable table(FlowLimits{});
+    std::vector<Flow> updates;
+    table.observe(packet(tuple(17, "10.0.0.1", "10.0.0.9", 1000, 53), 1, 0, 80));
+    table.observe(packet(tuple(17, "10.0.0.1", "10.0.0.9", 1000, 53), 2, 100000, 80));
+    table.due_updates(100000, updates);
+    CHECK(updates.empty());
+}
+
 TEST_CASE("ICMP echo request and reply are one flow under one Community ID", "[flows]") {
     FlowTable table(FlowLimits{});
     const FlowTuple request = tuple(1, "1.2.3.4", "5.6.7.8", 8, 0);
