@@ -316,6 +316,12 @@ const std::vector<OptionSpec> &option_specs() {
         // Zeek's tcp_inactivity_timeout, the longest of Zeek's and Packetbeat's defaults.
         option("flow_timeout", "Flow idle timeout (s)", seconds(&Options::flow_timeout_seconds, 1, 86400), is("300"),
                kIndexing, "Seconds (packet time) a flow may be idle before its record is written, {values}."),
+        // Packetbeat's flows period is 10 s, NetFlow's active timeout is often 60 s: a
+        // minute keeps long flows visible without rewriting every record often.
+        option("flow_update", "Flow update interval (s)", seconds(&Options::flow_update_seconds, 0, 86400), is("60"),
+               kIndexing,
+               "In a live capture, seconds between updates of a flow's record while the flow goes on (same id, "
+               "counts so far, the newest version wins), {values}; 0: written once, when the flow ends."),
         option("daily", "Index per day", boolean(&Options::daily), is("true"), kIndexing,
                "`false` sends every document to the index named exactly `PREFIX`."),
         applied_first(option(

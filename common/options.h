@@ -68,6 +68,9 @@ struct Options {
     Flows flows = Flows::off;
     // "flow_timeout": a flow idle this long (packet time) is written and forgotten.
     long flow_timeout_seconds = 0;
+    // "flow_update": in a live capture, a flow's record is rewritten this often while the
+    // flow goes on (0: only when it ends).
+    long flow_update_seconds = 0;
     DocumentContent content;  // profile, bytes, text_items, protocols, drop_protocols
 
     // espcap does nothing unless there is somewhere to send documents.

@@ -50,6 +50,7 @@ std::string RunStats::summary_line() const {
         if (documents_retried > 0) line += ", " + std::to_string(documents_retried) + " retried";
     }
     if (flows_written > 0) line += ", " + std::to_string(flows_written) + " flow records";
+    if (flow_updates > 0) line += ", " + std::to_string(flow_updates) + " flow updates";
     // Malformed packets are indexed like any other; this says how many Wireshark could
     // not fully dissect. After the counts the tests parse, so older readers still match.
     if (packets_malformed > 0) line += ", " + std::to_string(packets_malformed) + " malformed";

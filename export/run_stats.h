@@ -28,6 +28,7 @@ struct RunStats {
     // node they are documents_failed).
     std::uint64_t documents_not_written = 0;
     std::uint64_t flows_written = 0;  // flow records among the documents (flows=true|only)
+    std::uint64_t flow_updates = 0;   // updates of long flows' records, also among them (live)
     std::uint64_t documents_retried = 0;
     std::uint64_t bytes_sent = 0;
     double seconds = 0;

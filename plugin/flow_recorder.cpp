@@ -127,8 +127,10 @@ bool FlowRecorder::counts_frame(const packet_info *pinfo) const {
     return !displayed_only_ || pinfo->fd->passed_dfilter;
 }
 
-void FlowRecorder::start(exporter::Exporter *exporter, const std::string &file_name) {
+void FlowRecorder::start(exporter::Exporter *exporter, const std::string &file_name, bool live) {
     exporter_ = exporter;
+    live_ = live;
+    table_.set_update_interval(live && options_.flow_update_seconds > 0 ? options_.flow_update_seconds : 0);
     daily_index_ = std::make_unique<tap::DailyIndex>(exporter::flow_index_prefix(options_.index_prefix));
     if (!file_name.empty()) {
         JsonBuffer member;
@@ -286,6 +288,9 @@ std::string_view FlowRecorder::end_frame(const packet_info *pinfo, std::string_v
         table_.expire(latest_secs_, ended_);
         write(ended_);
         ended_.clear();
+        table_.due_updates(latest_secs_, updates_);
+        write(updates_);
+        updates_.clear();
     }
     have_ip_ = have_transport_ = false;
     frame_ = 0;
@@ -299,10 +304,12 @@ void FlowRecorder::write(const std::vector<tap::Flow> &flows) {
                                                   : exporter::flow_index_prefix(options_.index_prefix);
         indices_.insert(index);
         const tap::PacketId id = tap::flow_id(flow);
-        exporter_->add_document(index, id.view(), [&](JsonBuffer &out) {
-            tap::write_flow_document(flow, where(flow.interface_id), out);
-        });
-        ++flows_written_;
+        // In a live capture every version of a record replaces the one before (bulk_batch.h);
+        // a file's records are written once and created.
+        exporter_->add_document(
+            index, id.view(), [&](JsonBuffer &out) { tap::write_flow_document(flow, where(flow.interface_id), out); },
+            live_ ? flow.version() : 0);
+        ++(flow.final ? flows_written_ : flow_updates_);
     }
 }
 

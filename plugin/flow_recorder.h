@@ -41,6 +41,7 @@ public:
     // Whether `options` would record flows the same way.
     bool options_equal(const Options &options) const {
         return options.flows == options_.flows && options.flow_timeout_seconds == options_.flow_timeout_seconds &&
+               options.flow_update_seconds == options_.flow_update_seconds &&
                options.index_prefix == options_.index_prefix && options.daily == options_.daily;
     }
     std::string set_filter(const char *filter);
@@ -49,13 +50,16 @@ public:
     void count_displayed_only() { displayed_only_ = true; }
     bool counts_frame(const _packet_info *pinfo) const;
 
-    void start(exporter::Exporter *exporter, const std::string &file_name);
+    // `live`: updates the records of long flows every flow_update seconds (a file's
+    // flows are written once, when they end).
+    void start(exporter::Exporter *exporter, const std::string &file_name, bool live);
     // The frame's Community ID ("" when it has no IP flow); counts the frame in its
     // flows and writes those that ended.
     std::string_view end_frame(const _packet_info *pinfo, std::string_view protocol);
     void finish();
 
     std::uint64_t flows_written() const { return flows_written_; }
+    std::uint64_t flow_updates() const { return flow_updates_; }
     const std::set<std::string> &indices() const { return indices_; }
 
     // Tap callbacks (per header).
@@ -87,6 +91,9 @@ private:
     std::vector<std::string> interface_members_;  // by interface id, "" until known
     std::set<std::string> indices_;
     std::uint64_t flows_written_ = 0;
+    std::uint64_t flow_updates_ = 0;
+    bool live_ = false;
+    std::vector<tap::Flow> updates_;
 
     // What the taps saw of the current frame.
     std::uint32_t frame_ = 0;

@@ -152,7 +152,7 @@ void PacketPipeline::start_documents(const CaptureOrigin &origin) {
                                                               options_.content);
     daily_index_ = std::make_unique<tap::DailyIndex>(options_.index_prefix);
     ring_buffer_write_file_ = origin.ring_buffer_write_file;
-    flows_.start(exporter_.get(), origin.context.file_name);
+    flows_.start(exporter_.get(), origin.context.file_name, origin.live);
     writer_ = std::move(writer);  // last: documents_started() says all of the above is done
 }
 
@@ -240,6 +240,7 @@ exporter::RunStats PacketPipeline::finish_exporter() {
     stats.packets_malformed = counts_.packets_malformed;
     stats.indices = counts_.indices;
     stats.flows_written = flows_.flows_written();
+    stats.flow_updates = flows_.flow_updates();
     stats.indices.insert(flows_.indices().begin(), flows_.indices().end());
     stats.sent_to_node = !options_.nodes.empty();
     stats.wrote_file = !options_.output_file.empty();

@@ -41,6 +41,9 @@ struct CaptureOrigin {
     tap::CaptureContext context;
     // tshark -b ... -w FILE: each packet is named after the ring buffer file it is in.
     std::string ring_buffer_write_file;
+    // Packets arrive as they are captured (tshark -i): long flows' records are updated
+    // while they go on (flow_update). A file is read faster than its packets' time.
+    bool live = false;
 };
 
 class PacketPipeline {

@@ -47,6 +47,7 @@ void Session::start() {
     // A live capture that tshark also writes with -w is read back from that file, so its
     // packets can be found there again (espcap-pcap).
     origin.context.file_name = source.read_file.empty() ? source.live_file() : source.read_file;
+    origin.live = source.read_file.empty();
     if (source.read_file.empty() && source.ring_buffer && source.write_file != "-")
         origin.ring_buffer_write_file = source.write_file;
     origin.context.file_date_utc = file_date_utc(source.read_file);

@@ -108,6 +108,7 @@ public:
     // Copies of the flows that saw packets and were not written for update_interval
     // seconds by `now`. Looks at the table at most every update_interval / 4 seconds.
     void due_updates(std::int64_t now, std::vector<Flow> &updates);
+    void set_update_interval(std::int64_t seconds) { limits_.update_interval_seconds = seconds; }
 
     std::size_t open_flows() const { return index_.size(); }
 
