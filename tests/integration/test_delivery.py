@@ -33,6 +33,14 @@ def wait_for(condition, seconds, step=0.2):
     return condition()
 
 
+def stored(pattern):
+    """count(), or 0 while a restarted node cannot count yet (shards recovering)."""
+    try:
+        return count(pattern)
+    except (AssertionError, OSError):
+        return 0
+
+
 def spool_files(folder):
     return [f for f in os.listdir(folder) if f.endswith(".ndjson.gz")] if os.path.isdir(folder) else []
 
@@ -216,13 +224,17 @@ class TestElasticsearchCrashes(unittest.TestCase):
             stderr_chunks = []
             reader = threading.Thread(target=lambda: stderr_chunks.append(tshark.stderr.read()))
             reader.start()
+            # Each kill once a sixth of the capture more is stored since the last start, so
+            # all three land mid-run however fast the machine is; the restart (JVM start and
+            # recovery) is the outage.
+            target = total // 6
             for _ in range(3):
-                time.sleep(8)
+                wait_for(lambda: tshark.poll() is not None or stored("it-crash-*") >= target, 900, step=1)
                 if tshark.poll() is not None:
                     break
-                subprocess.run([ES_SERVER, "kill"], check=True, stderr=subprocess.DEVNULL)
-                time.sleep(2)
-                subprocess.run([ES_SERVER, "start"], check=True, stderr=subprocess.DEVNULL)
+                subprocess.run([ES_SERVER, "kill", "--port", ES_PORT], check=True, stderr=subprocess.DEVNULL)
+                subprocess.run([ES_SERVER, "start", "--port", ES_PORT], check=True, stderr=subprocess.DEVNULL)
+                target = stored("it-crash-*") + total // 6
             tshark.wait(timeout=1800)
             reader.join()
         stderr = b"".join(stderr_chunks)

@@ -213,8 +213,11 @@ class TestLiveCapture(unittest.TestCase):
                 send_udp(9998, 20, 0.001)
         sender = threading.Thread(target=keep_sending)
         sender.start()
-        time.sleep(3)
-        status = capture.stop(signal.SIGINT)  # while packets keep arriving
+        # Ctrl-C once documents are being stored, while packets keep arriving.
+        deadline = time.monotonic() + 60
+        while searchable(f"{self.index}-*", None) < 100 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        status = capture.stop(signal.SIGINT)
         stop_sending.set()
         sender.join()
         self.assertEqual(status, 0, capture.stderr)
