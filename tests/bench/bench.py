@@ -9,6 +9,8 @@ Called by tests/bench/run, which builds the plugin and makes tshark load it. Row
   5  espcap into Elasticsearch           end to end, counts checked afterwards
   6  tshark -T ek | ancestor_loader.py   the Python pipeline espcap replaces
   7  espcap into Elasticsearch, `-X espcap:profile=compact` (docs/storage.md)
+  8  espcap into Elasticsearch, `-X espcap:flows=true` (packets and flow records)
+  9  espcap into Elasticsearch, `-X espcap:flows=only` (docs/flows.md)
 Each row runs --reps times, rows interleaved within a repetition so that a change in
 the machine's load hits every row alike; the table shows medians. Packets/s counts the
 whole command (tshark's start-up included). Peak RSS comes from wait4(); for row 6 it
@@ -37,6 +39,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 SHARED_PCAPS = os.path.normpath(os.path.join(ROOT, "..", "shared", "pcaps"))
 TICKS = os.sysconf("SC_CLK_TCK")
+FLOW_RECORDS = re.compile(rb", (\d+) flow records")
 SUMMARY = re.compile(rb"espcap: (\d+) packets(?:, (\d+) indexed, (\d+) failed(?:, (\d+) already indexed)?)?")
 
 
@@ -103,6 +106,12 @@ class Elasticsearch:
 
     def reset(self):
         self.request("DELETE", "/packets-*?ignore_unavailable=true&allow_no_indices=true&expand_wildcards=all")
+
+    def store_bytes(self, pattern):
+        """Primary store size of the indices under `pattern`, after a refresh."""
+        self.request("POST", f"/{pattern}/_refresh?ignore_unavailable=true&allow_no_indices=true")
+        stats = self.request("GET", f"/{pattern}/_stats/store?ignore_unavailable=true&allow_no_indices=true")
+        return stats["_all"]["primaries"]["store"]["size_in_bytes"]
 
     def count(self):
         self.request("POST", "/packets-*/_refresh?ignore_unavailable=true&allow_no_indices=true")
@@ -173,6 +182,39 @@ def row_espcap_es_compact(capture, packets, es):
     return m
 
 
+def row_espcap_es_flows(capture, packets, es):
+    es.reset()
+    es_cpu = es.cpu_seconds()
+    m, (err,) = run_measured([["tshark", "-r", capture, "-q", "-X", f"espcap:node={es.url}",
+                               "-X", "espcap:flows=true"]])
+    m.extra["es_cpu"] = es.cpu_seconds() - es_cpu
+    flows = flow_records(err, "row 8")
+    check_summary(err, packets, indexed=packets + flows)
+    check_count(es, packets + flows, "row 8")
+    # The flows index beside the packets index (the flows index is PREFIX-flows-*).
+    m.extra["flows_share"] = es.store_bytes("packets-flows-*") / es.store_bytes("packets-1*,packets-2*")
+    return m
+
+
+def row_espcap_es_flows_only(capture, packets, es):
+    es.reset()
+    es_cpu = es.cpu_seconds()
+    m, (err,) = run_measured([["tshark", "-r", capture, "-q", "-X", f"espcap:node={es.url}",
+                               "-X", "espcap:flows=only"]])
+    m.extra["es_cpu"] = es.cpu_seconds() - es_cpu
+    flows = flow_records(err, "row 9")
+    check_summary(err, packets, indexed=flows)
+    check_count(es, flows, "row 9")
+    return m
+
+
+def flow_records(stderr, row):
+    match = FLOW_RECORDS.search(stderr)
+    if not match:
+        raise SystemExit(f"bench: {row} wrote no flow records: {stderr.decode(errors='replace')[-500:]}")
+    return int(match.group(1))
+
+
 def check_summary(stderr, packets, indexed):
     match = SUMMARY.search(stderr)
     if not match or int(match.group(1)) != packets:
@@ -196,8 +238,10 @@ ROWS = [
     (5, "espcap into Elasticsearch", row_espcap_es),
     (6, "`tshark -T ek` \\| Python bulk loader", row_ancestor),
     (7, "espcap into Elasticsearch, `profile=compact`", row_espcap_es_compact),
+    (8, "espcap into Elasticsearch, `flows=true`", row_espcap_es_flows),
+    (9, "espcap into Elasticsearch, `flows=only`", row_espcap_es_flows_only),
 ]
-ES_ROWS = (5, 6, 7)
+ES_ROWS = (5, 6, 7, 8, 9)
 
 
 # --- index size per document profile --------------------------------------------------
@@ -384,8 +428,15 @@ def report(capture, packets, reps, results):
         checks.append(("row 5 >= 3 x row 6", rate[5] / rate[6], 3))
     if 5 in rate and 7 in rate:
         checks.append(("row 7 (compact) >= 2 x row 5 (full)", rate[7] / rate[5], 2))
+    if 5 in rate and 8 in rate:
+        checks.append(("row 8 (flows=true) >= 0.9 x row 5", rate[8] / rate[5], 0.9))
+    if 5 in rate and 9 in rate:
+        checks.append(("row 9 (flows=only) >= 3 x row 5", rate[9] / rate[5], 3))
     for line, value, target in checks:
         print(f"- {line}: {value:.2f} {'met' if value >= target else 'NOT met'}")
+    if 8 in results:
+        share = statistics.median(m.extra["flows_share"] for m in results[8])
+        print(f"- row 8 flows index <= 5% of the packets index: {share:.2%} {'met' if share <= 0.05 else 'NOT met'}")
     for number in (3, 5):
         if number in rss and 2 in rss:
             over = mib(rss[number] - rss[2])
