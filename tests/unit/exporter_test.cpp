@@ -14,6 +14,7 @@
 
 #include "exporter.h"
 #include "fake_node.h"
+#include "temporary_folder.h"
 
 namespace fs = std::filesystem;
 using espcap::JsonBuffer;
@@ -31,17 +32,11 @@ using Catch::Contains;
 
 namespace {
 
-constexpr const char *kIndex = "packets-2015-07-30";
-
-struct TemporaryFolder {
-    fs::path path;
-    TemporaryFolder() {
-        char name[] = "/tmp/espcap-exporter-test-XXXXXX";
-        REQUIRE(mkdtemp(name) != nullptr);
-        path = name;
-    }
-    ~TemporaryFolder() { fs::remove_all(path); }
+struct TemporaryFolder : espcap::test::TemporaryFolder {
+    TemporaryFolder() : espcap::test::TemporaryFolder("espcap-exporter-test") {}
 };
+
+constexpr const char *kIndex = "packets-2015-07-30";
 
 std::string id(std::size_t i) { return "doc-" + std::to_string(i); }
 

@@ -8,6 +8,7 @@
 
 #include "bulk_batch.h"
 #include "spool.h"
+#include "temporary_folder.h"
 
 namespace fs = std::filesystem;
 using espcap::Endpoint;
@@ -16,14 +17,8 @@ using espcap::exporter::Spool;
 
 namespace {
 
-struct TemporaryFolder {
-    fs::path path;
-    TemporaryFolder() {
-        char name[] = "/tmp/espcap-spool-test-XXXXXX";
-        REQUIRE(mkdtemp(name) != nullptr);
-        path = name;
-    }
-    ~TemporaryFolder() { fs::remove_all(path); }
+struct TemporaryFolder : espcap::test::TemporaryFolder {
+    TemporaryFolder() : espcap::test::TemporaryFolder("espcap-spool-test") {}
 };
 
 BulkBatch batch_of(int documents) {
