@@ -25,6 +25,7 @@
 #include "json_writer.h"
 #include "value_format.h"
 
+using espcap::JsonBuffer;
 using namespace espcap::tap;
 
 namespace {
