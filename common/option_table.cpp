@@ -55,15 +55,21 @@ Value text(Place place) {
     });
 }
 
-// A closed list of spellings, each standing for one value of the member.
-template <typename Place, typename T>
-Value choice(Place place, std::vector<std::pair<const char *, T>> spellings) {
-    Value kind;
+// `values` and `expects` for a closed list of spellings: "`a`, `b` or `c`".
+template <typename T>
+void describe_spellings(Value &kind, const std::vector<std::pair<const char *, T>> &spellings) {
     for (std::size_t i = 0; i < spellings.size(); ++i) {
         const std::string separator = i == 0 ? "" : i + 1 == spellings.size() ? " or " : ", ";
         kind.values += separator + "`" + spellings[i].first + "`";
         kind.expects += separator + spellings[i].first;
     }
+}
+
+// A closed list of spellings, each standing for one value of the member.
+template <typename Place, typename T>
+Value choice(Place place, std::vector<std::pair<const char *, T>> spellings) {
+    Value kind;
+    describe_spellings(kind, spellings);
     kind.apply = [place, spellings = std::move(spellings)](Options &o, const std::string &value, std::string &) {
         for (const auto &[spelling, meaning] : spellings) {
             if (value == spelling) {
@@ -177,16 +183,33 @@ Value protocol_list(std::vector<std::string> DocumentContent::*place) {
     });
 }
 
-DocumentContent &content(Options &o) { return o.content; }
 bool &text_items(Options &o) { return o.content.text_items; }
 
-// profile: each name stands for a whole DocumentContent.
+// profile: each name stands for a whole DocumentContent and a choice of doc values.
+struct Profile {
+    DocumentContent content;
+    Options::Aggregatable aggregatable = Options::Aggregatable::all;
+};
+
 Value profile() {
-    DocumentContent compact;
-    compact.byte_limit = 0;
-    compact.text_items = false;
-    return choice<DocumentContent &(*)(Options &), DocumentContent>(
-        &content, {{"full", DocumentContent{}}, {"compact", compact}});
+    Profile compact;
+    compact.content.byte_limit = 0;
+    compact.content.text_items = false;
+    compact.aggregatable = Options::Aggregatable::common;
+    std::vector<std::pair<const char *, Profile>> profiles = {{"full", Profile{}}, {"compact", compact}};
+    Value kind;
+    describe_spellings(kind, profiles);
+    kind.apply = [profiles = std::move(profiles)](Options &o, const std::string &value, std::string &) {
+        for (const auto &[name, chosen] : profiles) {
+            if (value == name) {
+                o.content = chosen.content;
+                o.aggregatable = chosen.aggregatable;
+                return true;
+            }
+        }
+        return false;
+    };
+    return kind;
 }
 
 // bytes: all, none, or how many of a byte field's first bytes are written.
@@ -239,6 +262,7 @@ OptionSpec applied_first(OptionSpec spec) {
 const std::vector<OptionSpec> &option_specs() {
     using Flows = Options::Flows;
     using Compression = Options::Compression;
+    using Aggregatable = Options::Aggregatable;
     static const std::vector<OptionSpec> specs = {
         option("node", "Elasticsearch node(s)", node_list(), unset("none"), kConnecting,
                "Elasticsearch nodes, comma-separated, `host:port` or `http(s)://host:port[/prefix]` (port " +
@@ -326,8 +350,8 @@ const std::vector<OptionSpec> &option_specs() {
                "`false` sends every document to the index named exactly `PREFIX`."),
         applied_first(option(
             "profile", "Document profile", profile(), is("full"), kIndexing,
-            "`compact` leaves byte fields and text-only items out of each document (every other field kept and "
-            "searchable): about a third of the index. Keys given with it override it "
+            "`compact` leaves byte fields and text-only items out of each document and keeps doc values only on "
+            "the `common` fields (every field kept is searchable): about a quarter of the index. Keys given with it override it "
             "([docs/storage.md](docs/storage.md)).")),
         option("bytes", "Byte fields", byte_limit(), is("all"), kIndexing,
                "Byte fields (payloads, reassembled data, options as hex): `all`, `none`, or the first `N` bytes "
@@ -335,6 +359,14 @@ const std::vector<OptionSpec> &option_specs() {
         option("text_items", "Text-only items", boolean(&text_items), is("true"), kIndexing,
                "`false` leaves out text-only tree items (labels no display filter can name); the fields beneath "
                "them stay."),
+        option("aggregatable", "Aggregatable fields",
+               choice<Aggregatable Options::*, Aggregatable>(
+                   &Options::aggregatable, {{"all", Aggregatable::all}, {"common", Aggregatable::common}}),
+               is("all"), kIndexing,
+               "Which fields carry doc values (what aggregations and sorting read): `all` but per-packet noise "
+               "(checksums, raw sequence numbers...), or `common`: addresses, ports, lengths, streams, times, "
+               "protocols and the usual HTTP, DNS and TLS names. Every field stays searchable; decided per field "
+               "by the run that maps it first ([docs/storage.md](docs/storage.md))."),
         option("protocols", "Only these protocols", protocol_list(&DocumentContent::only_protocols), unset("all"),
                kIndexing, "Only these top-level layers, with their children (as `tshark -J`)."),
         option("drop_protocols", "Protocols left out", protocol_list(&DocumentContent::drop_protocols),

@@ -72,6 +72,12 @@ struct Options {
     // flow goes on (0: only when it ends).
     long flow_update_seconds = 0;
     DocumentContent content;  // profile, bytes, text_items, protocols, drop_protocols
+    // "aggregatable": which fields get doc values, the per-field column that
+    // aggregations, sorting and scripts read: every field but per-packet noise (all), or
+    // only the fields analysts group by (common; the compact profile). Every field stays
+    // searchable either way; the rules are in export/field_storage.cpp.
+    enum class Aggregatable { all, common };
+    Aggregatable aggregatable = Aggregatable::all;
 
     // espcap does nothing unless there is somewhere to send documents.
     bool active() const { return !nodes.empty() || !output_file.empty(); }

@@ -44,10 +44,12 @@ json mappings(const TemplateSpec &spec) {
     epoch_millis_date["format"] = "epoch_millis||strict_date_optional_time";
     json properties = {
         {"timestamp", epoch_millis_date},
-        {"sniff_timestamp", {{"type", "double"}, {"doc_values", keeps_doc_values("sniff_timestamp")}}},
+        {"sniff_timestamp",
+         {{"type", "double"}, {"doc_values", keeps_doc_values("sniff_timestamp", "double", Aggregatable::all)}}},
         {"sniff_date_utc", tolerant_date},
         {"file_date_utc", tolerant_date},
         {"file_name", {{"type", "keyword"}}},
+        {"file_offset", {{"type", "long"}, {"doc_values", keeps_doc_values("file_offset", "long", Aggregatable::all)}}},
         {"protocol", {{"type", "keyword"}}},
     };
     for (const char *end : {"source", "destination"}) {
@@ -58,7 +60,8 @@ json mappings(const TemplateSpec &spec) {
     put_at_path(properties, "network.community_id", {{"type", "keyword"}});
     for (const auto &[path, type] : spec.alias_target_types) {
         json mapping = typed(type, spec.engine);
-        apply_field_storage(path, mapping);
+        // The template serves every profile: these are fields analysts group by anyway.
+        apply_field_storage(path, mapping, Aggregatable::all);
         put_at_path(properties, path, std::move(mapping));
     }
     for (const Alias &alias : kAliases) {

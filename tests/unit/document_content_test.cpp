@@ -24,6 +24,7 @@ TEST_CASE("profile=compact leaves byte fields and text items out", "[options][co
     CHECK_FALSE(content.text_items);
     CHECK(content.only_protocols.empty());
     CHECK(content.drop_protocols.empty());
+    CHECK(result.options.aggregatable == espcap::Options::Aggregatable::common);
 }
 
 TEST_CASE("Keys given with a profile override it, in any order", "[options][content]") {
@@ -39,10 +40,17 @@ TEST_CASE("Keys given with a profile override it, in any order", "[options][cont
         CHECK(result.options.content.text_items);
         CHECK(result.options.content.byte_limit == 0);
     }
+    SECTION("aggregatable with it") {
+        const auto result = parse_options({{"aggregatable", "all"}, {"profile", "compact"}});
+        REQUIRE(result.ok());
+        CHECK(result.options.aggregatable == espcap::Options::Aggregatable::all);
+        CHECK(result.options.content.byte_limit == 0);
+    }
     SECTION("profile=full restores every default") {
         const auto result = parse_options({{"profile", "full"}});
         REQUIRE(result.ok());
         CHECK(result.options.content.writes_everything());
+        CHECK(result.options.aggregatable == espcap::Options::Aggregatable::all);
     }
 }
 
@@ -69,6 +77,7 @@ TEST_CASE("Bad content values are refused with the key named", "[options][conten
         Case{{{"bytes", "1048577"}}, "option 'bytes'"},
         Case{{{"bytes", "12k"}}, "option 'bytes'"},
         Case{{{"text_items", "no"}}, "option 'text_items': expects true or false"},
+        Case{{{"aggregatable", "some"}}, "option 'aggregatable': expects all or common"},
         Case{{{"drop_protocols", ","}}, "option 'drop_protocols': expects protocol filter names"},
         Case{{{"protocols", "TCP"}}, "option 'protocols': 'TCP' is not a protocol's filter name"},
     }));
