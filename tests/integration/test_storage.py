@@ -207,6 +207,33 @@ class TestCompactIsSearchable(unittest.TestCase):
         walk(es("GET", f"/{index}/_mapping")[index]["mappings"]["properties"], "")
         return fields
 
+    def mapping_of(self, index, path):
+        field = es("GET", f"/{index}/_mapping")[index]["mappings"]
+        for name in path.split("."):
+            field = field["properties"][name]
+        return field
+
+    def test_compact_keeps_doc_values_where_analysts_aggregate(self):
+        # aggregatable=common (docs/storage.md): doc values on addresses, ports, lengths and
+        # the usual names only; every field still answers queries alike in both indices.
+        for path in ("layers.ip.ip_ip_src", "layers.tcp.tcp_tcp_dstport", "layers.frame.frame_frame_len",
+                     "layers.dns.dns_dns_qry_name", "layers.http.http_http_host"):
+            self.assertNotIn("doc_values", self.mapping_of(self.COMPACT, path), path)
+        window = "layers.tcp.tcp_tcp_window_size_value"
+        self.assertIs(self.mapping_of(self.COMPACT, window)["doc_values"], False)
+        self.assertNotIn("doc_values", self.mapping_of(self.FULL, window))
+        query = {"range": {window: {"gte": 1000}}}
+        self.assertGreater(count(self.FULL, query), 0)
+        self.assertEqual(count(self.COMPACT, query), count(self.FULL, query))
+        aggregation = {"size": 0, "aggs": {"w": {"terms": {"field": window}}}}
+        self.assertTrue(es("POST", f"/{self.FULL}/_search", aggregation)["aggregations"]["w"]["buckets"])
+        with self.assertRaisesRegex(AssertionError, "HTTP 400.*doc values"):
+            es("POST", f"/{self.COMPACT}/_search", aggregation)
+        # Where an analyst does group: ports, as in the full index.
+        ports = {"size": 0, "aggs": {"p": {"terms": {"field": "layers.tcp.tcp_tcp_dstport", "size": 100}}}}
+        self.assertEqual(es("POST", f"/{self.COMPACT}/_search", ports)["aggregations"],
+                         es("POST", f"/{self.FULL}/_search", ports)["aggregations"])
+
     def test_no_document_refused(self):
         for (index, pcap), run in self.runs.items():
             self.assertEqual(run.returncode, 0, run.stderr.decode(errors="replace"))
