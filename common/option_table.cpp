@@ -351,8 +351,8 @@ const std::vector<OptionSpec> &option_specs() {
         applied_first(option(
             "profile", "Document profile", profile(), is("full"), kIndexing,
             "`compact` leaves byte fields and text-only items out of each document and keeps doc values only on "
-            "the `common` fields (every field kept is searchable): about a quarter of the index. Keys given with it override it "
-            "([docs/storage.md](docs/storage.md)).")),
+            "the `common` fields (every field kept is searchable): about a quarter of the index. Keys given with "
+            "it override it ([docs/storage.md](docs/storage.md)).")),
         option("bytes", "Byte fields", byte_limit(), is("all"), kIndexing,
                "Byte fields (payloads, reassembled data, options as hex): `all`, `none`, or the first `N` bytes "
                "({values})."),
@@ -364,8 +364,8 @@ const std::vector<OptionSpec> &option_specs() {
                    &Options::aggregatable, {{"all", Aggregatable::all}, {"common", Aggregatable::common}}),
                is("all"), kIndexing,
                "Which fields carry doc values (what aggregations and sorting read): `all` but per-packet noise "
-               "(checksums, raw sequence numbers...), or `common`: addresses, ports, lengths, streams, the packet time, "
-               "protocols and the usual HTTP, DNS and TLS names. Every field stays searchable; decided per field "
+               "(checksums, raw sequence numbers...), or `common`: addresses, ports, lengths, streams, the packet "
+               "time, protocols and the usual HTTP, DNS and TLS names. Every field stays searchable; decided per field "
                "by the run that maps it first ([docs/storage.md](docs/storage.md))."),
         option("protocols", "Only these protocols", protocol_list(&DocumentContent::only_protocols), unset("all"),
                kIndexing, "Only these top-level layers, with their children (as `tshark -J`)."),
