@@ -22,6 +22,7 @@ constexpr Rule kNoDocValues[] = {
     {"frame_frame_time_epoch", "the packet time again: aggregate on timestamp"},
     {"sniff_timestamp", "the packet time again: aggregate on timestamp"},
     {"file_offset", "where the record is in its file: read to find the packet, never grouped by"},
+    {"text", "text-only items: tree labels no display filter can name, read but not grouped by"},
 };
 
 // aggregatable=common: besides every `ip` field, only these keep doc values (and not

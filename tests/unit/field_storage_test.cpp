@@ -26,6 +26,8 @@ TEST_CASE("Per-packet noise loses doc values, what analysts group by keeps them"
         Case{"sniff_timestamp", false},
         Case{"timestamp", true},
         Case{"file_offset", false},
+        Case{"layers.data-text-lines.text", false},
+        Case{"layers.http.http_http_content_type", true},
     }));
     CHECK(keeps_doc_values(path, "long", Aggregatable::all) == kept);
 }
