@@ -5,6 +5,7 @@ namespace espcap {
 const char *field_type_name(FieldType type) {
     switch (type) {
     case FieldType::keyword: return "keyword";
+    case FieldType::bytes: return "bytes";
     case FieldType::long_number: return "long";
     case FieldType::unsigned_long: return "unsigned_long";
     case FieldType::double_number: return "double";

@@ -9,7 +9,8 @@ namespace espcap {
 enum class FieldType : std::uint8_t {
     none,           // always written as null (FT_NONE): valid under any mapping
     object,         // a protocol layer: an object of members
-    keyword,        // strings, hex numbers, MAC addresses, bytes...
+    keyword,        // strings, hex numbers, MAC addresses...
+    bytes,          // byte fields (FT_BYTES, FT_UINT_BYTES) written as hex: keyword, no doc values
     long_number,    // integers written in decimal that fit a signed 64-bit long
     unsigned_long,  // 64-bit unsigned integers written in decimal
     double_number,  // floats and relative times written as plain decimals
@@ -18,7 +19,8 @@ enum class FieldType : std::uint8_t {
     boolean,        // written as JSON true/false
 };
 
-// The mapping type name ("long", "ip", ...); "" for none and object.
+// The mapping type name ("long", "ip", ...); "" for none and object. "bytes" is
+// espcap's own: export/search_engine.cpp maps it as a keyword without doc values.
 const char *field_type_name(FieldType type);
 
 }  // namespace espcap

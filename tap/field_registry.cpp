@@ -95,7 +95,10 @@ FieldType written_type(const header_field_info *hfinfo) {
         return written_in_hex_64(hfinfo->display) ? FieldType::keyword : FieldType::long_number;
     case FT_UINT64:
         return written_in_hex_64(hfinfo->display) ? FieldType::keyword : FieldType::unsigned_long;
-    default:  // strings, bytes, MAC and other addresses, GUIDs, OIDs, chars...
+    case FT_BYTES:
+    case FT_UINT_BYTES:
+        return FieldType::bytes;
+    default:  // strings, MAC and other addresses, GUIDs, OIDs, chars...
         return FieldType::keyword;
     }
 }

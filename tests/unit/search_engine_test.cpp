@@ -46,6 +46,14 @@ TEST_CASE("unsigned_long falls back to keyword where the engine refused it", "[e
     CHECK(nlohmann::json::parse(field_mapping_json("unsigned_long", engine))["type"] == "keyword");
 }
 
+TEST_CASE("Byte fields are keywords without doc values", "[export][engine]") {
+    const auto mapping = nlohmann::json::parse(field_mapping_json("bytes", SearchEngine{}));
+    CHECK(mapping["type"] == "keyword");
+    CHECK(mapping["doc_values"] == false);
+    CHECK(mapping.contains("ignore_above"));
+    CHECK_FALSE(nlohmann::json::parse(field_mapping_json("keyword", SearchEngine{})).contains("doc_values"));
+}
+
 TEST_CASE("The template maps the ECS names and the fields aliases point at", "[export][template]") {
     TemplateSpec spec{"lab", SearchEngine{}, {{"layers.dns.dns_dns_qry_name", "keyword"}}, R"({"fields":1})"};
     const auto body = nlohmann::json::parse(index_template_body(spec));
