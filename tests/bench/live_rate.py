@@ -22,57 +22,30 @@ import re
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
-from netns_link import NamespacedLink  # noqa: E402
+from netns_link import CapturePipe, NamespacedLink  # noqa: E402
 
 CAPTURE = os.path.join(ROOT, "test_pcaps", "test_http.pcap")
-DROPPED = re.compile(rb"Packets received/dropped on interface '[^']+': (\d+)/(\d+)")
 SENT = re.compile(rb"Actual: (\d+) packets")
 SUMMARY = re.compile(rb"espcap: (\d+) packets, (\d+) indexed, (\d+) failed")
 
 
 def one_run(link, rate, seconds, tshark_args):
     """(sent, received, dropped, tshark's stderr) for one replay at `rate` packets/s."""
-    reader = subprocess.Popen(["tshark", "-i", "-", "-q", *tshark_args], stdin=subprocess.PIPE,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     # dumpcap stops by itself after the last packet; one that never arrives leaves it waiting.
-    capturer = subprocess.Popen(link.run("dumpcap", "-i", "rv1", "-f", "tcp", "-B", "16", "-c", str(rate * seconds),
-                                         "-q", "-w", "-"),
-                                stdout=reader.stdin, stderr=subprocess.PIPE)
-    reader.stdin.close()
-    err = {"dumpcap": b"", "tshark": b""}
-
-    def collect(name, stream):
-        for line in stream:
-            err[name] += line
-    threads = [threading.Thread(target=collect, args=("dumpcap", capturer.stderr)),
-               threading.Thread(target=collect, args=("tshark", reader.stderr))]
-    for thread in threads:
-        thread.start()
-    deadline = time.monotonic() + 30
-    while b"Capturing on" not in err["dumpcap"] and time.monotonic() < deadline:
-        time.sleep(0.1)
-    time.sleep(1)  # dumpcap's filter is in place shortly after it says so
-    replay = subprocess.run(link.run("tcpreplay", "-i", "rv0", f"--pps={rate}", f"--limit={rate * seconds}",
-                                     "--loop=0", CAPTURE), capture_output=True, timeout=seconds * 20 + 60)
-    try:
-        capturer.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        capturer.send_signal(2)  # packets lost on the way: stop it to read its counts
-        capturer.wait(timeout=600)
-    reader.wait(timeout=1800)
-    for thread in threads:
-        thread.join(timeout=60)
+    with CapturePipe(link, "rv1", ["-q", *tshark_args], ["-f", "tcp", "-B", "16", "-c", str(rate * seconds)]) as pipe:
+        pipe.wait_until_capturing()
+        replay = subprocess.run(link.run("tcpreplay", "-i", "rv0", f"--pps={rate}", f"--limit={rate * seconds}",
+                                         "--loop=0", CAPTURE), capture_output=True, timeout=seconds * 20 + 60)
+        pipe.end_capture(timeout=30)
+        pipe.reader.wait(timeout=1800)
     sent = int(SENT.search(replay.stdout).group(1)) if SENT.search(replay.stdout) else 0
-    match = DROPPED.search(err["dumpcap"])
-    received, dropped = (int(match.group(1)), int(match.group(2))) if match else (0, -1)
-    return sent, received, dropped, err["tshark"]
+    received, dropped = pipe.counts() or (0, -1)
+    return sent, received, dropped, pipe.stderr["tshark"]
 
 
 def main():

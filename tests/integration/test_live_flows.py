@@ -13,13 +13,12 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import threading
 import time
 import unittest
 
 from espcap_test import ES_NODE, TEST_PCAPS, all_sources, count, delete_indices, es, summary, tshark_env, \
     tshark_packet_count
-from netns_link import NamespacedLink
+from netns_link import CapturePipe, NamespacedLink
 from test_flows import conversations, flow_rows
 
 PREFIX = "it-liveflows"
@@ -45,52 +44,34 @@ class TestLiveFlows(unittest.TestCase):
         delete_indices(f"{PREFIX}*")
         with tempfile.TemporaryDirectory() as tmp, NamespacedLink("espcap-lflows", ("fv0", "fv1")) as link:
             written = os.path.join(tmp, "live.pcapng")
-            reader = subprocess.Popen(
-                ["tshark", "-i", "-", "-q", "-w", written, "-X", f"espcap:node={ES_NODE}",
-                 "-X", f"espcap:index={PREFIX}", "-X", "espcap:flows=true", "-X", "espcap:flow_timeout=3", "-X", "espcap:flow_update=1",
-                 "-X", "espcap:flush_interval=0.2", "-X", f"espcap:spool={tmp}/spool"],
-                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=tshark_env())
             # IPv4 only: the kernel's own IPv6 neighbour discovery on a new link is not ours.
-            capturer = subprocess.Popen(link.run("dumpcap", "-i", "fv1", "-f", "ip", "-q", "-w", "-"),
-                                        stdout=reader.stdin, stderr=subprocess.PIPE)
-            reader.stdin.close()
-            err = {"dumpcap": b"", "tshark": b""}
+            pipe = CapturePipe(link, "fv1",
+                               ["-q", "-w", written, "-X", f"espcap:node={ES_NODE}", "-X", f"espcap:index={PREFIX}",
+                                "-X", "espcap:flows=true", "-X", "espcap:flow_timeout=3", "-X", "espcap:flow_update=1",
+                                "-X", "espcap:flush_interval=0.2", "-X", f"espcap:spool={tmp}/spool"],
+                               ["-f", "ip"], env=tshark_env())
+            with pipe:
+                reader = pipe.reader
+                pipe.wait_until_capturing()
+                for pcap, pps in (("test_http.pcap", 500), ("test_dns.pcap", 15)):
+                    replay = subprocess.run(link.run("tcpreplay", "-i", "fv0", f"--pps={pps}",
+                                                     os.path.join(TEST_PCAPS, pcap)),
+                                            capture_output=True, timeout=120)
+                    self.assertEqual(replay.returncode, 0, replay.stderr)
 
-            def collect(name, stream):
-                for line in stream:
-                    err[name] += line
-            threads = [threading.Thread(target=collect, args=("dumpcap", capturer.stderr)),
-                       threading.Thread(target=collect, args=("tshark", reader.stderr))]
-            for thread in threads:
-                thread.start()
-            deadline = time.monotonic() + 30
-            while b"Capturing on" not in err["dumpcap"] and capturer.poll() is None and time.monotonic() < deadline:
-                time.sleep(0.1)
-            time.sleep(1)  # dumpcap's filter is in place shortly after it says so (as in test_live)
-
-            for pcap, pps in (("test_http.pcap", 500), ("test_dns.pcap", 15)):
-                replay = subprocess.run(link.run("tcpreplay", "-i", "fv0", f"--pps={pps}",
-                                                 os.path.join(TEST_PCAPS, pcap)),
-                                        capture_output=True, timeout=120)
-                self.assertEqual(replay.returncode, 0, replay.stderr)
-
-            # Ended flows reach Elasticsearch while tshark still captures.
-            during = []
-            deadline = time.monotonic() + 60
-            while not during and time.monotonic() < deadline and reader.poll() is None:
-                if flows_index_ready() and count(f"{PREFIX}-flows-*"):
-                    during = all_sources(f"{PREFIX}-flows-*")
-                else:
-                    time.sleep(0.5)
-            self.assertIsNone(reader.poll(), err["tshark"])
-            reader.send_signal(signal.SIGINT)  # Ctrl-C
-            reader.wait(timeout=300)
-            capturer.send_signal(signal.SIGINT)
-            capturer.wait(timeout=60)
-            for thread in threads:
-                thread.join(timeout=60)
-            capturer.stderr.close()
-            reader.stderr.close()
+                # Ended flows reach Elasticsearch while tshark still captures.
+                during = []
+                deadline = time.monotonic() + 60
+                while not during and time.monotonic() < deadline and reader.poll() is None:
+                    if flows_index_ready() and count(f"{PREFIX}-flows-*"):
+                        during = all_sources(f"{PREFIX}-flows-*")
+                    else:
+                        time.sleep(0.5)
+                self.assertIsNone(reader.poll(), pipe.stderr["tshark"])
+                reader.send_signal(signal.SIGINT)  # Ctrl-C
+                reader.wait(timeout=300)
+                pipe.end_capture(timeout=0)
+            err = pipe.stderr
 
             packets = tshark_packet_count(written)
             expected = conversations(written)

@@ -9,16 +9,13 @@ import re
 import shutil
 import subprocess
 import tempfile
-import threading
-import time
 import unittest
 
 from espcap_test import (ES_NODE, ES_URL, ROOT, TEST_PCAPS, count, delete_indices, summary, tshark_env,
                          tshark_packet_count)
-from netns_link import NamespacedLink
+from netns_link import CapturePipe, NamespacedLink
 
 ES_SERVER = os.path.join(ROOT, "tests", "es-server")
-DROPPED = re.compile(rb"Packets received/dropped on interface '[^']+': (\d+)/(\d+)")
 REPLAYED = re.compile(rb"Actual: (\d+) packets")
 CGROUP_CPU = "/sys/fs/cgroup/cpu"
 
@@ -67,33 +64,20 @@ class TestLinkFasterThanElasticsearch(unittest.TestCase):
         total = self.RATE * self.SECONDS
         with tempfile.TemporaryDirectory() as tmp, NamespacedLink("espcap-rate", ("rv0", "rv1")) as link:
             spool = os.path.join(tmp, "spool")
-            reader = subprocess.Popen(
-                ["tshark", "-i", "-", "-q", "-X", f"espcap:node={ES_NODE}", "-X", "espcap:index=it-rate",
-                 "-X", f"espcap:spool={spool}", "-X", "espcap:retry_seconds=5"],
-                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=tshark_env())
-            capturer = subprocess.Popen(link.run("dumpcap", "-i", "rv1", "-q", "-w", "-"),
-                                        stdout=reader.stdin, stderr=subprocess.PIPE)
-            reader.stdin.close()
-            err = {"dumpcap": b"", "tshark": b""}
-            threads = [threading.Thread(target=lambda: err.__setitem__("dumpcap", capturer.stderr.read())),
-                       threading.Thread(target=lambda: err.__setitem__("tshark", reader.stderr.read()))]
-            for thread in threads:
-                thread.start()
-            deadline = time.monotonic() + 30
-            while b"Capturing on" not in err["dumpcap"] and capturer.poll() is None and time.monotonic() < deadline:
-                time.sleep(0.1)
-            with ThrottledElasticsearch(share=0.25):
-                replay = subprocess.run(link.run("tcpreplay", "-i", "rv0", f"--pps={self.RATE}",
-                                                 f"--limit={total}", "--loop=0", capture),
-                                        capture_output=True, timeout=self.SECONDS * 10 + 60)
-                self.assertEqual(replay.returncode, 0, replay.stderr)
-                capturer.send_signal(2)
-                capturer.wait(timeout=60)
-            reader.wait(timeout=900)
-            for thread in threads:
-                thread.join()
+            with CapturePipe(link, "rv1", ["-q", "-X", f"espcap:node={ES_NODE}", "-X", "espcap:index=it-rate",
+                                           "-X", f"espcap:spool={spool}", "-X", "espcap:retry_seconds=5"],
+                             env=tshark_env()) as pipe:
+                pipe.wait_until_capturing()
+                with ThrottledElasticsearch(share=0.25):
+                    replay = subprocess.run(link.run("tcpreplay", "-i", "rv0", f"--pps={self.RATE}",
+                                                     f"--limit={total}", "--loop=0", capture),
+                                            capture_output=True, timeout=self.SECONDS * 10 + 60)
+                    self.assertEqual(replay.returncode, 0, replay.stderr)
+                    pipe.end_capture(timeout=0)  # Ctrl-C
+                pipe.reader.wait(timeout=900)
+        err = pipe.stderr
         sent = int(REPLAYED.search(replay.stdout).group(1))
-        received, dropped = map(int, DROPPED.search(err["dumpcap"]).groups())
+        received, dropped = pipe.counts()
         self.assertEqual(sent, total)
         self.assertEqual(dropped, 0, err["dumpcap"])
         packets, indexed, failed = summary(err["tshark"])

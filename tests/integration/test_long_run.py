@@ -15,7 +15,6 @@ slopes are flat. The two are compared reset by reset (RSS read as each prints
 is away and catches up later, so its resets come later than the control's.
 
 Runs only from `tests/run --long` (ESPCAP_LONG_TESTS=1): it takes over ten minutes."""
-import fcntl
 import os
 import re
 import struct
@@ -26,11 +25,10 @@ import time
 import unittest
 
 from espcap_test import ES_NODE, ES_URL, ROOT, count, delete_indices, es, summary, tshark_env
-from netns_link import NamespacedLink
+from netns_link import CapturePipe, NamespacedLink
 
 ES_SERVER = os.path.join(ROOT, "tests", "es-server")
 ES_PORT = ES_URL.rsplit(":", 1)[1]
-DROPPED = re.compile(rb"Packets received/dropped on interface '[^']+': (\d+)/(\d+)")
 REPLAYED = re.compile(rb"Actual: (\d+) packets")
 RESET = b"resetting session"
 PIPE_BYTES = 1 << 20  # /proc/sys/fs/pipe-max-size by default
@@ -168,101 +166,77 @@ class TestCaptureThatNeverEnds(unittest.TestCase):
             capture = os.path.join(tmp, "numbered.pcap")
             numbered_capture(capture, total)
             spool = os.path.join(tmp, "spool")
-            reader = subprocess.Popen(
-                ["tshark", "-i", "-", "-q", "-M", str(self.RESET_EVERY), "-X", f"espcap:node={ES_NODE}",
-                 "-X", f"espcap:index={index}", "-X", f"espcap:spool={spool}",
-                 "-X", "espcap:retry_seconds=5"],
-                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=tshark_env())
-            # tshark shares two loaded cores with everything else: a big kernel buffer and
-            # pipe let dumpcap ride out its slow moments without dropping.
-            fcntl.fcntl(reader.stdin.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-            # dumpcap stops by itself after the last packet; a lost packet leaves it waiting.
-            capturer = subprocess.Popen(
-                link.run("dumpcap", "-i", "lv1", "-f", f"udp port {PORT}", "-B", "256", "-c", str(total),
-                         "-q", "-w", "-"),
-                stdout=reader.stdin, stderr=subprocess.PIPE)
-            # The control: the same packets through tshark alone, same -M, the tree built
-            # and written as EK JSON, no espcap.
-            control = subprocess.Popen(["tshark", "-i", "-", "-M", str(self.RESET_EVERY), "-T", "ek"],
-                                       stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                       stderr=subprocess.PIPE, env=tshark_env())
-            fcntl.fcntl(control.stdin.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-            control_capturer = subprocess.Popen(
-                link.run("dumpcap", "-i", "lv1", "-f", f"udp port {PORT}", "-B", "256", "-c", str(total),
-                         "-q", "-w", "-"),
-                stdout=control.stdin, stderr=subprocess.PIPE)
-            err = {"dumpcap": b"", "tshark": b"", "control dumpcap": b"", "control": b""}
             at_reset = {"tshark": [], "control": []}  # (time.monotonic(), KiB) at each reset
-            pids = {"tshark": reader.pid, "control": control.pid}
+            pids = {}
 
-            def collect(name, stream):
-                for line in stream:
-                    if RESET in line and name in at_reset:
+            def on_reset(name):
+                def on_line(stream, line):
+                    if stream == "tshark" and RESET in line:
                         try:
                             at_reset[name].append((time.monotonic(), rss_kib(pids[name])))
-                        except (OSError, AssertionError):
+                        except (OSError, AssertionError, KeyError):
                             pass  # the process is ending
-                    err[name] += line
-            readers = [threading.Thread(target=collect, args=("dumpcap", capturer.stderr)),
-                       threading.Thread(target=collect, args=("tshark", reader.stderr)),
-                       threading.Thread(target=collect, args=("control dumpcap", control_capturer.stderr)),
-                       threading.Thread(target=collect, args=("control", control.stderr))]
-            for thread in readers:
-                thread.start()
-            deadline = time.monotonic() + 30
-            while (b"Capturing on" not in err["dumpcap"] or b"Capturing on" not in err["control dumpcap"]) \
-                    and capturer.poll() is None and time.monotonic() < deadline:
-                time.sleep(0.1)
-            time.sleep(1)  # dumpcap's filter is in place shortly after it says so (as in test_live)
+                return on_line
+            # dumpcap stops by itself after the last packet; a lost packet leaves it waiting.
+            # tshark shares two loaded cores with everything else: a big kernel buffer and
+            # pipe let dumpcap ride out its slow moments without dropping. tshark's input
+            # stays open after dumpcap ends: the capture goes on.
+            dumpcap_args = ["-f", f"udp port {PORT}", "-B", "256", "-c", str(total)]
+            pipe = CapturePipe(link, "lv1", ["-q", "-M", str(self.RESET_EVERY), "-X", f"espcap:node={ES_NODE}",
+                                             "-X", f"espcap:index={index}", "-X", f"espcap:spool={spool}",
+                                             "-X", "espcap:retry_seconds=5"],
+                               dumpcap_args, env=tshark_env(), pipe_bytes=PIPE_BYTES, keep_input_open=True,
+                               on_line=on_reset("tshark"))
+            # The control: the same packets through tshark alone, same -M, the tree built
+            # and written as EK JSON, no espcap.
+            control_pipe = CapturePipe(link, "lv1", ["-M", str(self.RESET_EVERY), "-T", "ek"], dumpcap_args,
+                                       env=tshark_env(), pipe_bytes=PIPE_BYTES, keep_input_open=True,
+                                       on_line=on_reset("control"))
+            with pipe, control_pipe:
+                reader, control = pipe.reader, control_pipe.reader
+                pids.update(tshark=reader.pid, control=control.pid)
+                pipe.wait_until_capturing()
+                control_pipe.wait_until_capturing()
 
-            replay = subprocess.Popen(link.run("tcpreplay", "-i", "lv0", f"--pps={self.RATE}", capture),
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            start = time.monotonic()
-            restarts = Restarts(start, [self.SECONDS * 0.2, self.SECONDS * 0.5])
-            restarts.start()
-            rss = []  # (seconds into the run, KiB)
-            control_rss = []
-            spill = None
-            spill_bytes = 0
-            next_sample = start
-            while replay.poll() is None and time.monotonic() < start + self.SECONDS * 2 + 120:
-                rss.append((time.monotonic() - start, rss_kib(reader.pid)))
-                control_rss.append((rss[-1][0], rss_kib(control.pid)))
-                spill = spill or capture_file(reader.pid)
-                if spill and os.path.exists(spill):
-                    spill_bytes = os.path.getsize(spill)
-                next_sample += 1
-                time.sleep(max(0.0, next_sample - time.monotonic()))
-            replay_out, replay_err = replay.communicate(timeout=60)
-            try:
-                capturer.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                capturer.send_signal(2)  # packets lost: stop it to read its counts
-                capturer.wait(timeout=60)
-            # The capture goes on (tshark's input stays open) until the node is back and
-            # tshark has emptied the spool by itself, as a capture that never ends would.
-            restarts.join(timeout=1300)
-            try:
-                control_capturer.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                control_capturer.send_signal(2)
-                control_capturer.wait(timeout=60)
-            control.stdin.close()
-            control.wait(timeout=300)
-            deadline = time.monotonic() + 300
-            while spooled_batches(spool) and time.monotonic() < deadline:
-                time.sleep(1)
-            reader.stdin.close()
-            reader.wait(timeout=900)
-            for thread in readers:
-                thread.join(timeout=60)
+                replay = subprocess.Popen(link.run("tcpreplay", "-i", "lv0", f"--pps={self.RATE}", capture),
+                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                start = time.monotonic()
+                restarts = Restarts(start, [self.SECONDS * 0.2, self.SECONDS * 0.5])
+                restarts.start()
+                rss = []  # (seconds into the run, KiB)
+                control_rss = []
+                spill = None
+                spill_bytes = 0
+                next_sample = start
+                while replay.poll() is None and time.monotonic() < start + self.SECONDS * 2 + 120:
+                    rss.append((time.monotonic() - start, rss_kib(reader.pid)))
+                    control_rss.append((rss[-1][0], rss_kib(control.pid)))
+                    spill = spill or capture_file(reader.pid)
+                    if spill and os.path.exists(spill):
+                        spill_bytes = os.path.getsize(spill)
+                    next_sample += 1
+                    time.sleep(max(0.0, next_sample - time.monotonic()))
+                replay_out, replay_err = replay.communicate(timeout=60)
+                pipe.end_capture(timeout=30)  # packets lost: stopped to read its counts
+                # The capture goes on (tshark's input stays open) until the node is back and
+                # tshark has emptied the spool by itself, as a capture that never ends would.
+                restarts.join(timeout=1300)
+                control_pipe.end_capture(timeout=30)
+                control_pipe.close_input()
+                control.wait(timeout=300)
+                deadline = time.monotonic() + 300
+                while spooled_batches(spool) and time.monotonic() < deadline:
+                    time.sleep(1)
+                pipe.close_input()
+                reader.wait(timeout=900)
+            err = pipe.stderr
             # tshark leaves its capture file behind when its input pipe ends.
             if spill and os.path.exists(spill):
                 os.remove(spill)
             left_in_spool = spooled_batches(spool)
 
         sent = int(REPLAYED.search(replay_out).group(1))
-        received, dropped = map(int, DROPPED.search(err["dumpcap"]).groups())
+        received, dropped = pipe.counts()
         packets, indexed, failed = summary(err["tshark"])
         resets = err["tshark"].count(RESET)
         half = [point for point in rss if point[0] >= self.SECONDS / 2]
