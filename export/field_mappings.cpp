@@ -298,7 +298,7 @@ bool IndexMappings::map_fields(BulkClient &client, const std::string &index, con
         json properties = json::object();
         for (const FieldSpec *field : new_fields) {
             json mapping = json::parse(field_mapping_json(field->type, engine_));
-            apply_field_storage(field->path, mapping, options_.aggregatable);
+            apply_field_storage(field->path, field->type, mapping, options_.aggregatable);
             put_at_path(properties, field->path, std::move(mapping));
         }
         put = client.call("PUT", "/" + index + "/_mapping", json{{"properties", properties}}.dump());

@@ -25,6 +25,11 @@ constexpr Rule kNoDocValues[] = {
     {"text", "text-only items: tree labels no display filter can name, read but not grouped by"},
 };
 
+// Types (common/field_type.h) that never keep doc values, whatever their name.
+constexpr Rule kNoDocValuesTypes[] = {
+    {"bytes", "byte fields (payloads, options as hex): found by term and prefix queries, never grouped by"},
+};
+
 // aggregatable=common: besides every `ip` field, only these keep doc values (and not
 // the kNoDocValues names). `timestamp` and espcap's other dates are mapped by the
 // template and keep theirs; the layers' own dates (frame.time) repeat `timestamp`.
@@ -93,6 +98,8 @@ nlohmann::json reasons(const Rule *begin, const Rule *end) {
 bool keeps_doc_values(std::string_view path, std::string_view type, Aggregatable aggregatable) {
     const auto dot = path.rfind('.');
     const std::string_view name = dot == std::string_view::npos ? path : path.substr(dot + 1);
+    for (const Rule &rule : kNoDocValuesTypes)
+        if (type == rule.ending) return false;
     if (matches_any(name, kNoDocValues)) return false;
     if (aggregatable == Aggregatable::all) return true;
     for (std::string_view common : kCommonTypes)
@@ -100,9 +107,10 @@ bool keeps_doc_values(std::string_view path, std::string_view type, Aggregatable
     return matches_any(name, kCommonAggregations);
 }
 
-void apply_field_storage(std::string_view path, nlohmann::json &mapping, Aggregatable aggregatable) {
-    const std::string type = mapping.value("type", "");
-    if (type == "alias" || type == "object" || type.empty()) return;
+void apply_field_storage(std::string_view path, std::string_view type, nlohmann::json &mapping,
+                         Aggregatable aggregatable) {
+    const std::string mapped = mapping.value("type", "");
+    if (mapped == "alias" || mapped == "object" || mapped.empty()) return;
     if (!keeps_doc_values(path, type, aggregatable)) mapping["doc_values"] = false;
 }
 
@@ -111,7 +119,8 @@ nlohmann::json field_storage_meta() {
     nlohmann::json common_types = nlohmann::json::array();
     for (const char *type : kCommonTypes) common_types.push_back(type);
     return {{"doc_values_off", {{"matches", "member names ending so (whole names without a leading _)"},
-                                {"rules", reasons(std::begin(kNoDocValues), std::end(kNoDocValues))}}},
+                                {"rules", reasons(std::begin(kNoDocValues), std::end(kNoDocValues))},
+                                {"types", reasons(std::begin(kNoDocValuesTypes), std::end(kNoDocValuesTypes))}}},
             {"doc_values_common",
              {{"applies", "aggregatable=common (profile=compact): doc values only on these types and names, "
                           "decided per field by the run that maps it first"},

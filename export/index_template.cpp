@@ -61,7 +61,7 @@ json mappings(const TemplateSpec &spec) {
     for (const auto &[path, type] : spec.alias_target_types) {
         json mapping = typed(type, spec.engine);
         // The template serves every profile: these are fields analysts group by anyway.
-        apply_field_storage(path, mapping, Aggregatable::all);
+        apply_field_storage(path, type, mapping, Aggregatable::all);
         put_at_path(properties, path, std::move(mapping));
     }
     for (const Alias &alias : kAliases) {

@@ -44,9 +44,8 @@ bool parse_search_engine(const std::string &root_reply, SearchEngine &out) {
 std::string field_mapping_json(const std::string &type, const SearchEngine &engine) {
     using nlohmann::json;
     if (type == "keyword") return json{{"type", "keyword"}, {"ignore_above", kKeywordIgnoreAbove}}.dump();
-    // A byte field's hex: found by term and prefix queries, never grouped by (docs/storage.md).
-    if (type == "bytes")
-        return json{{"type", "keyword"}, {"ignore_above", kKeywordIgnoreAbove}, {"doc_values", false}}.dump();
+    // A byte field's hex is a keyword (field_storage.cpp leaves out its doc values).
+    if (type == "bytes") return field_mapping_json("keyword", engine);
     if (type == "boolean") return json{{"type", "boolean"}}.dump();
     const std::string mapped = type == "unsigned_long" && !engine.unsigned_long() ? "keyword" : type;
     if (mapped == "keyword") return field_mapping_json(mapped, engine);

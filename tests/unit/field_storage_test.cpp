@@ -34,14 +34,17 @@ TEST_CASE("Per-packet noise loses doc values, what analysts group by keeps them"
 
 TEST_CASE("Only field types with doc values get the setting", "[export][storage]") {
     nlohmann::json keyword = {{"type", "keyword"}};
-    apply_field_storage("layers.tcp.tcp_tcp_checksum", keyword, Aggregatable::all);
+    apply_field_storage("layers.tcp.tcp_tcp_checksum", "keyword", keyword, Aggregatable::all);
     CHECK(keyword["doc_values"] == false);
     nlohmann::json alias = {{"type", "alias"}, {"path", "x"}};
-    apply_field_storage("layers.tcp.tcp_tcp_checksum", alias, Aggregatable::common);
+    apply_field_storage("layers.tcp.tcp_tcp_checksum", "keyword", alias, Aggregatable::common);
     CHECK_FALSE(alias.contains("doc_values"));
     nlohmann::json kept = {{"type", "long"}};
-    apply_field_storage("layers.tcp.tcp_tcp_dstport", kept, Aggregatable::common);
+    apply_field_storage("layers.tcp.tcp_tcp_dstport", "long", kept, Aggregatable::common);
     CHECK_FALSE(kept.contains("doc_values"));
+    nlohmann::json payload = {{"type", "keyword"}};
+    apply_field_storage("layers.tcp.tcp_tcp_payload", "bytes", payload, Aggregatable::all);
+    CHECK(payload["doc_values"] == false);
 }
 
 TEST_CASE("aggregatable=common keeps doc values on addresses, times and the usual names only", "[export][storage]") {
@@ -81,4 +84,5 @@ TEST_CASE("The template's _meta gives every rule a reason", "[export][storage]")
     CHECK(common.contains("_port"));
     for (const auto &[ending, reason] : common.items()) CHECK_FALSE(reason.get<std::string>().empty());
     CHECK(meta["doc_values_common"]["types"] == nlohmann::json::array({"ip"}));
+    CHECK(meta["doc_values_off"]["types"].contains("bytes"));
 }
