@@ -10,7 +10,7 @@ enum class FieldType : std::uint8_t {
     none,           // always written as null (FT_NONE): valid under any mapping
     object,         // a protocol layer: an object of members
     keyword,        // strings, hex numbers, MAC addresses...
-    bytes,          // byte fields (FT_BYTES, FT_UINT_BYTES) written as hex: keyword, no doc values
+    bytes,          // byte fields (FT_BYTES, FT_UINT_BYTES) written as hex
     long_number,    // integers written in decimal that fit a signed 64-bit long
     unsigned_long,  // 64-bit unsigned integers written in decimal
     double_number,  // floats and relative times written as plain decimals
@@ -20,7 +20,7 @@ enum class FieldType : std::uint8_t {
 };
 
 // The mapping type name ("long", "ip", ...); "" for none and object. "bytes" is
-// espcap's own: export/search_engine.cpp maps it as a keyword without doc values.
+// espcap's own: mapped as a keyword, without doc values (export/field_storage.cpp).
 const char *field_type_name(FieldType type);
 
 }  // namespace espcap

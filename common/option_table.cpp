@@ -365,8 +365,8 @@ const std::vector<OptionSpec> &option_specs() {
                is("all"), kIndexing,
                "Which fields carry doc values (what aggregations and sorting read): `all` but per-packet noise "
                "(checksums, raw sequence numbers...), or `common`: addresses, ports, lengths, streams, the packet "
-               "time, protocols and the usual HTTP, DNS and TLS names. Every field stays searchable; decided per field "
-               "by the run that maps it first ([docs/storage.md](docs/storage.md))."),
+               "time, protocols and the usual HTTP, DNS and TLS names. Every field stays searchable; decided per "
+               "field by the run that maps it first ([docs/storage.md](docs/storage.md))."),
         option("protocols", "Only these protocols", protocol_list(&DocumentContent::only_protocols), unset("all"),
                kIndexing, "Only these top-level layers, with their children (as `tshark -J`)."),
         option("drop_protocols", "Protocols left out", protocol_list(&DocumentContent::drop_protocols),
