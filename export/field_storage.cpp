@@ -21,13 +21,12 @@ constexpr Rule kNoDocValues[] = {
     {"_time_delta_displayed", "time since the previous packet shown: unique per packet"},
     {"frame_frame_time_epoch", "the packet time again: aggregate on timestamp"},
     {"sniff_timestamp", "the packet time again: aggregate on timestamp"},
-    {"file_offset", "where the record is in its file: read to find the packet, never grouped by"},
     {"text", "text-only items: tree labels no display filter can name, read but not grouped by"},
 };
 
 // Types (common/field_type.h) that never keep doc values, whatever their name.
 constexpr Rule kNoDocValuesTypes[] = {
-    {"bytes", "byte fields (payloads, options as hex): found by term and prefix queries, never grouped by"},
+    {"bytes", "byte fields: found by term and prefix queries, never grouped by"},
 };
 
 // aggregatable=common: besides every `ip` field, only these keep doc values (and not
@@ -115,17 +114,18 @@ void apply_field_storage(std::string_view path, std::string_view type, nlohmann:
 }
 
 nlohmann::json field_storage_meta() {
-    nlohmann::json common_rules = reasons(std::begin(kCommonAggregations), std::end(kCommonAggregations));
+    // Names without their reasons: the template stays about 4 KiB, and the names say enough.
+    nlohmann::json common_names = nlohmann::json::array();
+    for (const Rule &rule : kCommonAggregations) common_names.push_back(rule.ending);
     nlohmann::json common_types = nlohmann::json::array();
     for (const char *type : kCommonTypes) common_types.push_back(type);
     return {{"doc_values_off", {{"matches", "member names ending so (whole names without a leading _)"},
                                 {"rules", reasons(std::begin(kNoDocValues), std::end(kNoDocValues))},
                                 {"types", reasons(std::begin(kNoDocValuesTypes), std::end(kNoDocValuesTypes))}}},
             {"doc_values_common",
-             {{"applies", "aggregatable=common (profile=compact): doc values only on these types and names, "
-                          "decided per field by the run that maps it first"},
+             {{"applies", "aggregatable=common: doc values only on these types and names"},
               {"types", common_types},
-              {"rules", common_rules}}}};
+              {"names", common_names}}}};
 }
 
 }  // namespace espcap::exporter

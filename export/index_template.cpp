@@ -49,7 +49,7 @@ json mappings(const TemplateSpec &spec) {
         {"sniff_date_utc", tolerant_date},
         {"file_date_utc", tolerant_date},
         {"file_name", {{"type", "keyword"}}},
-        {"file_offset", {{"type", "long"}, {"doc_values", keeps_doc_values("file_offset", "long", Aggregatable::all)}}},
+        {"file_offset", {{"type", "long"}}},
         {"protocol", {{"type", "keyword"}}},
     };
     for (const char *end : {"source", "destination"}) {
