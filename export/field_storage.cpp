@@ -39,6 +39,7 @@ constexpr Rule kCommonAggregations[] = {
     {"_dstport", "destination ports: services"},
     {"_len", "lengths: bytes per address, size histograms"},
     {"_stream", "conversation numbers: packets per stream"},
+    {"frame_frame_number", "frame numbers: packets in capture order, a packet stored twice"},
     {"frame_frame_protocols", "protocol stacks"},
     {"frame_frame_interface_name", "capture interfaces"},
     {"eth_eth_src", "hardware addresses"},

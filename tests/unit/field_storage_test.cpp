@@ -59,6 +59,7 @@ TEST_CASE("aggregatable=common keeps doc values on addresses, times and the usua
         Case{"layers.udp.udp_udp_port", "long", true},
         Case{"layers.frame.frame_frame_len", "long", true},
         Case{"layers.tcp.tcp_tcp_stream", "long", true},
+        Case{"layers.frame.frame_frame_number", "long", true},
         Case{"layers.dns.dns_dns_qry_name", "keyword", true},
         Case{"layers.http.http_http_host", "keyword", true},
         Case{"layers.tls.tls_tls_handshake_extensions_server_name", "keyword", true},
