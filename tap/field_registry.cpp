@@ -132,6 +132,13 @@ void FieldRegistry::add(const header_field_info *hfinfo) {
         it->second = type;
         return;
     }
+    // A byte field is a keyword without doc values: a name that is both maps as a
+    // keyword (with them), which is no type conflict.
+    const auto is_keyword = [](FieldType t) { return t == FieldType::keyword || t == FieldType::bytes; };
+    if (is_keyword(it->second) && is_keyword(type)) {
+        it->second = FieldType::keyword;
+        return;
+    }
     if (!conflicted_[it->first]) {
         conflicted_[it->first] = true;
         ++summary_.conflicts;
