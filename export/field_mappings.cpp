@@ -192,20 +192,67 @@ bool IndexMappings::apply(BulkClient &client) {
     return answered;
 }
 
-bool IndexMappings::load_index(BulkClient &client, const std::string &index, IndexState &state,
-                               bool &unreachable) {
-    // Created here rather than by the first bulk request, so its mapping can be
-    // extended first; the template applies either way.
-    const HttpResponse created = client.call("PUT", "/" + index, "{}");
+IndexMappings::Creation IndexMappings::create_index(BulkClient &client, const std::string &index,
+                                                    const std::string &body) {
+    // Created here rather than by the first bulk request, so its mapping is in place
+    // before its first document.
+    const HttpResponse created = client.call("PUT", "/" + index, body);
     // A 5xx or 429 (a proxy whose node is away, a node starting) is no answer either.
-    unreachable = node_unavailable(created);
-    if (unreachable) return false;
-    const bool exists = created.status == 400 &&
-                        created.body.find("resource_already_exists_exception") != std::string::npos;
-    if (!exists && (!created.reached() || created.status != 200)) {
-        warn("cannot create index " + index + ": " + failure(created));
-        return false;
+    if (node_unavailable(created)) return Creation::unreachable;
+    if (created.reached() && created.status == 200) return Creation::created;
+    if (created.status == 400 && created.body.find("resource_already_exists_exception") != std::string::npos)
+        return Creation::exists;
+    if (body == "{}") warn("cannot create index " + index + ": " + failure(created));
+    return Creation::refused;
+}
+
+std::size_t IndexMappings::template_field_count() {
+    if (template_fields_counted_) return template_field_count_;
+    template_fields_counted_ = true;
+    const json body = json::parse(index_template_body(template_));
+    const json &mappings = body.contains("template") ? body["template"]["mappings"] : body["mappings"];
+    std::map<std::string, std::string> ignored;
+    if (mappings.contains("properties")) template_field_count_ = read_properties(mappings["properties"], "", ignored);
+    return template_field_count_;
+}
+
+std::string IndexMappings::properties_of(const std::vector<const FieldSpec *> &fields) const {
+    json properties = json::object();
+    for (const FieldSpec *field : fields) {
+        json mapping = json::parse(field_mapping_json(field->type, engine_));
+        apply_field_storage(field->path, field->type, mapping, options_.aggregatable);
+        put_at_path(properties, field->path, std::move(mapping));
     }
+    return properties.dump();
+}
+
+std::string IndexMappings::creation_body(const std::vector<FieldSpec> &fields) {
+    std::vector<const FieldSpec *> once;  // a path once, as a batch may name it twice
+    std::set<std::string> paths;
+    for (const FieldSpec &field : fields)
+        if (paths.insert(field.path).second) once.push_back(&field);
+    json properties = json::parse(properties_of(once));
+    std::map<std::string, std::string> types;
+    const std::size_t needed = read_properties(properties, "", types) + template_field_count();
+    json body = {{"mappings", {{"properties", std::move(properties)}}}};
+    if (static_cast<long>(needed) > kDefaultTotalFieldsLimit - kHeadroom)
+        body["settings"] = {{"index.mapping.total_fields.limit", field_limit_for(needed)}};
+    return body.dump();
+}
+
+bool IndexMappings::open_index(BulkClient &client, const std::string &index, const std::string &body,
+                               IndexState &state, bool &unreachable) {
+    Creation creation = create_index(client, index, body);
+    // Refused (a field the engine cannot map as asked, a path both a field and an
+    // object): create it bare, and the fields go one batch at a time, each refusal said.
+    if (creation == Creation::refused && body != "{}") creation = create_index(client, index, "{}");
+    unreachable = creation == Creation::unreachable;
+    if (creation != Creation::created && creation != Creation::exists) return false;
+    return read_index(client, index, state, unreachable);
+}
+
+bool IndexMappings::read_index(BulkClient &client, const std::string &index, IndexState &state,
+                               bool &unreachable) {
     const HttpResponse mapping = client.call("GET", "/" + index + "/_mapping");
     const HttpResponse settings = client.call(
         "GET", "/" + index + "/_settings/index.mapping.total_fields.limit?include_defaults=true&flat_settings=true");
@@ -238,7 +285,8 @@ bool IndexMappings::map_fields(BulkClient &client, const std::string &index, con
     if (found == nullptr) {  // new, or forgotten for indices used since: read from the node
         IndexState state;
         bool unreachable = false;
-        if (!load_index(client, index, state, unreachable)) return !unreachable;  // else dynamic mapping
+        if (!open_index(client, index, creation_body(fields), state, unreachable))
+            return !unreachable;  // else dynamic mapping
         found = &indices_.insert(index, std::move(state));
         fresh = true;
     }
@@ -271,7 +319,7 @@ bool IndexMappings::map_fields(BulkClient &client, const std::string &index, con
         // Other runs may be writing to this index too: count its fields afresh before
         // deciding on the limit, so two runs do not each think there is room.
         bool unreachable = false;
-        if (!load_index(client, index, state, unreachable)) {
+        if (!open_index(client, index, "{}", state, unreachable)) {
             if (unreachable) indices_.erase(index);
             return !unreachable;
         }
@@ -295,13 +343,7 @@ bool IndexMappings::map_fields(BulkClient &client, const std::string &index, con
     }
     HttpResponse put;
     for (int attempt = 0; attempt < 2; ++attempt) {
-        json properties = json::object();
-        for (const FieldSpec *field : new_fields) {
-            json mapping = json::parse(field_mapping_json(field->type, engine_));
-            apply_field_storage(field->path, field->type, mapping, options_.aggregatable);
-            put_at_path(properties, field->path, std::move(mapping));
-        }
-        put = client.call("PUT", "/" + index + "/_mapping", json{{"properties", properties}}.dump());
+        put = client.call("PUT", "/" + index + "/_mapping", R"({"properties":)" + properties_of(new_fields) + "}");
         const bool no_unsigned_long = put.status == 400 && engine_.unsigned_long() &&
                                       put.body.find("[unsigned_long]") != std::string::npos;
         if (!no_unsigned_long) break;

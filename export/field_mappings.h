@@ -10,9 +10,11 @@
 //   mappings.spooled_mappings_for(indices);          // kept with a batch that is spooled
 //   mappings.add_spooled(json, client);              // before that batch is replayed
 //
-// For a new index this creates the index (the template applies), reads the fields it
-// already has, raises index.mapping.total_fields.limit when the new fields need it, and
-// puts the new fields' mappings. Nothing here can lose a document: when the node
+// A new index is created with its first batch's fields mapped (the template applies
+// too) and a field limit with room for them: one cluster-state update where a bare
+// creation, a limit and a mapping update took three. For an index that exists this
+// reads the fields it has, raises index.mapping.total_fields.limit when the new fields
+// need it, and puts the new fields' mappings. Nothing here can lose a document: when the node
 // refuses a mapping, the batch still goes, the rest maps dynamically (strings as
 // keyword) and any document the index then refuses goes to the dead-letter file as
 // usual. When the node does not answer, apply() says so and the fields wait: the
@@ -80,13 +82,26 @@ private:
         std::size_t field_count = 0;
         long field_limit = kDefaultTotalFieldsLimit;
     };
-    bool load_index(BulkClient &client, const std::string &index, IndexState &state, bool &unreachable);
+    enum class Creation { created, exists, refused, unreachable };
+    // Creates `index` (the template applies) with `body`: "{}" or creation_body().
+    Creation create_index(BulkClient &client, const std::string &index, const std::string &body);
+    // The creation request for a new index: `fields` mapped, room for them.
+    std::string creation_body(const std::vector<FieldSpec> &fields);
+    std::size_t template_field_count();
+    // The mapping "properties" for `fields`, as this run maps them.
+    std::string properties_of(const std::vector<const FieldSpec *> &fields) const;
+    // Creates `index` with `body` if it is new, then reads its fields and field limit.
+    bool open_index(BulkClient &client, const std::string &index, const std::string &body, IndexState &state,
+                    bool &unreachable);
+    bool read_index(BulkClient &client, const std::string &index, IndexState &state, bool &unreachable);
     // False when the node did not answer and the fields should be tried again.
     bool map_fields(BulkClient &client, const std::string &index, const std::vector<FieldSpec> &fields);
     void warn(const std::string &message);
 
     Options options_;
     TemplateSpec template_;
+    std::size_t template_field_count_ = 0;  // counted once, when first needed
+    bool template_fields_counted_ = false;
     SearchEngine engine_;
     std::mutex mutex_;  // guards pending_ and the known fields
     std::vector<FieldSpec> pending_;

@@ -238,8 +238,10 @@ TEST_CASE("New fields are mapped before the batch that uses them, through 429 an
     espcap::exporter::HttpResponse busy;
     busy.status = GENERATE(429L, 503L);
     busy.body = R"({"error":"busy"})";
-    node.script("PUT", "/_mapping", busy);
-    node.script("PUT", "/_mapping", busy);
+    // The index is new: its fields go with its creation request.
+    const std::string creation = "/" + std::string(kIndex);
+    node.script("PUT", creation, busy);
+    node.script("PUT", creation, busy);
     Exporter exporter(options, reporter, fast_delivery(options, node));
     REQUIRE(exporter.start().empty());
     exporter.add_document(kIndex, id(0), [&](JsonBuffer &out) {
@@ -249,13 +251,13 @@ TEST_CASE("New fields are mapped before the batch that uses them, through 429 an
     });
     const RunStats stats = exporter.finish();
     CHECK(stats.documents_indexed == 1);
-    CHECK(node.requests("PUT", "/_mapping").size() == 3);
+    CHECK(node.requests("PUT", creation).size() == 3);
     CHECK(node.properties(kIndex)["layers"]["properties"]["ip"]["properties"]["ip_ip_src"]["type"] == "ip");
     // The mapping went in before the document.
     const auto requests = node.requests();
     std::size_t last_mapping = 0, first_bulk = requests.size();
     for (std::size_t i = 0; i < requests.size(); ++i) {
-        if (requests[i].method == "PUT" && requests[i].path.find("/_mapping") != std::string::npos) last_mapping = i;
+        if (requests[i].method == "PUT" && requests[i].path.rfind(creation, 0) == 0) last_mapping = i;
         if (requests[i].path.rfind("/_bulk", 0) == 0 && first_bulk == requests.size()) first_bulk = i;
     }
     CHECK(last_mapping < first_bulk);
@@ -269,7 +271,8 @@ TEST_CASE("A mapping the node refuses is a warning, and costs no document", "[ex
     espcap::exporter::HttpResponse refused;
     refused.status = 400;
     refused.body = R"({"error":{"type":"mapper_parsing_exception","reason":"no"},"status":400})";
-    node.script("PUT", "/_mapping", refused);
+    node.script("PUT", "/" + std::string(kIndex), refused);  // the creation with the fields
+    node.script("PUT", "/_mapping", refused);                 // then the fields alone
     Exporter exporter(options, reporter, fast_delivery(options, node));
     REQUIRE(exporter.start().empty());
     for (std::size_t i = 0; i < 4; ++i) {

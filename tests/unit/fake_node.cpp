@@ -207,6 +207,8 @@ HttpResponse FakeNode::answer(const exporter::HttpRequest &request, const bool &
     return response;
 }
 
+constexpr const char *kLimit = "index.mapping.total_fields.limit";
+
 // The node's own answer, with its effect.
 HttpResponse FakeNode::act(const std::string &method, const std::string &path_and_query, const std::string &body) {
     const std::string path = path_and_query.substr(0, path_and_query.find('?'));
@@ -228,7 +230,19 @@ HttpResponse FakeNode::act(const std::string &method, const std::string &path_an
     if (parts.size() == 1 && method == "PUT") {
         if (found != state_.indices.end())
             return error_reply(400, "resource_already_exists_exception", "index [" + name + "] already exists");
-        state_.indices[name];
+        // A creation may bring settings and mappings, which the node checks together.
+        const json request = body.empty() ? json::object() : json::parse(body, nullptr, false);
+        if (!request.is_object()) return error_reply(400, "parse_exception", "not JSON");
+        Index created;
+        if (request.contains("settings") && request["settings"].contains(kLimit) &&
+            request["settings"][kLimit].is_number_integer())
+            created.field_limit = request["settings"][kLimit].get<long>();
+        if (request.contains("mappings") && request["mappings"].contains("properties"))
+            merge_properties(created.properties, request["mappings"]["properties"]);
+        if (static_cast<long>(count_fields(created.properties)) > created.field_limit)
+            return error_reply(400, "illegal_argument_exception",
+                               "Limit of total fields [" + std::to_string(created.field_limit) + "] has been exceeded");
+        state_.indices[name] = std::move(created);
         return reply(200, json{{"acknowledged", true}, {"index", name}});
     }
     if (found == state_.indices.end()) return error_reply(404, "index_not_found_exception", "no such index [" + name + "]");
@@ -247,7 +261,6 @@ HttpResponse FakeNode::act(const std::string &method, const std::string &path_an
         return reply(200, json{{"acknowledged", true}});
     }
     if (parts.size() >= 2 && parts[1] == "_settings") {
-        constexpr const char *kLimit = "index.mapping.total_fields.limit";
         if (method == "GET")
             return reply(200, json{{name, {{"settings", {{kLimit, std::to_string(index.field_limit)}}}}}});
         const json update = json::parse(body, nullptr, false);

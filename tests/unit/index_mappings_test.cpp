@@ -1,5 +1,5 @@
-// IndexMappings against a fake node (fake_node.h): the field limit, and a mapping the
-// node is too busy for or refuses.
+// IndexMappings against a fake node (fake_node.h): a new index created with the run's
+// fields, the field limit, and a mapping the node is too busy for or refuses.
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -35,9 +35,14 @@ std::size_t mapped_fields(const FakeNode &node) {
     return node.properties(kIndex)["layers"]["properties"]["proto"]["properties"].size();
 }
 
+// The index as another run (or a user) left it: there, without espcap's fields.
+void create_bare(BulkClient &client) {
+    REQUIRE(client.call("PUT", "/" + std::string(kIndex), "{}").status == 200);
+}
+
 }  // namespace
 
-TEST_CASE("The field limit is raised once, with room for what comes next", "[export][mappings]") {
+TEST_CASE("A new index is created with its fields and room for more, in one request", "[export][mappings]") {
     FakeNode node;
     CapturingReporter reporter;
     const Options options = node_options();
@@ -45,6 +50,55 @@ TEST_CASE("The field limit is raised once, with room for what comes next", "[exp
     IndexMappings mappings(options, reporter);
 
     auto first = fields(0, 600);  // with layers and proto, past the default 1000 less the headroom
+    mappings.add(first);
+    REQUIRE(mappings.apply(client));
+    CHECK(node.requests("PUT", "/" + std::string(kIndex)).size() == 1);
+    CHECK(node.requests("PUT", "/_mapping").empty());
+    CHECK(node.requests("PUT", "/_settings").empty());
+    const long limit = node.field_limit(kIndex);
+    CHECK(limit > 1000);
+    CHECK(mapped_fields(node) == 600);
+
+    auto more = fields(600, 700);
+    mappings.add(more);
+    REQUIRE(mappings.apply(client));
+    CHECK(node.requests("PUT", "/_mapping").size() == 1);
+    CHECK(node.requests("PUT", "/_settings").empty());  // the room left was enough
+    CHECK(node.field_limit(kIndex) == limit);
+    CHECK(mapped_fields(node) == 700);
+    CHECK(reporter.warnings().empty());
+}
+
+TEST_CASE("A creation the node refuses with the fields falls back to mapping them after", "[export][mappings]") {
+    FakeNode node;
+    CapturingReporter reporter;
+    const Options options = node_options();
+    BulkClient client(options, reporter, fast_delivery(options, node));
+    IndexMappings mappings(options, reporter);
+    HttpResponse refused;
+    refused.status = 400;
+    refused.body = R"({"error":{"type":"mapper_parsing_exception","reason":"no"},"status":400})";
+    node.script("PUT", "/" + std::string(kIndex), refused);
+
+    auto list = fields(0, 5);
+    mappings.add(list);
+    REQUIRE(mappings.apply(client));
+    CHECK(node.requests("PUT", "/" + std::string(kIndex)).size() == 3);  // refused, bare, mapping
+    CHECK(node.requests("PUT", "/_mapping").size() == 1);
+    CHECK(mapped_fields(node) == 5);
+    CHECK(reporter.warnings().empty());
+}
+
+TEST_CASE("The field limit of an index that exists is raised once, with room for what comes next",
+          "[export][mappings]") {
+    FakeNode node;
+    CapturingReporter reporter;
+    const Options options = node_options();
+    BulkClient client(options, reporter, fast_delivery(options, node));
+    create_bare(client);
+    IndexMappings mappings(options, reporter);
+
+    auto first = fields(0, 600);
     mappings.add(first);
     REQUIRE(mappings.apply(client));
     CHECK(node.requests("PUT", "/_settings").size() == 1);
@@ -69,7 +123,9 @@ TEST_CASE("A mapping the node is too busy for waits for the next apply()", "[exp
     IndexMappings mappings(options, reporter);
     HttpResponse busy;
     busy.status = GENERATE(429L, 502L, 503L);
-    node.script("PUT", "/_mapping", busy);
+    const bool index_exists = GENERATE(true, false);
+    if (index_exists) create_bare(client);
+    node.script("PUT", index_exists ? "/_mapping" : "/" + std::string(kIndex), busy);
 
     auto list = fields(0, 3);
     mappings.add(list);
@@ -77,7 +133,7 @@ TEST_CASE("A mapping the node is too busy for waits for the next apply()", "[exp
     CHECK(mapped_fields(node) == 0);
     CHECK(mappings.apply(client));
     CHECK(mapped_fields(node) == 3);
-    CHECK(node.requests("PUT", "/_mapping").size() == 2);
+    CHECK(node.requests("PUT", index_exists ? "/_mapping" : "/" + std::string(kIndex)).size() == 2);
     CHECK(reporter.warnings().empty());
 
     SECTION("and so does one whose node cannot be reached") {
@@ -100,6 +156,7 @@ TEST_CASE("A mapping the node refuses is said once, and the fields are not asked
     HttpResponse refused;
     refused.status = 400;
     refused.body = R"({"error":{"type":"mapper_parsing_exception","reason":"no"},"status":400})";
+    create_bare(client);
     node.script("PUT", "/_mapping", refused);
 
     auto list = fields(0, 2);
