@@ -23,6 +23,7 @@ using Catch::Contains;
 namespace {
 
 constexpr const char *kIndex = "packets-2015-07-30";
+constexpr const char *kIndexPath = "/packets-2015-07-30";
 
 // Fields layers.proto.f<from> ... of type long.
 std::vector<FieldSpec> fields(std::size_t from, std::size_t to) {
@@ -35,155 +36,116 @@ std::size_t mapped_fields(const FakeNode &node) {
     return node.properties(kIndex)["layers"]["properties"]["proto"]["properties"].size();
 }
 
-// The index as another run (or a user) left it: there, without espcap's fields.
-void create_bare(BulkClient &client) {
-    REQUIRE(client.call("PUT", "/" + std::string(kIndex), "{}").status == 200);
+// A fake node, a client and the mappings of one run.
+struct Run {
+    FakeNode node;
+    CapturingReporter reporter;
+    Options options = node_options();
+    BulkClient client{options, reporter, fast_delivery(options, node)};
+    IndexMappings mappings{options, reporter};
+
+    // The index as another run (or a user) left it: there, without espcap's fields.
+    void create_bare() { REQUIRE(client.call("PUT", kIndexPath, "{}").status == 200); }
+    bool apply(std::vector<FieldSpec> list) {
+        mappings.add(list);
+        return mappings.apply(client);
+    }
+    std::size_t puts(const std::string &path_part) const { return node.requests("PUT", path_part).size(); }
+};
+
+HttpResponse refused() {
+    HttpResponse reply;
+    reply.status = 400;
+    reply.body = R"({"error":{"type":"mapper_parsing_exception","reason":"no"},"status":400})";
+    return reply;
 }
 
 }  // namespace
 
-TEST_CASE("A new index is created with its fields and room for more, in one request", "[export][mappings]") {
-    FakeNode node;
-    CapturingReporter reporter;
-    const Options options = node_options();
-    BulkClient client(options, reporter, fast_delivery(options, node));
-    IndexMappings mappings(options, reporter);
+TEST_CASE("The field limit is set once, with room for what comes next", "[export][mappings]") {
+    Run run;
+    const bool index_exists = GENERATE(false, true);
+    if (index_exists) run.create_bare();
 
-    auto first = fields(0, 600);  // with layers and proto, past the default 1000 less the headroom
-    mappings.add(first);
-    REQUIRE(mappings.apply(client));
-    CHECK(node.requests("PUT", "/" + std::string(kIndex)).size() == 1);
-    CHECK(node.requests("PUT", "/_mapping").empty());
-    CHECK(node.requests("PUT", "/_settings").empty());
-    const long limit = node.field_limit(kIndex);
+    REQUIRE(run.apply(fields(0, 600)));  // with layers and proto, past the default 1000 less the headroom
+    if (index_exists) {
+        CHECK(run.puts("/_settings") == 1);
+        CHECK(run.puts("/_mapping") == 1);
+    } else {  // created with the fields and the limit: one request
+        CHECK(run.puts(kIndexPath) == 1);
+        CHECK(run.puts("/_settings") == 0);
+    }
+    const long limit = run.node.field_limit(kIndex);
     CHECK(limit > 1000);
-    CHECK(mapped_fields(node) == 600);
+    CHECK(mapped_fields(run.node) == 600);
 
-    auto more = fields(600, 700);
-    mappings.add(more);
-    REQUIRE(mappings.apply(client));
-    CHECK(node.requests("PUT", "/_mapping").size() == 1);
-    CHECK(node.requests("PUT", "/_settings").empty());  // the room left was enough
-    CHECK(node.field_limit(kIndex) == limit);
-    CHECK(mapped_fields(node) == 700);
-    CHECK(reporter.warnings().empty());
+    const std::size_t settings = run.puts("/_settings");
+    REQUIRE(run.apply(fields(600, 700)));
+    CHECK(run.puts("/_settings") == settings);  // the room left was enough
+    CHECK(run.node.field_limit(kIndex) == limit);
+    CHECK(mapped_fields(run.node) == 700);
+    CHECK(run.reporter.warnings().empty());
 }
 
 TEST_CASE("A creation the node refuses with the fields falls back to mapping them after", "[export][mappings]") {
-    FakeNode node;
-    CapturingReporter reporter;
-    const Options options = node_options();
-    BulkClient client(options, reporter, fast_delivery(options, node));
-    IndexMappings mappings(options, reporter);
-    HttpResponse refused;
-    refused.status = 400;
-    refused.body = R"({"error":{"type":"mapper_parsing_exception","reason":"no"},"status":400})";
-    node.script("PUT", "/" + std::string(kIndex), refused);
-
-    auto list = fields(0, 5);
-    mappings.add(list);
-    REQUIRE(mappings.apply(client));
-    CHECK(node.requests("PUT", "/" + std::string(kIndex)).size() == 3);  // refused, bare, mapping
-    CHECK(node.requests("PUT", "/_mapping").size() == 1);
-    CHECK(mapped_fields(node) == 5);
-    CHECK(reporter.warnings().empty());
-}
-
-TEST_CASE("The field limit of an index that exists is raised once, with room for what comes next",
-          "[export][mappings]") {
-    FakeNode node;
-    CapturingReporter reporter;
-    const Options options = node_options();
-    BulkClient client(options, reporter, fast_delivery(options, node));
-    create_bare(client);
-    IndexMappings mappings(options, reporter);
-
-    auto first = fields(0, 600);
-    mappings.add(first);
-    REQUIRE(mappings.apply(client));
-    CHECK(node.requests("PUT", "/_settings").size() == 1);
-    const long raised = node.field_limit(kIndex);
-    CHECK(raised > 1000);
-    CHECK(mapped_fields(node) == 600);
-
-    auto more = fields(600, 700);
-    mappings.add(more);
-    REQUIRE(mappings.apply(client));
-    CHECK(node.requests("PUT", "/_settings").size() == 1);  // the room left was enough
-    CHECK(node.field_limit(kIndex) == raised);
-    CHECK(mapped_fields(node) == 700);
-    CHECK(reporter.warnings().empty());
+    Run run;
+    run.node.script("PUT", kIndexPath, refused());
+    REQUIRE(run.apply(fields(0, 5)));
+    CHECK(run.puts(kIndexPath) == 3);  // refused, bare, mapping
+    CHECK(run.puts("/_mapping") == 1);
+    CHECK(mapped_fields(run.node) == 5);
+    CHECK(run.reporter.warnings().empty());
 }
 
 TEST_CASE("A mapping the node is too busy for waits for the next apply()", "[export][mappings]") {
-    FakeNode node;
-    CapturingReporter reporter;
-    const Options options = node_options();
-    BulkClient client(options, reporter, fast_delivery(options, node));
-    IndexMappings mappings(options, reporter);
+    Run run;
     HttpResponse busy;
     busy.status = GENERATE(429L, 502L, 503L);
     const bool index_exists = GENERATE(true, false);
-    if (index_exists) create_bare(client);
-    node.script("PUT", index_exists ? "/_mapping" : "/" + std::string(kIndex), busy);
+    if (index_exists) run.create_bare();
+    const std::string asked = index_exists ? "/_mapping" : kIndexPath;
+    run.node.script("PUT", asked, busy);
 
-    auto list = fields(0, 3);
-    mappings.add(list);
-    CHECK_FALSE(mappings.apply(client));  // the fields wait rather than map dynamically
-    CHECK(mapped_fields(node) == 0);
-    CHECK(mappings.apply(client));
-    CHECK(mapped_fields(node) == 3);
-    CHECK(node.requests("PUT", index_exists ? "/_mapping" : "/" + std::string(kIndex)).size() == 2);
-    CHECK(reporter.warnings().empty());
+    CHECK_FALSE(run.apply(fields(0, 3)));  // the fields wait rather than map dynamically
+    CHECK(mapped_fields(run.node) == 0);
+    CHECK(run.mappings.apply(run.client));
+    CHECK(mapped_fields(run.node) == 3);
+    CHECK(run.puts(asked) == 2);
+    CHECK(run.reporter.warnings().empty());
 
     SECTION("and so does one whose node cannot be reached") {
         auto later = fields(3, 5);
-        mappings.add(later);
-        node.set_up(false);
-        CHECK_FALSE(mappings.apply(client));
-        node.set_up(true);
-        CHECK(mappings.apply(client));
-        CHECK(mapped_fields(node) == 5);
+        run.mappings.add(later);
+        run.node.set_up(false);
+        CHECK_FALSE(run.mappings.apply(run.client));
+        run.node.set_up(true);
+        CHECK(run.mappings.apply(run.client));
+        CHECK(mapped_fields(run.node) == 5);
     }
 }
 
 TEST_CASE("A mapping the node refuses is said once, and the fields are not asked for again", "[export][mappings]") {
-    FakeNode node;
-    CapturingReporter reporter;
-    const Options options = node_options();
-    BulkClient client(options, reporter, fast_delivery(options, node));
-    IndexMappings mappings(options, reporter);
-    HttpResponse refused;
-    refused.status = 400;
-    refused.body = R"({"error":{"type":"mapper_parsing_exception","reason":"no"},"status":400})";
-    create_bare(client);
-    node.script("PUT", "/_mapping", refused);
+    Run run;
+    run.create_bare();
+    run.node.script("PUT", "/_mapping", refused());
 
-    auto list = fields(0, 2);
-    mappings.add(list);
-    CHECK(mappings.apply(client));  // answered: the batch may go, its fields map dynamically
-    CHECK(mappings.apply(client));  // nothing pending
-    CHECK(node.requests("PUT", "/_mapping").size() == 1);
-    const auto warnings = reporter.warnings();
+    CHECK(run.apply(fields(0, 2)));           // answered: the batch may go, its fields map dynamically
+    CHECK(run.mappings.apply(run.client));  // nothing pending
+    CHECK(run.puts("/_mapping") == 1);
+    const auto warnings = run.reporter.warnings();
     REQUIRE(warnings.size() == 1);
     CHECK_THAT(warnings[0], Contains("cannot map 2 new fields in " + std::string(kIndex) + ": HTTP 400"));
 }
 
 TEST_CASE("A field already mapped with another type is a warning", "[export][mappings]") {
-    FakeNode node;
-    CapturingReporter reporter;
-    const Options options = node_options();
-    BulkClient client(options, reporter, fast_delivery(options, node));
-    IndexMappings mappings(options, reporter);
-    auto as_long = fields(0, 1);
-    mappings.add(as_long);
-    REQUIRE(mappings.apply(client));
+    Run run;
+    REQUIRE(run.apply(fields(0, 1)));
 
-    IndexMappings next_run(options, reporter);
+    IndexMappings next_run(run.options, run.reporter);
     std::vector<FieldSpec> as_ip{{kIndex, "layers.proto.f0", "ip"}};
     next_run.add(as_ip);
-    CHECK(next_run.apply(client));
-    const auto warnings = reporter.warnings();
+    CHECK(next_run.apply(run.client));
+    const auto warnings = run.reporter.warnings();
     REQUIRE(warnings.size() == 1);
     CHECK_THAT(warnings[0], Contains("layers.proto.f0 is already mapped as long, not ip"));
 }
