@@ -55,6 +55,18 @@ std::size_t read_properties(const json &properties, const std::string &prefix,
     return count;
 }
 
+// The mapping "properties" for `fields`, as a run with `aggregatable` maps them.
+json properties_of(const std::vector<const FieldSpec *> &fields, const SearchEngine &engine,
+                   Options::Aggregatable aggregatable) {
+    json properties = json::object();
+    for (const FieldSpec *field : fields) {
+        json mapping = json::parse(field_mapping_json(field->type, engine));
+        apply_field_storage(field->path, field->type, mapping, aggregatable);
+        put_at_path(properties, field->path, std::move(mapping));
+    }
+    return properties;
+}
+
 std::string failure(const HttpResponse &response) {
     return response.reached() ? describe_http_failure(response.status, response.body) : response.transport_error;
 }
@@ -210,20 +222,11 @@ std::size_t IndexMappings::template_field_count() {
     if (template_fields_counted_) return template_field_count_;
     template_fields_counted_ = true;
     const json body = json::parse(index_template_body(template_));
-    const json &mappings = body.contains("template") ? body["template"]["mappings"] : body["mappings"];
+    const json &holder = body.contains("template") ? body.at("template") : body;  // composable or legacy
     std::map<std::string, std::string> ignored;
-    if (mappings.contains("properties")) template_field_count_ = read_properties(mappings["properties"], "", ignored);
+    if (holder.contains("mappings") && holder.at("mappings").contains("properties"))
+        template_field_count_ = read_properties(holder.at("mappings").at("properties"), "", ignored);
     return template_field_count_;
-}
-
-std::string IndexMappings::properties_of(const std::vector<const FieldSpec *> &fields) const {
-    json properties = json::object();
-    for (const FieldSpec *field : fields) {
-        json mapping = json::parse(field_mapping_json(field->type, engine_));
-        apply_field_storage(field->path, field->type, mapping, options_.aggregatable);
-        put_at_path(properties, field->path, std::move(mapping));
-    }
-    return properties.dump();
 }
 
 std::string IndexMappings::creation_body(const std::vector<FieldSpec> &fields) {
@@ -231,7 +234,7 @@ std::string IndexMappings::creation_body(const std::vector<FieldSpec> &fields) {
     std::set<std::string> paths;
     for (const FieldSpec &field : fields)
         if (paths.insert(field.path).second) once.push_back(&field);
-    json properties = json::parse(properties_of(once));
+    json properties = properties_of(once, engine_, options_.aggregatable);
     std::map<std::string, std::string> types;
     const std::size_t needed = read_properties(properties, "", types) + template_field_count();
     json body = {{"mappings", {{"properties", std::move(properties)}}}};
@@ -343,7 +346,8 @@ bool IndexMappings::map_fields(BulkClient &client, const std::string &index, con
     }
     HttpResponse put;
     for (int attempt = 0; attempt < 2; ++attempt) {
-        put = client.call("PUT", "/" + index + "/_mapping", R"({"properties":)" + properties_of(new_fields) + "}");
+        const json properties = properties_of(new_fields, engine_, options_.aggregatable);
+        put = client.call("PUT", "/" + index + "/_mapping", json{{"properties", properties}}.dump());
         const bool no_unsigned_long = put.status == 400 && engine_.unsigned_long() &&
                                       put.body.find("[unsigned_long]") != std::string::npos;
         if (!no_unsigned_long) break;

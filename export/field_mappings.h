@@ -88,8 +88,6 @@ private:
     // The creation request for a new index: `fields` mapped, room for them.
     std::string creation_body(const std::vector<FieldSpec> &fields);
     std::size_t template_field_count();
-    // The mapping "properties" for `fields`, as this run maps them.
-    std::string properties_of(const std::vector<const FieldSpec *> &fields) const;
     // Creates `index` with `body` if it is new, then reads its fields and field limit.
     bool open_index(BulkClient &client, const std::string &index, const std::string &body, IndexState &state,
                     bool &unreachable);
