@@ -364,10 +364,11 @@ def callgrind_ir(capture, toggles, env=None):
 def measure_instructions(cache):
     sample = callgrind_sample(cache)
     packets = packet_count(sample)
-    # The serializer: espcap's whole per-packet tap call (document written straight into
-    # the batch, new fields handed over). Toggles nest: entering the one-time start()
-    # inside the first call switches collection off again until it returns.
-    serializer = callgrind_ir(sample, ["espcap::Session::on_packet*", "espcap::Session::start*"])
+    # The serializer: espcap's whole per-packet work (document written straight into the
+    # batch, new fields handed over, flows), all of it under PacketPipeline::on_packet.
+    # Not Session::on_packet: the compiler inlines it into the tap's callback, so a
+    # toggle on its name never fires. The one-time start runs before, outside it.
+    serializer = callgrind_ir(sample, ["espcap::PacketPipeline::on_packet*"])
     # Dissection and taps with serialization off: row 2's work per packet.
     dissection = callgrind_ir(sample, ["epan_dissect_run*"],
                               env=dict(os.environ, ESPCAP_BENCH_SKIP_SERIALIZE="1"))
