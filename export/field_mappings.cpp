@@ -26,6 +26,9 @@ constexpr unsigned kMaxWarnings = 5;
 // dynamically) and for other runs adding fields to the same index at the same time.
 constexpr long kHeadroom = 500;
 
+// An index creation request with nothing but the template in it.
+constexpr const char *kBareIndex = "{}";
+
 long field_limit_for(std::size_t needed) {
     return static_cast<long>(needed) + std::max<long>(2 * kHeadroom, static_cast<long>(needed / 4));
 }
@@ -214,19 +217,19 @@ IndexMappings::Creation IndexMappings::create_index(BulkClient &client, const st
     if (created.reached() && created.status == 200) return Creation::created;
     if (created.status == 400 && created.body.find("resource_already_exists_exception") != std::string::npos)
         return Creation::exists;
-    if (body == "{}") warn("cannot create index " + index + ": " + failure(created));
+    if (body == kBareIndex) warn("cannot create index " + index + ": " + failure(created));
     return Creation::refused;
 }
 
 std::size_t IndexMappings::template_field_count() {
-    if (template_fields_counted_) return template_field_count_;
-    template_fields_counted_ = true;
+    if (template_field_count_) return *template_field_count_;
     const json body = json::parse(index_template_body(template_));
     const json &holder = body.contains("template") ? body.at("template") : body;  // composable or legacy
     std::map<std::string, std::string> ignored;
-    if (holder.contains("mappings") && holder.at("mappings").contains("properties"))
-        template_field_count_ = read_properties(holder.at("mappings").at("properties"), "", ignored);
-    return template_field_count_;
+    template_field_count_ = holder.contains("mappings") && holder.at("mappings").contains("properties")
+                                ? read_properties(holder.at("mappings").at("properties"), "", ignored)
+                                : 0;
+    return *template_field_count_;
 }
 
 std::string IndexMappings::creation_body(const std::vector<FieldSpec> &fields) {
@@ -248,7 +251,7 @@ bool IndexMappings::open_index(BulkClient &client, const std::string &index, con
     Creation creation = create_index(client, index, body);
     // Refused (a field the engine cannot map as asked, a path both a field and an
     // object): create it bare, and the fields go one batch at a time, each refusal said.
-    if (creation == Creation::refused && body != "{}") creation = create_index(client, index, "{}");
+    if (creation == Creation::refused && body != kBareIndex) creation = create_index(client, index, kBareIndex);
     unreachable = creation == Creation::unreachable;
     if (creation != Creation::created && creation != Creation::exists) return false;
     return read_index(client, index, state, unreachable);
@@ -322,7 +325,7 @@ bool IndexMappings::map_fields(BulkClient &client, const std::string &index, con
         // Other runs may be writing to this index too: count its fields afresh before
         // deciding on the limit, so two runs do not each think there is room.
         bool unreachable = false;
-        if (!open_index(client, index, "{}", state, unreachable)) {
+        if (!open_index(client, index, kBareIndex, state, unreachable)) {
             if (unreachable) indices_.erase(index);
             return !unreachable;
         }

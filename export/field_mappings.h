@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -83,7 +84,7 @@ private:
         long field_limit = kDefaultTotalFieldsLimit;
     };
     enum class Creation { created, exists, refused, unreachable };
-    // Creates `index` (the template applies) with `body`: "{}" or creation_body().
+    // Creates `index` (the template applies) with `body`: "{}" (bare) or creation_body().
     Creation create_index(BulkClient &client, const std::string &index, const std::string &body);
     // The creation request for a new index: `fields` mapped, room for them.
     std::string creation_body(const std::vector<FieldSpec> &fields);
@@ -98,8 +99,7 @@ private:
 
     Options options_;
     TemplateSpec template_;
-    std::size_t template_field_count_ = 0;  // counted once, when first needed
-    bool template_fields_counted_ = false;
+    std::optional<std::size_t> template_field_count_;  // counted once, when first needed
     SearchEngine engine_;
     std::mutex mutex_;  // guards pending_ and the known fields
     std::vector<FieldSpec> pending_;

@@ -209,6 +209,11 @@ HttpResponse FakeNode::answer(const exporter::HttpRequest &request, const bool &
 
 constexpr const char *kLimit = "index.mapping.total_fields.limit";
 
+HttpResponse too_many_fields(long limit) {
+    return error_reply(400, "illegal_argument_exception",
+                       "Limit of total fields [" + std::to_string(limit) + "] has been exceeded");
+}
+
 // The node's own answer, with its effect.
 HttpResponse FakeNode::act(const std::string &method, const std::string &path_and_query, const std::string &body) {
     const std::string path = path_and_query.substr(0, path_and_query.find('?'));
@@ -240,8 +245,7 @@ HttpResponse FakeNode::act(const std::string &method, const std::string &path_an
         if (request.contains("mappings") && request["mappings"].contains("properties"))
             merge_properties(created.properties, request["mappings"]["properties"]);
         if (static_cast<long>(count_fields(created.properties)) > created.field_limit)
-            return error_reply(400, "illegal_argument_exception",
-                               "Limit of total fields [" + std::to_string(created.field_limit) + "] has been exceeded");
+            return too_many_fields(created.field_limit);
         state_.indices[name] = std::move(created);
         return reply(200, json{{"acknowledged", true}, {"index", name}});
     }
@@ -254,9 +258,7 @@ HttpResponse FakeNode::act(const std::string &method, const std::string &path_an
             return error_reply(400, "mapper_parsing_exception", "no properties");
         json merged = index.properties;
         merge_properties(merged, update["properties"]);
-        if (static_cast<long>(count_fields(merged)) > index.field_limit)
-            return error_reply(400, "illegal_argument_exception",
-                               "Limit of total fields [" + std::to_string(index.field_limit) + "] has been exceeded");
+        if (static_cast<long>(count_fields(merged)) > index.field_limit) return too_many_fields(index.field_limit);
         index.properties = std::move(merged);
         return reply(200, json{{"acknowledged", true}});
     }
