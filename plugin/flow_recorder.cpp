@@ -257,7 +257,7 @@ std::string_view FlowRecorder::end_frame(const packet_info *pinfo, std::string_v
     community_id_.clear();
     tap::FlowTuple tuple;
     const bool has_flow = packet_tuple(pinfo, tuple);
-    if (has_flow) community_id_ = tap::community_id(tuple);
+    if (has_flow) community_id_ = community_ids_.of(tuple);
     if (recording_) {
         if (has_flow && !have_transport_) {
             tap::FlowPacket packet = packet_of(pinfo);

@@ -58,6 +58,8 @@ public:
     std::string_view end_frame(const _packet_info *pinfo, std::string_view protocol);
     void finish();
 
+    // Whether end_frame() reads its `protocol` (flow records on): else it need not be found.
+    bool recording() const { return recording_; }
     std::uint64_t flows_written() const { return flows_written_; }
     std::uint64_t flow_updates() const { return flow_updates_; }
     const std::set<std::string> &indices() const { return indices_; }
@@ -105,6 +107,7 @@ private:
     std::vector<tap::Flow> ended_;
     std::int64_t latest_secs_ = INT64_MIN;
     std::string community_id_;
+    tap::CommunityIds community_ids_;
 };
 
 }  // namespace espcap

@@ -181,7 +181,10 @@ void PacketPipeline::index_packet(const packet_info *pinfo, const epan_dissect_t
         return;  // keep counting what could not be sent until the host stops
     }
     if (skip_serialize_) return;
-    const std::string_view community_id = flows_.end_frame(pinfo, writer_->highest_protocol(pinfo));
+    // The highest protocol names a flow's application only when flows are recorded;
+    // the document finds its own.
+    const std::string_view community_id =
+        flows_.end_frame(pinfo, flows_.recording() ? writer_->highest_protocol(pinfo) : std::string_view{});
     if (options_.flows == Options::Flows::only) return;
     const std::string &index = options_.daily ? daily_index_->name_for(pinfo->fd->has_ts, pinfo->abs_ts.secs)
                                                    : options_.index_prefix;

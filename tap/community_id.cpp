@@ -81,4 +81,38 @@ std::string community_id(const FlowTuple &original) {
     return std::string("1:") + base64.get();
 }
 
+namespace {
+
+bool same_flow(const FlowTuple &a, const FlowTuple &b) {
+    return a.protocol == b.protocol && a.address_size == b.address_size && a.has_ports == b.has_ports &&
+           a.source_port == b.source_port && a.destination_port == b.destination_port && a.source == b.source &&
+           a.destination == b.destination;
+}
+
+// Over every byte same_flow() compares (unused address bytes are zero).
+std::uint64_t slot_hash(const FlowTuple &tuple) {
+    std::uint64_t words[4];
+    std::memcpy(&words[0], tuple.source.data(), sizeof tuple.source);
+    std::memcpy(&words[2], tuple.destination.data(), sizeof tuple.destination);
+    std::uint64_t hash = (std::uint64_t{tuple.protocol} << 48) | (std::uint64_t{tuple.address_size} << 40) |
+                         (std::uint64_t{tuple.has_ports} << 32) | (std::uint64_t{tuple.source_port} << 16) |
+                         tuple.destination_port;
+    for (const std::uint64_t word : words) hash = (hash ^ word) * 0x9e3779b97f4a7c15ULL;
+    return hash ^ (hash >> 32);
+}
+
+}  // namespace
+
+const std::string &CommunityIds::of(const FlowTuple &tuple) {
+    static_assert((kSlots & (kSlots - 1)) == 0, "kSlots must be a power of two");
+    if (slots_.empty()) slots_.resize(kSlots);
+    Slot &slot = slots_[slot_hash(tuple) & (kSlots - 1)];
+    if (!slot.used || !same_flow(slot.tuple, tuple)) {
+        slot.id = community_id(tuple);
+        slot.tuple = tuple;
+        slot.used = true;
+    }
+    return slot.id;
+}
+
 }  // namespace espcap::tap

@@ -76,6 +76,22 @@ TEST_CASE("Community IDs equal the specification's baseline table", "[flows]") {
     CHECK(community_id(tuple(static_cast<std::uint8_t>(protocol), source, destination, sport, dport)) == expected);
 }
 
+TEST_CASE("Remembered Community IDs are those community_id() gives, for more flows than slots", "[flows]") {
+    CommunityIds ids;
+    std::vector<FlowTuple> flows;
+    for (std::uint16_t port = 1; port <= 3 * CommunityIds::kSlots; ++port) {
+        flows.push_back(tuple(kIpProtoTcp, "10.0.0.1", "10.0.0.2", port, 80));
+        flows.push_back(reversed(flows.back()));  // the same flow: the same id, another slot
+        flows.push_back(tuple(kIpProtoUdp, "fe80::1", "fe80::2", port, 53));
+    }
+    for (int pass = 0; pass < 2; ++pass) {  // the second finds most in their slots, some replaced
+        for (const FlowTuple &flow : flows) {
+            CAPTURE(pass, flow.protocol, flow.source_port, flow.destination_port);
+            REQUIRE(ids.of(flow) == community_id(flow));
+        }
+    }
+}
+
 TEST_CASE("A TCP conversation is one flow with packets and bytes per direction", "[flows]") {
     FlowTable table(FlowLimits{});
     const FlowTuple out = tuple(6, "10.0.0.1", "10.0.0.2", 50000, 80);
