@@ -12,8 +12,8 @@ const char *field_type_name(FieldType type) {
     case FieldType::ip: return "ip";
     case FieldType::date: return "date";
     case FieldType::boolean: return "boolean";
-    case FieldType::none:
-    case FieldType::object: break;
+    case FieldType::object: return "object";
+    case FieldType::none: break;
     }
     return "";
 }

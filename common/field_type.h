@@ -19,7 +19,7 @@ enum class FieldType : std::uint8_t {
     boolean,        // written as JSON true/false
 };
 
-// The mapping type name ("long", "ip", ...); "" for none and object. "bytes" is
+// The mapping type name ("long", "ip", "object", ...); "" for none. "bytes" is
 // espcap's own: mapped as a keyword, without doc values (export/field_storage.cpp).
 const char *field_type_name(FieldType type);
 

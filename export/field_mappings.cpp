@@ -246,6 +246,15 @@ std::string IndexMappings::creation_body(const std::vector<FieldSpec> &fields) {
     return body.dump();
 }
 
+std::vector<FieldSpec> IndexMappings::with_run_fields(const std::vector<FieldSpec> &fields) {
+    std::vector<FieldSpec> all = fields;  // first, so the batch's own type wins a path named twice
+    std::lock_guard<std::mutex> lock(mutex_);
+    all.reserve(fields.size() + known_fields_.size());
+    const std::string &index = fields.empty() ? std::string() : fields.front().index;
+    for (const auto &[path, type] : known_fields_) all.push_back(FieldSpec{index, path, type});
+    return all;
+}
+
 bool IndexMappings::open_index(BulkClient &client, const std::string &index, const std::string &body,
                                IndexState &state, bool &unreachable) {
     Creation creation = create_index(client, index, body);
@@ -291,7 +300,7 @@ bool IndexMappings::map_fields(BulkClient &client, const std::string &index, con
     if (found == nullptr) {  // new, or forgotten for indices used since: read from the node
         IndexState state;
         bool unreachable = false;
-        if (!open_index(client, index, creation_body(fields), state, unreachable))
+        if (!open_index(client, index, creation_body(with_run_fields(fields)), state, unreachable))
             return !unreachable;  // else dynamic mapping
         found = &indices_.insert(index, std::move(state));
         fresh = true;

@@ -10,9 +10,11 @@
 //   mappings.spooled_mappings_for(indices);          // kept with a batch that is spooled
 //   mappings.add_spooled(json, client);              // before that batch is replayed
 //
-// A new index is created with its first batch's fields mapped (the template applies
-// too) and a field limit with room for them: one cluster-state update where a bare
-// creation, a limit and a mapping update took three. For an index that exists this
+// A new index is created with every field the run has typed so far, in any index (the
+// template applies too), and a field limit with room for them: one cluster-state update
+// where a bare creation, a limit and a mapping update took three, and the next day's
+// index starts with the fields of the day before instead of a mapping update for each
+// protocol as it turns up again. For an index that exists this
 // reads the fields it has, raises index.mapping.total_fields.limit when the new fields
 // need it, and puts the new fields' mappings. Nothing here can lose a document: when the node
 // refuses a mapping, the batch still goes, the rest maps dynamically (strings as
@@ -88,6 +90,8 @@ private:
     Creation create_index(BulkClient &client, const std::string &index, const std::string &body);
     // The creation request for a new index: `fields` mapped, room for them.
     std::string creation_body(const std::vector<FieldSpec> &fields);
+    // `fields`, then every other field this run has typed in any index.
+    std::vector<FieldSpec> with_run_fields(const std::vector<FieldSpec> &fields);
     std::size_t template_field_count();
     // Creates `index` with `body` if it is new, then reads its fields and field limit.
     bool open_index(BulkClient &client, const std::string &index, const std::string &body, IndexState &state,
@@ -103,7 +107,7 @@ private:
     SearchEngine engine_;
     std::mutex mutex_;  // guards pending_ and the known fields
     std::vector<FieldSpec> pending_;
-    // Every field handed to add(), for spooled_mappings_for(): each (path, type) kept
+    // Every field handed to add(), for spooled_mappings_for() and new indices: each (path, type) kept
     // once, and by index only a flag per field, so many day indices cost little.
     std::vector<std::pair<std::string, std::string>> known_fields_;
     std::unordered_map<std::string, std::uint32_t> known_field_ids_;

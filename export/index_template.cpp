@@ -50,6 +50,7 @@ json mappings(const TemplateSpec &spec) {
         {"file_date_utc", tolerant_date},
         {"file_name", {{"type", "keyword"}}},
         {"file_offset", {{"type", "long"}}},
+        {"interface", {{"type", "keyword"}}},
         {"protocol", {{"type", "keyword"}}},
     };
     for (const char *end : {"source", "destination"}) {

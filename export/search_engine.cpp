@@ -47,6 +47,7 @@ std::string field_mapping_json(const std::string &type, const SearchEngine &engi
     // A byte field's hex is a keyword (field_storage.cpp leaves out its doc values).
     if (type == "bytes") return field_mapping_json("keyword", engine);
     if (type == "boolean") return json{{"type", "boolean"}}.dump();
+    if (type == "object") return json{{"type", "object"}}.dump();
     const std::string mapped = type == "unsigned_long" && !engine.unsigned_long() ? "keyword" : type;
     if (mapped == "keyword") return field_mapping_json(mapped, engine);
     // A value that does not parse (a float written as "inf", a date past year 9999)

@@ -145,7 +145,7 @@ void EkTreeWriter::write_member(const EkMember member, std::uint32_t path, int d
     const bool is_object = PNODE_FINFO(first)->hfinfo->type == FT_PROTOCOL;
     const std::uint32_t object_path =
         is_object ? discovery_.object_path(path, member.name_id, bare) : path;
-    if (!is_object) discovery_.note(path, member.name_id, bare, type);
+    discovery_.note(path, member.name_id, bare, is_object ? FieldType::object : type);
 
     append_name(info, out);
     const std::size_t value_begin = out.size();

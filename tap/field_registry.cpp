@@ -117,6 +117,7 @@ FieldRegistry::FieldRegistry() {
     }
     summary_.names = type_by_name_.size();
     for (const auto &[hash, type] : type_by_name_) {
+        if (type == FieldType::object) continue;  // the summary counts value types
         const char *type_name = field_type_name(type);
         if (*type_name != '\0') ++summary_.names_by_type[type_name];
     }

@@ -5,13 +5,14 @@ name, and every field they keep stays searchable in Elasticsearch.
 Budget: about 1 minute (test_pcaps/ and a few corpus captures, written and indexed).
 """
 import collections
+import json
 import os
 import re
 import tempfile
 import unittest
 
 import ek_reference as ek
-from espcap_test import ES_NODE, SHARED_PCAPS, TEST_PCAPS, count, delete_indices, es, run_tshark, summary
+from espcap_test import ES_NODE, SHARED_PCAPS, TEST_PCAPS, all_sources, count, delete_indices, es, run_tshark, summary
 
 CAPTURES = [os.path.join(TEST_PCAPS, "test_http.pcap"), os.path.join(TEST_PCAPS, "test_dns.pcap")] + \
     [os.path.join(SHARED_PCAPS, "corpus", name) for name in ("dhcp.pcapng", "smtp.pcap", "tls12-aes256gcm.pcap")
@@ -173,6 +174,66 @@ class TestDocumentContent(unittest.TestCase):
         self.assertNotEqual(run.returncode, 0)
         self.assertIn("option 'drop_protocols': 'nosuch' is not a protocol's filter name",
                       run.stderr.decode(errors="replace"))
+
+
+class TestNothingMapsDynamically(unittest.TestCase):
+    """Every member espcap writes with a value, objects included, is mapped before the
+    first document that uses it: a member the node maps itself costs a cluster-state
+    update on the write path, per new index. Shown with espcap's own template set to
+    "dynamic": false, which indexes documents whole but maps nothing itself, so that
+    whatever espcap left unmapped is missing from the mapping (null maps nothing either
+    way). Daily indices, both profiles."""
+    INDEX = "it-storage-mapped"
+
+    def tearDown(self):
+        es("DELETE", f"/_index_template/static-{self.INDEX}")
+        delete_indices(f"{self.INDEX}*")
+
+    def mapped_paths(self):
+        paths = set()
+
+        def walk(properties, prefix):
+            for name, field in properties.items():
+                paths.add(prefix + name)
+                walk(field.get("properties", {}), prefix + name + ".")
+        for index, body in es("GET", f"/{self.INDEX}-*/_mapping").items():
+            walk(body["mappings"].get("properties", {}), "")
+        return paths
+
+    def test_every_member_is_mapped_before_its_document(self):
+        def written_paths(value, prefix, out):
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, dict):
+                    if prefix:
+                        out.add(prefix)
+                    for name, member in item.items():
+                        written_paths(member, f"{prefix}.{name}" if prefix else name, out)
+                elif item is not None:
+                    out.add(prefix)
+
+        for profile in ("full", "compact"):
+            with self.subTest(profile=profile), tempfile.TemporaryDirectory() as tmp:
+                template_file = os.path.join(tmp, "template.json")
+                written = run_tshark(["-r", CAPTURES[0], "-q", "-X", f"espcap:file={os.path.join(tmp, 'x.ndjson')}",
+                                      "-X", f"espcap:index={self.INDEX}", "-X", f"espcap:template_file={template_file}"])
+                self.assertEqual(written.returncode, 0, written.stderr.decode(errors="replace"))
+                with open(template_file) as f:
+                    static = json.load(f)
+                static["priority"] += 1000  # in place of espcap's, which it copies
+                static["template"]["mappings"]["dynamic"] = False
+                es("PUT", f"/_index_template/static-{self.INDEX}", static)
+                delete_indices(f"{self.INDEX}*")
+                for pcap in CAPTURES:
+                    run = run_tshark(["-r", pcap, "-q", "-X", f"espcap:node={ES_NODE}", "-X",
+                                      f"espcap:index={self.INDEX}", "-X", f"espcap:profile={profile}"])
+                    packets, indexed, failed = summary(run.stderr)
+                    self.assertEqual((indexed, failed), (packets, 0), run.stderr.decode(errors="replace")[-1500:])
+                documents = all_sources(f"{self.INDEX}-*")
+                self.assertGreater(len(documents), 1000)
+                written = set()
+                for document in documents:
+                    written_paths(document, "", written)
+                self.assertEqual(sorted(written - self.mapped_paths()), [])
 
 
 class TestCompactIsSearchable(unittest.TestCase):

@@ -26,14 +26,14 @@ constexpr const char *kIndex = "packets-2015-07-30";
 constexpr const char *kIndexPath = "/packets-2015-07-30";
 
 // Fields layers.proto.f<from> ... of type long.
-std::vector<FieldSpec> fields(std::size_t from, std::size_t to) {
+std::vector<FieldSpec> fields(std::size_t from, std::size_t to, const std::string &index = kIndex) {
     std::vector<FieldSpec> list;
-    for (std::size_t i = from; i < to; ++i) list.push_back({kIndex, "layers.proto.f" + std::to_string(i), "long"});
+    for (std::size_t i = from; i < to; ++i) list.push_back({index, "layers.proto.f" + std::to_string(i), "long"});
     return list;
 }
 
-std::size_t mapped_fields(const FakeNode &node) {
-    return node.properties(kIndex)["layers"]["properties"]["proto"]["properties"].size();
+std::size_t mapped_fields(const FakeNode &node, const std::string &index = kIndex) {
+    return node.properties(index)["layers"]["properties"]["proto"]["properties"].size();
 }
 
 // A fake node, a client and the mappings of one run.
@@ -84,6 +84,23 @@ TEST_CASE("The field limit is set once, with room for what comes next", "[export
     CHECK(run.puts("/_settings") == settings);  // the room left was enough
     CHECK(run.node.field_limit(kIndex) == limit);
     CHECK(mapped_fields(run.node) == 700);
+    CHECK(run.reporter.warnings().empty());
+}
+
+TEST_CASE("The next day's index is created with every field the run has mapped", "[export][mappings]") {
+    Run run;
+    REQUIRE(run.apply(fields(0, 20)));
+    REQUIRE(run.apply(fields(20, 30)));  // a mapping update: the index exists
+    CHECK(run.puts("/_mapping") == 1);
+
+    const std::string next_day = "packets-2015-07-31";
+    REQUIRE(run.apply(fields(25, 35, next_day)));  // five fields seen before, five new
+    CHECK(run.puts("/" + next_day) == 1);
+    CHECK(run.puts("/_mapping") == 1);  // none more: all came with the creation
+    CHECK(mapped_fields(run.node, next_day) == 35);
+    REQUIRE(run.apply(fields(0, 10, next_day)));  // already there
+    CHECK(run.puts("/_mapping") == 1);
+    CHECK(mapped_fields(run.node) == 30);  // the first day gains nothing
     CHECK(run.reporter.warnings().empty());
 }
 
