@@ -145,7 +145,7 @@ void EkTreeWriter::write_member(const EkMember member, std::uint32_t path, int d
     const bool is_object = PNODE_FINFO(first)->hfinfo->type == FT_PROTOCOL;
     const std::uint32_t object_path =
         is_object ? discovery_.object_path(path, member.name_id, bare) : path;
-    discovery_.note(path, member.name_id, bare, is_object ? FieldType::object : type);
+    if (!is_object) discovery_.note(path, member.name_id, bare, type);
 
     append_name(info, out);
     const std::size_t value_begin = out.size();
@@ -157,8 +157,13 @@ void EkTreeWriter::write_member(const EkMember member, std::uint32_t path, int d
         const bool layer_role = role == EcsCopies::Role::network_layer || role == EcsCopies::Role::transport_layer;
         const bool copied_layer = depth == 0 && j == 0 && layer_role &&
                                   ecs_.enter_layer(role, names_[member.name_id].bare());
+        const std::size_t element_begin = out.size();
         write_value(node, object_path, depth, out);
         if (copied_layer) ecs_.leave_layer();
+        // An object with members is mapped as their parent; one left with none ("{}":
+        // all left out) is mapped on its own. names_ may have grown: look the name up again.
+        if (is_object && out.size() - element_begin == 2)
+            discovery_.note(path, member.name_id, names_[member.name_id].bare(), FieldType::object);
     }
     if (member.count > 1) out += ']';
     if (depth == 1 && ecs_.inside_copied_layer() && role != EcsCopies::Role::none)

@@ -27,9 +27,9 @@ void FieldDiscovery::note_first_use(std::uint32_t path, std::uint32_t name_id, s
     std::vector<bool> &flags = (*seen_)[path];
     if (name_id >= flags.size()) flags.resize(name_id + 64);
     flags[name_id] = true;
-    // An object is mapped too: one its members were all left out of (compact) is
-    // otherwise mapped by the node while it indexes, a cluster-state update per index.
-    if (type == FieldType::none) return;  // null maps nothing
+    // An empty object is mapped too: else the node maps it while it indexes, a
+    // cluster-state update per index on the write path. null maps nothing.
+    if (type == FieldType::none) return;
     discovered_.push_back(DiscoveredField{index_, paths_[path] + "." + std::string(name), type});
 }
 

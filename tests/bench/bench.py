@@ -457,6 +457,9 @@ def main():
     parser.add_argument("--size", action="store_true",
                         help="only the index size per document profile (needs Elasticsearch)")
     parser.add_argument("--no-size", action="store_true", help="skip the index size section")
+    parser.add_argument("--rows", default=None,
+                        help="only these rows, e.g. 5,7 (the compact target, repeated with --reps); "
+                             "no size section, no callgrind")
     parser.add_argument("--cache", default=os.path.join(ROOT, "build-bench", "captures"))
     args = parser.parse_args()
 
@@ -475,7 +478,10 @@ def main():
         for capture in captures:
             report_sizes(capture, packet_count(capture), es)
         return
-    plans = [(c, [r for r in ROWS if es or r[0] not in ES_ROWS], args.reps) for c in captures]
+    chosen = {int(n) for n in args.rows.split(",")} if args.rows else {r[0] for r in ROWS}
+    if args.rows:
+        args.no_size, args.no_callgrind, args.large = True, True, False
+    plans = [(c, [r for r in ROWS if r[0] in chosen and (es or r[0] not in ES_ROWS)], args.reps) for c in captures]
     if args.large:
         large = bench_capture(args.cache, args.copies * 10)
         plans.append((large, [r for r in ROWS if r[0] in (2, 3) or (es and r[0] == 5)], 1))
