@@ -250,8 +250,7 @@ std::vector<FieldSpec> IndexMappings::with_run_fields(const std::vector<FieldSpe
     std::vector<FieldSpec> all = fields;  // first, so the batch's own type wins a path named twice
     std::lock_guard<std::mutex> lock(mutex_);
     all.reserve(fields.size() + known_fields_.size());
-    const std::string &index = fields.empty() ? std::string() : fields.front().index;
-    for (const auto &[path, type] : known_fields_) all.push_back(FieldSpec{index, path, type});
+    for (const auto &[path, type] : known_fields_) all.push_back(FieldSpec{"", path, type});  // index unused
     return all;
 }
 

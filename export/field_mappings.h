@@ -107,8 +107,9 @@ private:
     SearchEngine engine_;
     std::mutex mutex_;  // guards pending_ and the known fields
     std::vector<FieldSpec> pending_;
-    // Every field handed to add(), for spooled_mappings_for() and new indices: each (path, type) kept
-    // once, and by index only a flag per field, so many day indices cost little.
+    // Every field handed to add(), for spooled_mappings_for() and new indices: each
+    // (path, type) kept once, and by index only a flag per field, so many day indices
+    // cost little.
     std::vector<std::pair<std::string, std::string>> known_fields_;
     std::unordered_map<std::string, std::uint32_t> known_field_ids_;
     RecentlyUsed<std::vector<bool>> known_fields_by_index_{kIndicesKnownForSpool};
