@@ -444,6 +444,18 @@ def report(capture, packets, reps, results):
             print(f"- peak RSS row {number} - row 2 <= 100 MiB: {over:+.0f} MiB {'met' if over <= 100 else 'NOT met'}")
 
 
+def row_numbers(text):
+    """--rows: a comma-separated list of the benchmark's row numbers."""
+    known = {r[0] for r in ROWS}
+    try:
+        rows = {int(n) for n in text.split(",")}
+    except ValueError:
+        rows = set()
+    if not rows or not rows <= known:
+        raise argparse.ArgumentTypeError(f"rows are numbers among {sorted(known)}, comma-separated: {text!r}")
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reps", type=int, default=3)
@@ -457,7 +469,7 @@ def main():
     parser.add_argument("--size", action="store_true",
                         help="only the index size per document profile (needs Elasticsearch)")
     parser.add_argument("--no-size", action="store_true", help="skip the index size section")
-    parser.add_argument("--rows", default=None,
+    parser.add_argument("--rows", default=None, type=row_numbers,
                         help="only these rows, e.g. 5,7 (the compact target, repeated with --reps); "
                              "no size section, no callgrind")
     parser.add_argument("--cache", default=os.path.join(ROOT, "build-bench", "captures"))
@@ -478,7 +490,7 @@ def main():
         for capture in captures:
             report_sizes(capture, packet_count(capture), es)
         return
-    chosen = {int(n) for n in args.rows.split(",")} if args.rows else {r[0] for r in ROWS}
+    chosen = args.rows or {r[0] for r in ROWS}
     if args.rows:
         args.no_size, args.no_callgrind, args.large = True, True, False
     plans = [(c, [r for r in ROWS if r[0] in chosen and (es or r[0] not in ES_ROWS)], args.reps) for c in captures]
