@@ -21,6 +21,10 @@ indexes the capture into an empty node, the indices are force-merged to one segm
 and the table shows bytes on disk per packet, the ratio to the capture file, the
 Elasticsearch JVM's CPU per document while indexing, the share of _source in
 _disk_usage and the fields that take the most bytes.
+
+With --node-floor, each profile's documents are also loaded without espcap
+(node_floor.py): the node's own cost per document, and so the most two profiles' rates
+can differ where the node is the bottleneck.
 """
 import argparse
 import datetime
@@ -34,6 +38,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+
+import node_floor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -312,6 +318,36 @@ def report_sizes(capture, packets, es):
     sys.stdout.flush()
 
 
+def report_node_floor(capture, packets, es, reps):
+    """bench --node-floor: each profile's documents loaded without espcap (node_floor.py)."""
+    profiles = [(name, options) for name, options, codec in PROFILES if codec is None]
+
+    def run_espcap(argv):
+        _, (err,) = run_measured([argv])
+        check_summary(err, packets, indexed=packets)
+
+    results = {}
+    for rep in range(reps):
+        for name, options in profiles:
+            print(f"  node floor: {os.path.basename(capture)} rep {rep + 1}/{reps} {name}", file=sys.stderr)
+            results.setdefault(name, []).append(node_floor.measure(capture, packets, es, options, run_espcap))
+    es.reset()
+    print(f"\n### The node's own cost per document: {os.path.basename(capture)}, median of {reps}\n")
+    print("espcap's NDJSON loaded by a minimal client into indices created beforehand with the run's mappings "
+          "(tests/bench/node_floor.py): what the documents cost the node, with nothing of espcap's.\n")
+    print("| profile | node CPU s | node CPU µs/doc | load s |")
+    print("|---|---:|---:|---:|")
+    cpu = {}
+    for name, _ in profiles:
+        cpu[name] = statistics.median(r.node_cpu for r in results[name])
+        seconds = statistics.median(r.seconds for r in results[name])
+        print(f"| {name} | {cpu[name]:.1f} | {cpu[name] / packets * 1e6:,.0f} | {seconds:.1f} |")
+    full, compact = (cpu[name] for name, _ in profiles)
+    print(f"\n- compact / full, node CPU: {compact / full:.2f}; where the node alone is the bottleneck, "
+          f"row 7 can run at most {full / compact:.2f} x row 5")
+    sys.stdout.flush()
+
+
 # --- captures ------------------------------------------------------------------------
 
 def packet_count(capture):
@@ -472,6 +508,9 @@ def main():
     parser.add_argument("--rows", default=None, type=row_numbers,
                         help="only these rows, e.g. 5,7 (the compact target, repeated with --reps); "
                              "no size section, no callgrind")
+    parser.add_argument("--node-floor", action="store_true",
+                        help="also each profile's documents loaded without espcap: the node's own cost "
+                             "(bench capture, --reps times)")
     parser.add_argument("--cache", default=os.path.join(ROOT, "build-bench", "captures"))
     args = parser.parse_args()
 
@@ -506,6 +545,11 @@ def main():
                 results.setdefault(number, []).append(function(capture, packets, es))
         report(capture, packets, reps, results)
         sys.stdout.flush()
+
+    if args.node_floor:
+        if not es:
+            raise SystemExit("bench: --node-floor needs Elasticsearch")
+        report_node_floor(captures[0], packet_count(captures[0]), es, args.reps)
 
     if es and not args.smoke and not args.no_size:
         for capture in captures:
