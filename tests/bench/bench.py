@@ -335,13 +335,15 @@ def report_node_floor(capture, packets, es, reps):
     print(f"\n### The node's own cost per document: {os.path.basename(capture)}, median of {reps}\n")
     print("espcap's NDJSON loaded by a minimal client into indices created beforehand with the run's mappings "
           "(tests/bench/node_floor.py): what the documents cost the node, with nothing of espcap's.\n")
-    print("| profile | node CPU s | node CPU µs/doc | load s |")
-    print("|---|---:|---:|---:|")
+    print("| profile | node CPU s | node CPU µs/doc | load s | indices | node CPU s creating them |")
+    print("|---|---:|---:|---:|---:|---:|")
     cpu = {}
     for name, _ in profiles:
         cpu[name] = statistics.median(r.node_cpu for r in results[name])
         seconds = statistics.median(r.seconds for r in results[name])
-        print(f"| {name} | {cpu[name]:.1f} | {cpu[name] / packets * 1e6:,.0f} | {seconds:.1f} |")
+        creation = statistics.median(r.creation_cpu for r in results[name])
+        print(f"| {name} | {cpu[name]:.1f} | {cpu[name] / packets * 1e6:,.0f} | {seconds:.1f} | "
+              f"{results[name][0].indices} | {creation:.1f} |")
     full, compact = (cpu[name] for name, _ in profiles)
     print(f"\n- compact / full, node CPU: {compact / full:.2f}; where the node alone is the bottleneck, "
           f"row 7 can run at most {full / compact:.2f} x row 5")
