@@ -50,15 +50,21 @@ def load(url, ndjson_path):
     target = urllib.parse.urlsplit(url)
     bodies = queue.Queue(maxsize=2 * CONNECTIONS)
     refused = []
+    failures = []
 
     def sender():
         connection = http.client.HTTPConnection(target.hostname, target.port, timeout=1800)
         while (body := bodies.get()) is not None:
-            connection.request("POST", "/_bulk?filter_path=items.*.status", body=body,
-                               headers={"Content-Type": "application/x-ndjson"})
-            reply = json.loads(connection.getresponse().read())
-            refused.append(sum(1 for item in reply["items"] for result in item.values()
-                               if result["status"] >= 300))
+            if failures:
+                continue  # keep taking bodies, so that the reader never waits on a full queue
+            try:
+                connection.request("POST", "/_bulk?filter_path=items.*.status", body=body,
+                                   headers={"Content-Type": "application/x-ndjson"})
+                reply = json.loads(connection.getresponse().read())
+                refused.append(sum(1 for item in reply["items"] for result in item.values()
+                                   if result["status"] >= 300))
+            except (OSError, http.client.HTTPException, ValueError, KeyError) as error:
+                failures.append(error)
 
     threads = [threading.Thread(target=sender) for _ in range(CONNECTIONS)]
     for t in threads:
@@ -69,6 +75,8 @@ def load(url, ndjson_path):
         bodies.put(None)
     for t in threads:
         t.join()
+    if failures:
+        raise SystemExit(f"bench: node floor: a bulk request failed: {failures[0]!r}")
     return sum(refused)
 
 
@@ -94,6 +102,7 @@ def measure(capture, packets, es, options, run_espcap):
         result = FloorResult(len(mappings), creation_cpu, es.cpu_seconds() - node_cpu, time.monotonic() - start)
     if refused:
         raise SystemExit(f"bench: node floor: the node refused {refused} documents")
-    if es.count() != packets:
-        raise SystemExit(f"bench: node floor: the node holds {es.count()} documents, expected {packets}")
+    stored = es.count()
+    if stored != packets:
+        raise SystemExit(f"bench: node floor: the node holds {stored} documents, expected {packets}")
     return result
