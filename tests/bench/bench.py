@@ -524,6 +524,8 @@ def main():
     else:
         captures = [bench_capture(args.cache, args.copies), os.path.join(ROOT, "test_pcaps", "test_http.pcap")]
 
+    if args.node_floor and not es:
+        raise SystemExit("bench: --node-floor needs Elasticsearch")
     print(f"## espcap benchmark\n\n{machine_line()}")
     if args.size:
         if not es:
@@ -549,8 +551,6 @@ def main():
         sys.stdout.flush()
 
     if args.node_floor:
-        if not es:
-            raise SystemExit("bench: --node-floor needs Elasticsearch")
         report_node_floor(captures[0], packet_count(captures[0]), es, args.reps)
 
     if es and not args.smoke and not args.no_size:
