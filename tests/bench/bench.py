@@ -330,7 +330,8 @@ def report_node_floor(capture, packets, es, reps):
     for rep in range(reps):
         for name, options in profiles:
             print(f"  node floor: {os.path.basename(capture)} rep {rep + 1}/{reps} {name}", file=sys.stderr)
-            results.setdefault(name, []).append(node_floor.measure(capture, packets, es, options, run_espcap))
+            results.setdefault(name, []).append(node_floor.measure(capture, es, options, run_espcap))
+            check_count(es, packets, f"node floor, {name}")
     es.reset()
     print(f"\n### The node's own cost per document: {os.path.basename(capture)}, median of {reps}\n")
     print("espcap's NDJSON loaded by a minimal client into indices created beforehand with the run's mappings "
