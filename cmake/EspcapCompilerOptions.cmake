@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Warnings for our own targets, and the optional sanitizer and fuzzer builds.
 add_library(espcap_warnings INTERFACE)
 target_compile_options(espcap_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion)

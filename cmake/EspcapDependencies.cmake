@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Everything espcap builds against, each as an imported target:
 #   epan                 Wireshark's dissection library (Debian: wireshark-dev)
 #   CURL::libcurl        HTTP client (libcurl4-openssl-dev)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What goes into each packet's document: the user's choice between every member
 // `tshark -T ek` writes (the default) and a smaller document that keeps every field a
 // display filter can name searchable. Plain C++: the tree writer (tap/) reads it, the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The search type a document member is mapped with, chosen from what the serializer
 // writes for its Wireshark field (see field_registry.h). Plain C++, shared with export/.
 #pragma once

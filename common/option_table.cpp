@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The option table: every key espcap knows, each with its default, what it accepts,
 // how it is read, its help and where it applies. parse_options(), the Preferences
 // dialog (plugin/plugin.cpp), the README's options table (checked by

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The readers of one kind of option text each: numbers, sizes, seconds, node lists,
 // index prefixes, protocol lists. The option table (option_table.cpp) picks one per
 // key; nothing outside common/ includes this header.

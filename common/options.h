@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // espcap's settings: one validated value built from `-X espcap:key=value` arguments
 // and Wireshark preferences. Plain C++; export/ and tap/ receive an Options and never
 // read a preference themselves.

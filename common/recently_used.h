@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A map that keeps only the `capacity` entries used last: state kept per day index
 // (which fields were seen, how the node maps them) must not grow with a capture that
 // spans years, or with packets whose timestamps are nonsense.

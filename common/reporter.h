@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Where espcap's words to the user go. tshark prints them on stderr; the GUI export
 // shows them in its dialog. No layer writes to a stream itself, so nothing said in the
 // GUI is lost on a terminal nobody reads.

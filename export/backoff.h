@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Delay before retry number `attempt` (0-based): "full jitter", a random time between
 // zero and min(cap, base * 2^attempt), so concurrent senders do not retry in lockstep.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One _bulk request body under construction: NDJSON action + document line pairs.
 //
 //   batch.begin_document("packets-2015-07-30", "3f2a...-17");

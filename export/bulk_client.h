@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Sends bulk batches to Elasticsearch or OpenSearch over HTTP and accounts for every
 // document: each one ends up indexed, already present, or rejected with a reason.
 //

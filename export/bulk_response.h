@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Reads an Elasticsearch/OpenSearch _bulk reply, one result per item.
 // Takes a string so canned replies can be tested without a server.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Documents that Elasticsearch refused for good (mapping conflicts, parse errors, a
 // document too large for any request) are kept here, one NDJSON line each, with the
 // reason, so nothing is lost and nothing is retried forever:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // How delivery reaches its nodes and how long it waits for them: libcurl and the pauses
 // below in a run; a scripted server and pauses of milliseconds in a unit test.
 //

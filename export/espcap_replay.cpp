@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // espcap-replay: sends what espcap runs left in the spool folder, without a capture.
 //
 //   espcap-replay node=localhost:9200 [spool=DIR] [user=... password=...] ...

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Moves documents from the dissection thread to sender threads, in bulk batches.
 //
 //   Exporter exporter(options, reporter);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Installs the index template and keeps each index's mapping one step ahead of its
 // documents: before a batch goes out, every field first used since the last batch is
 // mapped with its type in the index it goes to.

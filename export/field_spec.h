@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One typed field a run wants mapped in one index.
 #pragma once
 

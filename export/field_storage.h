@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // How much of Elasticsearch's per-field storage each mapped field gets. Every field is
 // indexed (term, range and CIDR queries work on all of them); doc values, which only
 // aggregations, sorting and scripts read, are left off:

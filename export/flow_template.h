@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The index template of the flow records (tap/flow_document.h): PREFIX-flows and
 // PREFIX-flows-*. Its priority is above the packets template's, whose PREFIX-* pattern
 // matches these names too, so flow indices get this mapping and not the packets one.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // gzip for request bodies: NDJSON of packets shrinks five- to tenfold, which is what
 // matters on a link to a remote cluster.
 #pragma once

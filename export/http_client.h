@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A small libcurl wrapper: one easy handle, so connections are kept alive between
 // requests. Not thread-safe, one client per thread, except cancel(). It is the
 // production HttpTransport (http_transport.h); retrieve/ calls it directly.

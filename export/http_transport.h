@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The one HTTP call the delivery logic needs, behind an interface: BulkClient (and
 // through it Exporter and IndexMappings) asks a TransportFactory for its transport, so
 // production talks libcurl (HttpClient) and a unit test talks to a scripted server in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The index template espcap installs for PREFIX and PREFIX-* before its first bulk
 // request. It holds the fixed part of the mapping: espcap's own top-level fields, the
 // ECS names (copies and aliases, with the fields the aliases point at), and a dynamic

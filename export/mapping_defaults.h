@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Mapping values that more than one file writes: the index template
 // (index_template.cpp), each field's mapping (search_engine.cpp) and what an index is
 // taken to allow until its settings are read (field_mappings.h).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Mapping JSON is nested: "layers.dns.dns_dns_qry_name" lives at
 // properties.layers.properties.dns.properties.dns_dns_qry_name. Both the index template
 // and the per-index mapping updates build it the same way.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Writes bulk bodies to a file or to standard output ("-"): the NDJSON that
 // `curl --data-binary @FILE .../_bulk` would accept.
 #pragma once

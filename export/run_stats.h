@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What a run did, for the end-of-run line on stderr and the GUI's result window.
 #pragma once
 

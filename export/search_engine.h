@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Which search engine a node runs (Elasticsearch or OpenSearch, and its version), read
 // once per run from its "GET /" reply, and what that engine's mappings can use.
 #pragma once

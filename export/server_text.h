@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What a server sent, made fit to show a person: in the summary line, a warning, the
 // trace or the dead-letter file. Server bytes are shown, never obeyed, and never show
 // our own credentials back:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Batches that could not be delivered, kept on disk until Elasticsearch answers again.
 //
 // One folder per destination (spool/<node>), one file per batch: the gzipped _bulk body

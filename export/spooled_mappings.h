@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What a spooled batch needs to be indexed with the types its run knew: the template
 // that run installs and the typed fields of the batch's indices. The spool keeps it
 // next to the batch, so a later run or espcap-replay, which may never have dissected

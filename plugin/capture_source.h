@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Where the host program reads packets from, learned from its command line:
 // Wireshark's plugin API does not tell a tap which file is being read.
 #pragma once

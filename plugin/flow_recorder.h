@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Flows and Community IDs for a run: listens to Wireshark's "ip", "ipv6", "tcp" and
 // "udp" taps, the same ones `tshark -z conv,...` counts from, and at the end of each
 // frame (the "frame" tap comes last) names the packet's flow and hands the flows that

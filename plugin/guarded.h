@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Wireshark calls us from C: an exception that leaves a tap, preference, init, shutdown
 // or menu callback cannot unwind through its frames and ends the program (std::terminate).
 // Each such entry point runs its work through guarded(), which reports the exception

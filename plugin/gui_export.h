@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Wireshark's Tools > Export to Elasticsearch menu. The callbacks forward to
 // GuiExportRun; this file only talks to Wireshark's GUI through its funnel API.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One Tools → Export to Elasticsearch run: the file Wireshark has open, read again
 // through a tap that lives only for this run.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What espcap may do to the program it is loaded into. tshark is a batch tool whose
 // exit status scripts read; Wireshark is an interactive window that must never exit
 // because of us.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Which capture file Wireshark is showing, learned from one of its packets.
 //
 // Wireshark 4.0 has no plugin call that names the open file, and the Qt program exports

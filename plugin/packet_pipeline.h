@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One run's way from dissected frames to the exporter, the same for both front ends:
 // tshark's Session and the GUI's GuiExportRun drive it, and only what differs between
 // them stays with them (when the taps go on and off, where the capture's name comes

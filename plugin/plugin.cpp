@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Registers espcap with Wireshark: the plugin symbols, the "espcap" preferences
 // module, the shutdown routine and the GUI's menu. Everything else lives in Session
 // (tshark) and GuiExportRun (Wireshark).

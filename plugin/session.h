@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One espcap run inside tshark: when the packet pipeline's taps go on and off, what
 // the command line says of the capture, and the outcome tshark's exit status reports.
 // What happens to each packet is the pipeline's (packet_pipeline.h), shared with the GUI.

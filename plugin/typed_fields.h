@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Connects the tap's field typing to the exporter's mappings, for tshark runs
 // (session.cpp) and the GUI's export (gui_export_run.cpp) alike.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Reads given packets out of one capture file with Wireshark's own tools, checks each is
 // the packet that was indexed, and labels it with a packet comment:
 //

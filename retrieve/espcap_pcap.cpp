@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // espcap-pcap: from a search back to the packets. Finds the packet documents that match
 // a query and writes those packets, read from their original capture files, into one
 // time-ordered pcapng.

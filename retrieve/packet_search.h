@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Finds every packet document that matches a query, page after page, and reads from
 // each what is needed to find the packet again in its capture file.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Runs one of Wireshark's command-line tools (tshark, editcap, mergecap) and collects
 // what it printed. Nothing goes through a shell: each argument reaches the tool as is.
 #pragma once

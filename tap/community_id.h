@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Community ID v1 (https://github.com/corelight/community-id-spec): one string that
 // names a flow the same way in espcap, Zeek, Suricata, Arkime and Packetbeat, so a
 // flow found in one tool is one query away in the others.

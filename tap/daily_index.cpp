@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "daily_index.h"
 
 #include "utc_time.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Names the index of a packet: PREFIX-YYYY-MM-DD, the UTC day of the packet's own
 // timestamp (not the local day tshark -T ek uses, not the day of indexing). A packet
 // whose record has no timestamp (some capture formats have none) goes to

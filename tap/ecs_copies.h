@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The Elastic Common Schema fields espcap copies into each document: source.ip,
 // source.port, destination.ip, destination.port and network.transport.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Decides which JSON members an EK object has and which tree nodes go into each.
 //
 // tshark -T ek groups the children of a protocol by "tree parent's abbrev + own

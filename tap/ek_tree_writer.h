@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Writes a dissected protocol tree as the "layers" object of tshark -T ek, with
 // duplicate keys merged into arrays (see ek_member_grouper.h) and every string made
 // valid UTF-8 JSON (see json_writer.h). On the way it notes the members each index

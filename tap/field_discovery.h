@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Finds the members a run writes for the first time into each index, so that their
 // mappings can be put in place before the first document that uses them is sent.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Which search type each document member gets, derived once per run from Wireshark's
 // own field registry, so the types always match the running Wireshark and its plugins.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Writes one flow record (flow_table.h) as a document of the PREFIX-flows-* indices:
 //
 //   {"@timestamp":"2015-03-18T16:40:13.511523000Z",

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The open flows of a capture, fed one packet at a time, and the flows that ended.
 //
 //   FlowTable table(limits);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Appends JSON text to a caller-owned buffer.
 //
 //   std::string out;

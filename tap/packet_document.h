@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Writes one packet's document: tshark -T ek's packet line ("timestamp" + "layers")
 // plus the ancestor's fields: file_name, file_date_utc, sniff_date_utc,
 // sniff_timestamp and protocol, file_offset (the record's byte offset in its file), the capture interface's name when the capture

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "packet_id.h"
 
 #define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack: no allocation per packet

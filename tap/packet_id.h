@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A packet document's _id names the packet itself, never its place in one run's
 // numbering: the same packet gets the same id in any run and under any filter (-R,
 // -2 -R, -Y), from a file that grew since, from tshark or the GUI, across tshark's -M

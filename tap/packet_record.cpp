@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // packet_record() of packet_id.h: the record facts Wireshark keeps for a dissected packet.
 #include "packet_id.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "protocol_layers.h"
 
 #include "not_protocols_list.h"  // generated from config/not_protocols.list

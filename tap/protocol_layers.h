@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Picks a packet's "protocol": its highest layer that is a real protocol, skipping
 // payload carriers and pseudo-layers (data, media, image-*, _ws.*, ...). The list of
 // skipped names is config/not_protocols.list (built in; a user file may replace it).

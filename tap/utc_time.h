@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // UTC calendar conversion for any 64-bit time_t, without gmtime's range limits
 // (captures carry timestamps from 1970 to the year 586524, see corpus/pcapng-example).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Formatting of common field values straight into the output buffer, byte for byte
 // as Wireshark 4.0's fvalue_to_string_repr(FTREPR_DISPLAY) writes them, without its
 // per-value allocation and without a second pass to escape output that needs none.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The calls into libwireshark that differ between the Wireshark versions espcap builds
 // against (4.0 on Debian 12, 4.4 on Debian 13, 4.6 on Debian unstable; 4.2 is not
 // tested). Code elsewhere uses these instead of testing the version itself.

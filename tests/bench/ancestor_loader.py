@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The pipeline espcap replaces, for the benchmark: `tshark -T ek` piped into a Python
 bulk loader built on the Elasticsearch Python client (Debian's python3-elasticsearch).
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """espcap's benchmark (issue 7): one table, every row measured in the same run.
 
 Called by tests/bench/run, which builds the plugin and makes tshark load it. Rows:

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The highest live rate held with no packet dropped, by tshark alone, by tshark writing
 every field (-T ek) and by tshark with espcap, side by side (issue 18). Run as root with the plugin installed (or under
 tests/bench/run's staging) and an Elasticsearch at --node:

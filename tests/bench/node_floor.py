@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The node's own cost per document, without espcap in the way (bench --node-floor).
 
 For a document profile: espcap indexes the capture once, unmeasured, writing its bulk

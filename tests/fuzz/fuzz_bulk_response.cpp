@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Fuzzes the bulk-reply parser with arbitrary server replies. Beyond not crashing:
 // a reply is only ever accepted when it is a JSON object whose "items" array has one
 // result per item, each with a real status, since those results decide what counts as

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Fuzzes the serializer pieces that packet bytes reach: string escaping, member names,
 // the value formats and the member grouper. Every input is turned into one EK-shaped
 // object, which must parse as JSON (nlohmann::json rejects ill-formed UTF-8), have no

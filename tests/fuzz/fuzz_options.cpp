@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Fuzzes option parsing: each input line is one "-X espcap:" argument. Beyond not
 // crashing:
 // - accepted options are within their documented ranges;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """tshark -T ek as the reference for espcap's documents.
 
 tshark 4.0 writes duplicate keys (eth_eth_addr under eth.src and eth.dst); a reader

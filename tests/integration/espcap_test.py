@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Shared helpers for espcap's integration tests: run tshark with the plugin, talk to
 the real Elasticsearch that tests/es-server started, and read tshark's own counts."""
 import json

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A small HTTP forward proxy on 127.0.0.1 that records what passes through it, for
 espcap's proxy tests. It forwards every request to 127.0.0.1, whatever host the client
 named (so a test can use a name that only the proxy knows, and traffic stays on the

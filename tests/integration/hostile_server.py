@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A fake Elasticsearch on 127.0.0.1 that misbehaves on purpose, for espcap's tests.
 
 It answers `GET /` and the index template like a real node, so espcap gets as far as

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A veth pair with both ends inside a network namespace the test creates, so frames
 replayed onto one end (tcpreplay) reach only the other end and never another network;
 and the live capture on it: dumpcap in the namespace piping into tshark `-i -`."""

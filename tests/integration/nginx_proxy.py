@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A real nginx in front of the test Elasticsearch, on 127.0.0.1, for the faults a
 proxy brings: 413 for large bodies, TLS with a private CA, basic authentication."""
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Screenshots of an X display as PNG, with xwd (x11-apps) and the standard library:
 xwd writes the X server's own dump format, which is turned into PNG here."""
 import struct

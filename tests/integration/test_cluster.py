@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A real three-node cluster (tests/es-server start --nodes 3): nodes die and leave under
 load, and several tshark processes write into the same indices at once. Every packet
 must be stored exactly once, no document may fail or wait in the spool, no field be

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Captures cut short, fuzzed (editcap -E), random (randpkt) or malformed: every packet
 tshark can read is indexed, nothing is rejected, each document equals tshark -T ek's,
 and the summary says how many packets were malformed."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Delivery through real faults: every packet indexed exactly once, failures kept with
 their reason, credentials never printed."""
 import gzip

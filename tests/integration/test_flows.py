@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Flow records (flows=true|only) and Community IDs, checked against Wireshark itself:
 each flow equals its row of tshark's conversation tables (-z conv,...), and every
 packet's network.community_id equals the Community ID specification's baseline and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Wireshark's Tools > Export to Elasticsearch, driven in a real Wireshark (Qt) on a
 virtual X display (Xvfb) against the real Elasticsearch.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A broken or hostile server (hostile_server.py, on 127.0.0.1): espcap neither crashes
 nor hangs past its timeouts, never counts a document as indexed without the server's
 confirmation, and never shows a credential anywhere."""

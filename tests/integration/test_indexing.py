@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A stock tshark with the plugin indexes every packet into the real Elasticsearch,
 and each document equals tshark -T ek's document for that packet."""
 import glob

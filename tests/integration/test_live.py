@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Live capture on the loopback interface with real servers and real traffic: Debian's
 dnsmasq answering DNS on 127.0.0.1:53 and nginx serving HTTP on 127.0.0.1:8080."""
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Flow records of a live capture: tcpreplay sends test_http.pcap, then test_dns.pcap
 slowly, over a veth pair inside a network namespace this test creates; dumpcap captures
 there and tshark -i - -w FILE with espcap (flows=true) reads its stream. A flow's record

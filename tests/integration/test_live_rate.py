@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A live link faster than Elasticsearch: tcpreplay sends a capture at a fixed rate over a
 veth pair inside a network namespace this test creates, dumpcap captures it there, and
 tshark with espcap reads dumpcap's stream. Elasticsearch is held to a fraction of a core

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A capture that never ends, compressed into ten minutes: tcpreplay sends numbered packets
 at a moderate rate over a veth pair inside a network namespace this test creates, dumpcap
 captures them there, and tshark -M (session auto-reset) with espcap reads dumpcap's stream

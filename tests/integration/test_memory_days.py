@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Memory that does not grow with the days a capture spans (issue 13, item 10).
 
 espcap keeps state per day index: which fields it has seen there, and how the node maps

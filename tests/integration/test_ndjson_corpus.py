@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Every capture of test_pcaps/ and of the shared corpus written with file= (no
 Elasticsearch): each packet gives an action line and a document, and the document equals
 tshark -T ek's. The sanitizer step runs this with tshark loading the ASan/UBSan build of

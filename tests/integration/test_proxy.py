@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The proxy environment (issue 13, item 9), with a recording forward proxy on 127.0.0.1
 (forward_proxy.py) in front of the test's Elasticsearch.
 

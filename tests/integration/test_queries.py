@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The whole corpus and test_pcaps/ in one index, typed from Wireshark's field registry:
 nothing refused, no mapping conflict, and analysts' queries return the numbers that
 tshark computes on the same files.

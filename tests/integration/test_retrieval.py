@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """espcap-pcap: a query in, a pcapng out. Captures of several days (test_pcaps/ and a
 few corpus files, one of them gzipped, one with many interfaces, one with nanosecond
 times) go into one set of daily indices; each query's pcapng must hold exactly the

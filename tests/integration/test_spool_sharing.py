@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Several espcap processes sharing one spool folder (issue 13, item 7): two tshark runs
 spooling at once keep the folder within spool_max together, every batch is on disk
 (folder synced) before it counts as spooled, and two espcap-replay runs started at once

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What goes into a document (docs/storage.md): profile=compact, bytes=, text_items=,
 protocols= and drop_protocols= write tshark -T ek's document minus exactly the parts they
 name, and every field they keep stays searchable in Elasticsearch.

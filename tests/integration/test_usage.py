@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Bad usage and bad input: a clear error, a non-zero exit status, and no packet lost
 or silently dropped."""
 import json

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // BulkClient against a fake node (fake_node.h): what it sends again, what it splits,
 // and what it gives up, request by request.
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Exporter against a fake node (fake_node.h): the queue's order, the spool while the
 // node is away, and the counts at the end.
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // An Elasticsearch node in the test's own process, behind the HttpTransport seam
 // (export/http_transport.h): it keeps indices, documents, mappings and field limits
 // well enough for BulkClient, Exporter and IndexMappings, and the test scripts its

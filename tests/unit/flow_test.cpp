@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Community ID against the specification's published baseline, and the flow table's
 // conversation rules.
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // IndexMappings against a fake node (fake_node.h): a new index created with the run's
 // fields, the field limit, and a mapping the node is too busy for or refuses.
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A folder of the test's own under /tmp, removed with everything in it at scope end.
 #pragma once
 

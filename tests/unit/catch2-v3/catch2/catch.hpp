@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Catch2 2's single header for tests written against it, when the system has Catch2 3
 // (Debian 13 and later). tests/unit/CMakeLists.txt puts this folder on the include path
 // only then, so the test files keep `#include <catch2/catch.hpp>` and the v2 matcher
