@@ -16,6 +16,7 @@
 #include <cstring>
 #include <string>
 
+#include "exit_status.h"
 #include "exporter.h"
 #include "options.h"
 #include "server_text.h"
@@ -23,21 +24,12 @@
 
 namespace {
 
-constexpr int kBadUsage = 1, kFailed = 2, kStillSpooled = 3;
+using espcap::exit_status::kBadUsage;
+using espcap::exit_status::kFailed;
+using espcap::exit_status::kStillSpooled;
 // Waiting for another replay of the folder, then replaying what it left, at most this
 // often: tshark runs that keep finding the node back must not hold a replay for ever.
 constexpr unsigned kMostRounds = 5;
-
-// What several rounds of replay did, for the one line printed at the end.
-void add(espcap::exporter::RunStats &total, const espcap::exporter::RunStats &round) {
-    total.replayed_indexed += round.replayed_indexed;
-    total.replayed_duplicates += round.replayed_duplicates;
-    total.documents_failed += round.documents_failed;
-    total.replayed_failed += round.replayed_failed;
-    total.documents_dead_lettered += round.documents_dead_lettered;
-    if (!round.dead_letter_path.empty()) total.dead_letter_path = round.dead_letter_path;
-    total.note_error(round.first_error);
-}
 
 int usage(const char *problem) {
     if (problem) std::fprintf(stderr, "espcap-replay: %s\n", problem);
@@ -94,7 +86,7 @@ int main(int argc, char **argv) {
             exporter.finish();
             return kStillSpooled;
         }
-        add(total, exporter.finish());
+        total.merge(exporter.finish());
         left = exporter.spool_files_left();
         spool_folder = exporter.spool_folder();
         if (left == 0) break;

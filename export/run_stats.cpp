@@ -35,6 +35,32 @@ std::string index_list(const std::set<std::string> &indices) {
 
 }  // namespace
 
+void RunStats::merge(const RunStats &other) {
+    packets_seen += other.packets_seen;
+    packets_malformed += other.packets_malformed;
+    documents_indexed += other.documents_indexed;
+    documents_failed += other.documents_failed;
+    documents_duplicate += other.documents_duplicate;
+    documents_dead_lettered += other.documents_dead_lettered;
+    if (!other.dead_letter_path.empty()) dead_letter_path = other.dead_letter_path;
+    documents_spooled += other.documents_spooled;
+    if (!other.spool_folder.empty()) spool_folder = other.spool_folder;
+    replayed_indexed += other.replayed_indexed;
+    replayed_duplicates += other.replayed_duplicates;
+    replayed_failed += other.replayed_failed;
+    documents_written += other.documents_written;
+    documents_not_written += other.documents_not_written;
+    flows_written += other.flows_written;
+    flow_updates += other.flow_updates;
+    documents_retried += other.documents_retried;
+    bytes_sent += other.bytes_sent;
+    seconds += other.seconds;
+    note_error(other.first_error);
+    indices.insert(other.indices.begin(), other.indices.end());
+    sent_to_node = sent_to_node || other.sent_to_node;
+    wrote_file = wrote_file || other.wrote_file;
+}
+
 std::string RunStats::summary_line() const {
     std::string line = "espcap: " + std::to_string(packets_seen) + " packets";
     if (sent_to_node) {

@@ -45,6 +45,10 @@ struct RunStats {
     void note_error(const std::string &error) {
         if (first_error.empty()) first_error = error;
     }
+    // Adds another run's (or round's) counts to these: every counter, the indices, the
+    // paths it named, its first error when these have none. espcap-replay's rounds add up
+    // this way.
+    void merge(const RunStats &other);
     std::string summary_line() const;
 };
 

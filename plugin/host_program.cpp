@@ -11,13 +11,9 @@
 
 #include <errno.h>  // program_invocation_short_name
 
-namespace espcap::host {
+#include "exit_status.h"
 
-namespace {
-constexpr int kBadUsageStatus = 1;     // tshark's own INVALID_OPTION
-constexpr int kDeliveryFailedStatus = 2;
-constexpr int kSpooledStatus = 3;
-}  // namespace
+namespace espcap::host {
 
 bool is_tshark() { return std::strncmp(program_invocation_short_name, "tshark", 6) == 0; }
 
@@ -33,7 +29,7 @@ void report_error(const std::string &message) {
 void exit_for_bad_usage(const std::string &message) {
     std::fprintf(stderr, "tshark: espcap: %s\n", message.c_str());
     std::fflush(nullptr);
-    std::exit(kBadUsageStatus);
+    std::exit(exit_status::kBadUsage);
 }
 
 void report_bad_usage(const std::string &message) {
@@ -53,7 +49,7 @@ void exit_tshark_with(int status) {
 }
 }  // namespace
 
-void exit_with_failure_status() { exit_tshark_with(kDeliveryFailedStatus); }
-void exit_with_spooled_status() { exit_tshark_with(kSpooledStatus); }
+void exit_with_failure_status() { exit_tshark_with(exit_status::kFailed); }
+void exit_with_spooled_status() { exit_tshark_with(exit_status::kStillSpooled); }
 
 }  // namespace espcap::host

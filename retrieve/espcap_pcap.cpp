@@ -22,6 +22,7 @@
 #include <glib.h>
 
 #include "capture_extract.h"
+#include "exit_status.h"
 #include "http_client.h"
 #include "options.h"
 #include "packet_search.h"
@@ -32,7 +33,9 @@ namespace {
 
 using espcap::retrieve::IndexedPacket;
 
-constexpr int kAllDelivered = 0, kBadUsage = 1, kSomeMissing = 2;
+using espcap::exit_status::kBadUsage;
+constexpr int kAllDelivered = espcap::exit_status::kSuccess;
+constexpr int kSomeMissing = espcap::exit_status::kFailed;  // some packets not written
 // mergecap opens every input at once; more parts than this are merged in rounds.
 constexpr std::size_t kMaxMergeInputs = 256;
 

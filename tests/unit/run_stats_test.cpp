@@ -59,3 +59,36 @@ TEST_CASE("Malformed packets are counted after the delivery counts, and only whe
         CHECK_THAT(stats.summary_line(), Catch::StartsWith("espcap: 66 packets, 2 malformed, 66 written to file in "));
     }
 }
+
+TEST_CASE("Merging two runs' counts adds every counter and keeps the first error", "[export][summary]") {
+    RunStats round;
+    std::uint64_t next = 1;
+    for (std::uint64_t *counter :
+         {&round.packets_seen, &round.packets_malformed, &round.documents_indexed, &round.documents_failed,
+          &round.documents_duplicate, &round.documents_dead_lettered, &round.documents_spooled,
+          &round.replayed_indexed, &round.replayed_duplicates, &round.replayed_failed, &round.documents_written,
+          &round.documents_not_written, &round.flows_written, &round.flow_updates, &round.documents_retried,
+          &round.bytes_sent})
+        *counter = next++;
+    round.seconds = 0.5;
+    round.indices = {"packets-2015-08-14"};
+    round.dead_letter_path = "dead.ndjson";
+    round.first_error = "HTTP 400: first";
+
+    RunStats total;
+    total.merge(round);
+    RunStats second = round;
+    second.first_error = "HTTP 500: second";
+    second.indices = {"packets-2015-07-30"};
+    total.merge(second);
+
+    CHECK(total.packets_seen == 2 * round.packets_seen);
+    CHECK(total.documents_dead_lettered == 2 * round.documents_dead_lettered);
+    CHECK(total.replayed_failed == 2 * round.replayed_failed);
+    CHECK(total.documents_retried == 2 * round.documents_retried);
+    CHECK(total.bytes_sent == 2 * round.bytes_sent);
+    CHECK(total.seconds == 1.0);
+    CHECK(total.first_error == "HTTP 400: first");
+    CHECK(total.indices == std::set<std::string>{"packets-2015-07-30", "packets-2015-08-14"});
+    CHECK(total.dead_letter_path == "dead.ndjson");
+}
