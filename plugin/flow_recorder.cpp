@@ -271,17 +271,12 @@ std::string_view FlowRecorder::end_frame(const packet_info *pinfo, std::string_v
             std::find(std::begin(kNotApplication), std::end(kNotApplication), protocol) == std::end(kNotApplication);
         for (tap::Flow *flow : touched_) {
             if (application) table_.note_protocol(*flow, protocol);
-            // Names are looked up once per interface, while the capture is open.
+            // Names are looked up while the capture is open; one member per interface.
             const std::uint32_t id = flow->interface_id;
             if (id != tap::FlowPacket::kNoInterface && id >= interface_members_.size()) {
                 interface_members_.resize(id + 1, file_member_);
-                if (const char *name = wireshark_compat::interface_name(pinfo, id); name && *name) {
-                    JsonBuffer member;
-                    member += file_member_;
-                    member += R"(,"interface":)";
-                    tap::append_json_string(member, name);
-                    interface_members_[id] = member.str();
-                }
+                if (const std::string &name = interface_names_.member(pinfo, id); !name.empty())
+                    interface_members_[id] = file_member_ + name;
             }
         }
         touched_.clear();

@@ -25,6 +25,7 @@
 #include "daily_index.h"
 #include "exporter.h"
 #include "flow_table.h"
+#include "interface_names.h"
 #include "options.h"
 
 struct _packet_info;
@@ -91,7 +92,8 @@ private:
     exporter::Exporter *exporter_ = nullptr;
     std::unique_ptr<tap::DailyIndex> daily_index_;
     std::string file_member_;  // ',"file_name":"..."' or ""
-    std::vector<std::string> interface_members_;  // by interface id, "" until known
+    tap::InterfaceNames interface_names_;
+    std::vector<std::string> interface_members_;  // by interface id: file and interface members
     std::set<std::string> indices_;
     std::uint64_t flows_written_ = 0;
     std::uint64_t flow_updates_ = 0;

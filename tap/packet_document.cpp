@@ -78,19 +78,7 @@ std::string_view PacketDocumentWriter::highest_protocol(const packet_info *pinfo
 
 void PacketDocumentWriter::append_interface(const packet_info *pinfo, JsonBuffer &out) {
     if (pinfo->rec == nullptr || !(pinfo->rec->presence_flags & WTAP_HAS_INTERFACE_ID)) return;
-    const std::size_t id = pinfo->rec->rec_header.packet_header.interface_id;
-    if (id >= interface_known_.size()) {
-        interface_known_.resize(id + 1, false);
-        interface_members_.resize(id + 1);
-    }
-    if (!interface_known_[id]) {
-        // Asked once per interface: the name comes from the capture's interface block.
-        if (const char *name = wireshark_compat::interface_name(pinfo, static_cast<std::uint32_t>(id)); name && *name) {
-            interface_members_[id] = encoded_string_member("interface", name);
-        }
-        interface_known_[id] = true;
-    }
-    out += interface_members_[id];
+    out += interface_names_.member(pinfo, pinfo->rec->rec_header.packet_header.interface_id);
 }
 
 void PacketDocumentWriter::write(const packet_info *pinfo, const proto_node *tree, JsonBuffer &out,

@@ -10,6 +10,7 @@
 
 #include "json_buffer.h"
 #include "ek_tree_writer.h"
+#include "interface_names.h"
 #include "protocol_layers.h"
 
 struct _packet_info;
@@ -52,8 +53,7 @@ private:
     EkTreeWriter tree_writer_;
     ProtocolLayers layers_;
     std::vector<signed char> counts_as_protocol_;  // by protocol id: -1 unknown, 0, 1
-    std::vector<std::string> interface_members_;   // by interface id: ',"interface":"eth0"'
-    std::vector<bool> interface_known_;
+    InterfaceNames interface_names_;
     bool last_packet_malformed_ = false;
 };
 
