@@ -28,6 +28,9 @@ json flow_mappings() {
         put_at_path(properties, path, keyword);
     for (const char *path : {"network.packets", "network.bytes", "flow.first_frame", "flow.last_frame", "flow.stream"})
         put_at_path(properties, path, count);
+    // Read back from _source by espcap-pcap flow=, never searched: no index, no doc values.
+    put_at_path(properties, "flow.file_offsets", {{"type", "long"}, {"index", false}, {"doc_values", false}});
+    put_at_path(properties, "flow.file_offsets_complete", {{"type", "boolean"}});
     for (const char *end : {"source", "destination"}) {
         const std::string prefix(end);
         put_at_path(properties, prefix + ".ip", {{"type", "ip"}});

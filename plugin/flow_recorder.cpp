@@ -30,6 +30,10 @@ namespace {
 constexpr std::int64_t kTcpCloseDelaySeconds = 5;
 // Open flows kept at most: about 300 bytes each, so under 100 MB for a busy link.
 constexpr std::size_t kMaxOpenFlows = 250000;
+// A flow record lists at most this many packet offsets (8 bytes each while the flow is
+// open, about 7 characters each in the record); a longer flow's record says its list is
+// incomplete.
+constexpr std::size_t kMaxFileOffsetsPerFlow = 1000;
 
 bool copy_address(const address &from, tap::FlowTuple &tuple, bool source) {
     if (!((from.type == AT_IPv4 && from.len == 4) || (from.type == AT_IPv6 && from.len == 16))) return false;
@@ -81,7 +85,8 @@ constexpr TapSpec kTaps[] = {{"ip", ip_tap}, {"ipv6", ipv6_tap}, {"tcp", tcp_tap
 FlowRecorder::FlowRecorder(const Options &options)
     : options_(options),
       recording_(options.flows != Options::Flows::off),
-      table_(tap::FlowLimits{options.flow_timeout_seconds, kTcpCloseDelaySeconds, kMaxOpenFlows, 8}) {
+      table_(tap::FlowLimits{options.flow_timeout_seconds, kTcpCloseDelaySeconds, kMaxOpenFlows, 8, 0,
+                             kMaxFileOffsetsPerFlow}) {
     static_assert(std::tuple_size<decltype(listeners_)>::value == std::size(kTaps));
     listeners_.fill(this);
 }
@@ -133,6 +138,9 @@ void FlowRecorder::start(exporter::Exporter *exporter, const std::string &file_n
     live_ = live;
     table_.set_update_interval(live && options_.flow_update_seconds > 0 ? options_.flow_update_seconds : 0);
     daily_index_ = std::make_unique<tap::DailyIndex>(exporter::flow_index_prefix(options_.index_prefix));
+    // Offsets point into the one file the packets are read from (-r, or -w without -b).
+    // The flow taps saw the first packet before this: offsets are kept until now.
+    if (file_name.empty()) table_.set_max_file_offsets(0);
     if (!file_name.empty()) {
         JsonBuffer member;
         member += R"(,"file_name":)";

@@ -117,6 +117,14 @@ void write_flow_document(const Flow &flow, std::string_view where, JsonBuffer &o
         append_decimal(out, flow.stream);
     }
     if (flow.initiator.protocol == kIpProtoTcp) append_tcp_flags(out, flow.tcp_flags);
+    if (!flow.file_offsets.empty()) {
+        out += R"(,"file_offsets":[)";
+        for (std::size_t i = 0; i < flow.file_offsets.size(); ++i) {
+            if (i != 0) out += ',';
+            append_decimal(out, static_cast<std::uint64_t>(flow.file_offsets[i]));
+        }
+        out += flow.file_offsets_complete ? "]" : R"(],"file_offsets_complete":false)";
+    }
     out += '}';
     out += where;
     out += '}';

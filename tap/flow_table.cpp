@@ -71,6 +71,16 @@ FlowTable::Key FlowTable::key_of(const FlowPacket &packet) {
     return key;
 }
 
+void FlowTable::set_max_file_offsets(std::size_t most) {
+    limits_.max_file_offsets = most;
+    if (most != 0) return;
+    for (List *list : {&open_, &closed_})
+        for (auto &entry : *list) {
+            entry.second.file_offsets.clear();
+            entry.second.file_offsets_complete = true;
+        }
+}
+
 Flow &FlowTable::observe(const FlowPacket &packet) {
     if (packet.frame != last_frame_) {
         last_frame_ = packet.frame;
@@ -103,6 +113,13 @@ Flow &FlowTable::observe(const FlowPacket &packet) {
     ++flow.packets[direction];
     flow.bytes[direction] += packet.frame_bytes;
     flow.last_frame = packet.frame;
+    if (limits_.max_file_offsets > 0 && packet.file_offset >= 0 &&
+        (flow.file_offsets.empty() || flow.file_offsets.back() != packet.file_offset)) {
+        if (flow.file_offsets.size() < limits_.max_file_offsets)
+            flow.file_offsets.push_back(packet.file_offset);
+        else
+            flow.file_offsets_complete = false;
+    }
     // Out-of-order timestamps (merged captures) must not move the end backwards.
     if (packet.secs > flow.last_secs || (packet.secs == flow.last_secs && packet.nsecs > flow.last_nsecs) ||
         flow.packets[0] + flow.packets[1] == 1) {

@@ -72,6 +72,11 @@ struct Flow {
     FlowEnd end = FlowEnd::capture_end;
     std::uint32_t interface_id = FlowPacket::kNoInterface;
     std::vector<std::string_view> protocols;  // application protocols, first seen first
+    // Where the flow's packets are in the capture file (record offsets, as packet
+    // documents' file_offset), so its packets can be read back without packet documents.
+    // At most FlowLimits::max_file_offsets; `file_offsets_complete` is false past that.
+    std::vector<std::int64_t> file_offsets;
+    bool file_offsets_complete = true;
     bool final = false;                 // ended: no update follows this record
     std::uint64_t packets_at_update = 0;  // packets when the last update was taken
     std::int64_t updated_secs = 0;        // packet time of the last update (or the start)
@@ -89,6 +94,7 @@ struct FlowLimits {
     std::size_t max_open = 250000;
     std::size_t max_protocols = 8;
     std::int64_t update_interval_seconds = 0;  // 0: a flow's record is written once, when it ends
+    std::size_t max_file_offsets = 0;          // per flow; 0: none kept (no file to point into)
 };
 
 class FlowTable {
@@ -110,6 +116,9 @@ public:
     // seconds by `now`. Looks at the table at most every update_interval / 4 seconds.
     void due_updates(std::int64_t now, std::vector<Flow> &updates);
     void set_update_interval(std::int64_t seconds) { limits_.update_interval_seconds = seconds; }
+    // 0 also drops the offsets kept so far (those of the first packets, seen before the
+    // capture's file was known to be absent).
+    void set_max_file_offsets(std::size_t most);
 
     std::size_t open_flows() const { return index_.size(); }
 

@@ -165,6 +165,39 @@ class TestFlowsEqualWiresharkConversations(unittest.TestCase):
                     self.assertEqual(ours[table], expected[table], f"{table} conversations")
 
 
+class TestFlowRecordsPointToTheirPackets(unittest.TestCase):
+    def test_each_flow_lists_its_packets_file_offsets(self):
+        """flow.file_offsets, what espcap-pcap reads a flow's packets back by, are the
+        offsets tshark gives the conversation's packets (frame.file_off), in order."""
+        for pcap in CAPTURES:
+            if os.path.basename(pcap) not in EVERY_PACKET_IN_A_FLOW:
+                continue
+            with self.subTest(capture=os.path.basename(pcap)):
+                _, _, indexed_flows = packets_and_flows(self, pcap)
+                run = run_tshark(["-r", pcap, "-o", "frame.show_file_off:TRUE", "-T", "fields", "-E", "separator=/t",
+                                  "-e", "frame.file_off", "-e", "tcp.stream", "-e", "udp.stream", "-e", "icmp.type",
+                                  "-e", "icmpv6.type"])
+                self.assertEqual(run.returncode, 0, run.stderr)
+                by_stream = collections.defaultdict(list)
+                every_offset = []
+                for line in run.stdout.decode().splitlines():
+                    offset, tcp, udp, icmp, icmpv6 = (line.split("\t") + [""] * 5)[:5]
+                    every_offset.append(int(offset))
+                    if not icmp and not icmpv6:  # a quoted header belongs to the ICMP flow
+                        for transport, stream in (("tcp", tcp), ("udp", udp)):
+                            if stream:
+                                by_stream[(transport, int(stream.split(",")[0]))].append(int(offset))
+                listed = []
+                for _, flow in indexed_flows:
+                    offsets = flow["flow"]["file_offsets"]
+                    self.assertNotIn("file_offsets_complete", flow["flow"])
+                    listed += offsets
+                    transport = flow["network"]["transport"]
+                    if transport in ("tcp", "udp"):
+                        self.assertEqual(offsets, by_stream[(transport, flow["flow"]["stream"])])
+                self.assertEqual(sorted(listed), sorted(every_offset))
+
+
 class TestCommunityId(unittest.TestCase):
     def test_packets_carry_the_specification_baseline_ids(self):
         pcap = os.path.join(BASELINE, "combined.pcap.gz")

@@ -236,6 +236,37 @@ TEST_CASE("A flow document carries ECS fields and the frame range", "[flows]") {
     CHECK(text.find(R"(,"file_name":"a.pcap"})") != std::string::npos);
 }
 
+TEST_CASE("A flow record lists its packets' file offsets, at most max_file_offsets of them", "[flows]") {
+    FlowLimits limits;
+    limits.max_file_offsets = 3;
+    FlowTable table(limits);
+    const FlowTuple out = tuple(17, "10.0.0.1", "10.0.0.2", 5353, 53);
+    for (std::uint32_t frame = 1; frame <= 4; ++frame) {
+        FlowPacket p = packet(frame % 2 ? out : reversed(out), frame, 100, 80);
+        p.file_offset = 24 + 96 * static_cast<std::int64_t>(frame - 1);
+        table.observe(p);
+    }
+    std::vector<Flow> ended;
+    table.drain(ended);
+    REQUIRE(ended.size() == 1);
+    CHECK(ended[0].file_offsets == std::vector<std::int64_t>{24, 120, 216});
+    CHECK_FALSE(ended[0].file_offsets_complete);
+    espcap::JsonBuffer json;
+    write_flow_document(ended[0], "", json);
+    CHECK(json.str().find(R"("file_offsets":[24,120,216],"file_offsets_complete":false})") != std::string::npos);
+
+    SECTION("none without a file to point into") {
+        FlowTable no_file(FlowLimits{});
+        no_file.observe(packet(out, 1, 100, 80));
+        std::vector<Flow> drained;
+        no_file.drain(drained);
+        CHECK(drained.at(0).file_offsets.empty());
+        espcap::JsonBuffer record;
+        write_flow_document(drained[0], "", record);
+        CHECK(record.str().find("file_offsets") == std::string::npos);
+    }
+}
+
 TEST_CASE("flows and flow_timeout are validated options", "[flows][options]") {
     const espcap::OptionsResult defaults = espcap::parse_options({});
     CHECK(defaults.options.flows == espcap::Options::Flows::off);
