@@ -384,6 +384,13 @@ class TestGuiOpen(unittest.TestCase):
             return (int(float(before) * 1000) + int(float(after) * 1000)) // 2
         return between(self.times[first - 1], self.times[first]), between(self.times[last - 1], self.times[last])
 
+    def accept_dialog(self):
+        """OK in the dialog the test hook opened (OK has the focus once the dialog has)."""
+        dialog = wait_until(lambda: self.display.windows_named(OPEN_TITLE), STARTUP_SECONDS, "the search dialog")[0]
+        time.sleep(0.5)  # drawn
+        self.display.xdotool("windowfocus", "--sync", dialog)
+        self.display.xdotool("key", "Return")
+
     def answers(self, wireshark):
         return glob.glob(os.path.join(wireshark.home, "espcap-search-*.pcapng"))
 
@@ -442,9 +449,7 @@ class TestGuiOpen(unittest.TestCase):
     def test_nothing_found_is_said(self):
         # A day years before the capture: no packet.
         wireshark = self.open_wireshark(auto_open=("dns", "2001-01-01", "2001-01-02"))
-        wait_until(lambda: self.display.windows_named(OPEN_TITLE), STARTUP_SECONDS, "the search dialog")
-        time.sleep(0.5)
-        self.display.xdotool("key", "Return")  # OK has the focus
+        self.accept_dialog()
         text = wireshark.wait_for_results(1)[0]
         self.assertTrue(text.startswith("Nothing found"), text)
         self.assertIn("From:           2001-01-01", text)
@@ -452,9 +457,7 @@ class TestGuiOpen(unittest.TestCase):
 
     def test_unreachable_node_is_explained(self):
         wireshark = self.open_wireshark(auto_open=("dns", "2001-01-01", ""), node="127.0.0.1:1")
-        wait_until(lambda: self.display.windows_named(OPEN_TITLE), STARTUP_SECONDS, "the search dialog")
-        time.sleep(0.5)
-        self.display.xdotool("key", "Return")
+        self.accept_dialog()
         text = wireshark.wait_for_results(1)[0]
         self.assertTrue(text.startswith("The search failed"), text)
         self.assertIn("http://127.0.0.1:1 does not answer as Elasticsearch", text)
@@ -462,9 +465,7 @@ class TestGuiOpen(unittest.TestCase):
 
     def test_a_form_without_a_search_is_refused_before_anything_runs(self):
         wireshark = self.open_wireshark(auto_open=("", "", ""))
-        wait_until(lambda: self.display.windows_named(OPEN_TITLE), STARTUP_SECONDS, "the search dialog")
-        time.sleep(0.5)
-        self.display.xdotool("key", "Return")
+        self.accept_dialog()
         text = wireshark.wait_for_results(1)[0]
         self.assertTrue(text.startswith("Nothing was searched: give a display filter, a time range"), text)
 
