@@ -109,7 +109,16 @@ gboolean poll_run(gpointer) {
     return keep_polling;
 }
 
+// One search at a time: the menu can be picked, and two dialogs answered, while one runs.
+bool refused_while_running() {
+    if (!run) return false;
+    show_in_new_window("A search is already running; its answer opens when it ends. Start the next search after "
+                       "that.\n");
+    return true;
+}
+
 void search(const PcapSearchForm &form) {
+    if (refused_while_running()) return;
     last_form = form;
     if (const std::string problem = form.problem(); !problem.empty()) {
         show_in_new_window("Nothing was searched: " + problem + ".\n");
@@ -153,11 +162,7 @@ void on_form_entered(gchar **input, void *) {
 }
 
 void ask_for_search() {
-    if (run) {
-        show_in_new_window("A search is already running; its answer opens when it ends. Start the next search after "
-                           "that.\n");
-        return;
-    }
+    if (refused_while_running()) return;
     if (last_form.node.empty()) last_form.node = configured_node(settings_source());
     const gchar *names[] = {"Display filter (as in Wireshark)",
                             "From (inclusive): 2024-05-01T12:00:00Z, epoch ms or now-1h",
