@@ -455,6 +455,13 @@ class TestGuiOpen(unittest.TestCase):
         self.display.xdotool("windowsize", "--sync", answer_window, "1100", "640")  # room for the screenshot
         time.sleep(2)  # the packet list is drawn after the title changes
         self.display.save("gui-open-result.png", answer_window)
+        # Every packet came: the capture is the whole answer, no espcap window stays open.
+        wait_until(lambda: not self.display.windows_named(OPEN_TITLE), 10, "the progress window to close")
+        # Quitting Wireshark (Ctrl+Q) removes the answer.
+        self.display.xdotool("windowfocus", "--sync", answer_window)
+        self.display.xdotool("key", "ctrl+q")
+        wait_until(lambda: wireshark.process.poll() is not None, 30, "Wireshark to quit")
+        self.assertFalse(os.path.exists(answer))
 
     def test_nothing_found_is_said(self):
         # A day years before the capture: no packet.
