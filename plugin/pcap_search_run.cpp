@@ -22,6 +22,12 @@ constexpr const char *kProgram = "espcap-pcap";
 // Enough for every reason espcap-pcap gives; a runaway report is read but not kept.
 constexpr std::size_t kMaxReportBytes = 64 * 1024;
 
+// The folder of Wireshark's own programs; "" when Wireshark does not know it.
+std::string program_folder() {
+    const char *folder = get_progfile_dir();
+    return folder != nullptr ? folder : "";
+}
+
 // espcap-pcap as the user's PATH finds it, else installed beside Wireshark's programs.
 std::string find_program() {
     if (gchar *found = g_find_program_in_path(kProgram)) {
@@ -29,7 +35,8 @@ std::string find_program() {
         g_free(found);
         return path;
     }
-    gchar *beside = g_build_filename(get_progfile_dir(), kProgram, nullptr);
+    if (program_folder().empty()) return "";
+    gchar *beside = g_build_filename(program_folder().c_str(), kProgram, nullptr);
     std::string path = g_file_test(beside, G_FILE_TEST_IS_EXECUTABLE) ? beside : "";
     g_free(beside);
     return path;
@@ -89,7 +96,8 @@ PcapSearchRun::~PcapSearchRun() {
 std::string PcapSearchRun::start(const RawOptions &settings, const Options &parsed) {
     const std::string program = find_program();
     if (program.empty())
-        return std::string(kProgram) + " is not installed: it is not in PATH nor in " + get_progfile_dir();
+        return std::string(kProgram) + " is not installed: it is in neither PATH nor " +
+               (program_folder().empty() ? "Wireshark's program folder" : program_folder());
     std::string error;
     answer_file_ = private_file("espcap-search-XXXXXX.pcapng", "", error);
     if (!parsed.password.empty() && error.empty())
