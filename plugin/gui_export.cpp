@@ -5,7 +5,6 @@
 #include <epan/funnel.h>
 #include <epan/packet.h>
 
-#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -13,6 +12,7 @@
 
 #include "gui_export_run.h"
 #include "guarded.h"
+#include "gui_windows.h"
 #include "host_program.h"
 
 namespace espcap::gui {
@@ -22,11 +22,9 @@ using Scope = GuiExportRun::Scope;
 
 constexpr const char *kTitle = "Export to Elasticsearch";
 constexpr guint kPollMilliseconds = 100;
-// Test and automation hooks. ESPCAP_GUI_EXPORT=all|displayed[,...] picks the menu
-// entries once the first capture file has been read; ESPCAP_GUI_RESULT_FILE gets a
-// copy of every text espcap shows in a window.
+// Test and automation hook: ESPCAP_GUI_EXPORT=all|displayed[,...] picks the menu
+// entries once the first capture file has been read.
 constexpr const char *kAutoExportVariable = "ESPCAP_GUI_EXPORT";
-constexpr const char *kResultFileVariable = "ESPCAP_GUI_RESULT_FILE";
 
 SettingsSource settings_source;
 std::string node_asked_for;  // the answer to the last "which node?" dialog
@@ -38,26 +36,13 @@ std::unique_ptr<GuiExportRun> run;
 enum class Phase { connecting, confirming } phase = Phase::connecting;
 funnel_text_window_t *run_window = nullptr;
 
-const funnel_ops_t *ops() { return funnel_get_funnel_ops(); }
-
-void keep_copy_for_tests(const std::string &text) {
-    const char *path = std::getenv(kResultFileVariable);
-    if (path == nullptr || *path == '\0') return;
-    if (FILE *file = std::fopen(path, "a")) {
-        std::fprintf(file, "%s\n----\n", text.c_str());
-        std::fclose(file);
-    }
-}
+const funnel_ops_t *ops() { return funnel_ops(); }
 
 void on_window_closed(void *window) {
     if (run_window == window) run_window = nullptr;
 }
 
-funnel_text_window_t *open_window() {
-    funnel_text_window_t *window = ops()->new_text_window(ops()->ops_id, kTitle);
-    ops()->set_close_cb(window, on_window_closed, window);
-    return window;
-}
+funnel_text_window_t *open_window() { return open_text_window(kTitle, on_window_closed); }
 
 void show_in_new_window(const std::string &text) {
     ops()->set_text(open_window(), text.c_str());

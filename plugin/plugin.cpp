@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Registers espcap with Wireshark: the plugin symbols, the "espcap" preferences
-// module, the shutdown routine and the GUI's menu. Everything else lives in Session
-// (tshark) and GuiExportRun (Wireshark).
+// module, the shutdown routine and the GUI's menus. Everything else lives in Session
+// (tshark), GuiExportRun and PcapSearchRun (Wireshark).
 #define WS_BUILD_DLL
 #include <wireshark.h>
 #include <epan/ex-opt.h>
@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "gui_export.h"
+#include "gui_open.h"
 #include "guarded.h"
 #include "host_program.h"
 #include "options.h"
@@ -58,11 +59,13 @@ espcap::RawOptions preference_options() {
 }
 
 // Preferences first, -X last: -X wins.
-espcap::OptionsResult current_settings() {
+espcap::RawOptions current_raw_settings() {
     espcap::RawOptions raw = preference_options();
     raw.insert(raw.end(), command_line_options.begin(), command_line_options.end());
-    return espcap::parse_options(raw);
+    return raw;
 }
+
+espcap::OptionsResult current_settings() { return espcap::parse_options(current_raw_settings()); }
 
 void apply_settings_unguarded() {
     const espcap::OptionsResult result = current_settings();
@@ -134,7 +137,10 @@ void register_protocol() {
         register_preferences();
         register_init_routine(on_capture_opened);
         register_shutdown_routine(on_shutdown);
-        if (!espcap::host::is_tshark()) espcap::gui::register_menu(current_settings);
+        if (!espcap::host::is_tshark()) {
+            espcap::gui::register_menu(current_settings);
+            espcap::gui::register_open_menu(current_raw_settings);
+        }
     });
 }
 

@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Wireshark's Tools > Export to Elasticsearch, driven in a real Wireshark (Qt) on a
-virtual X display (Xvfb) against the real Elasticsearch.
+"""Wireshark's Tools > Export to Elasticsearch and Tools > Open from Elasticsearch,
+driven in a real Wireshark (Qt) on a virtual X display (Xvfb) against the real
+Elasticsearch.
 
 The menu is picked with the keyboard through xdotool. The other cases start the same
 menu callback through ESPCAP_GUI_EXPORT once the file is loaded, and read what the
 result window showed from ESPCAP_GUI_RESULT_FILE. Screenshots go to build/artifacts
-(or $ESPCAP_ARTIFACTS_DIR). Budget: about 1 minute, 4 at most (ctest TIMEOUT 240)."""
+(or $ESPCAP_ARTIFACTS_DIR). Budget: about 2 minutes, 6 at most (ctest TIMEOUT 360)."""
+import glob
 import os
 import shutil
 import subprocess
@@ -18,6 +20,7 @@ from espcap_test import ES_NODE, ROOT, TEST_PCAPS, count, delete_indices, es, re
 
 HTTP = os.path.join(TEST_PCAPS, "test_http.pcap")
 HTTP_PACKETS = 1268
+DNS = os.path.join(TEST_PCAPS, "test_dns.pcap")
 ARTIFACTS = os.environ.get("ESPCAP_ARTIFACTS_DIR", os.path.join(ROOT, "build", "artifacts"))
 WINDOW_TITLE = "Export to Elasticsearch"
 STARTUP_SECONDS = 60
@@ -85,15 +88,19 @@ class Wireshark:
     """wireshark -r FILE on `display`, with its own configuration folder, so personal
     preferences (an espcap.node, say) cannot change what the test sees."""
 
-    def __init__(self, display, args, auto_export=None):
+    def __init__(self, display, args, auto_export=None, auto_open=None):
         self.display = display
         self.home = tempfile.mkdtemp(prefix="espcap-gui-")
         self.result_file = os.path.join(self.home, "results.txt")
+        # TMPDIR: the answers of Open from Elasticsearch land in the test's own folder.
         env = {**tshark_env(), "DISPLAY": display.name, "WIRESHARK_CONFIG_DIR": self.home,
-               "XDG_RUNTIME_DIR": self.home, "ESPCAP_GUI_RESULT_FILE": self.result_file}
+               "XDG_RUNTIME_DIR": self.home, "ESPCAP_GUI_RESULT_FILE": self.result_file, "TMPDIR": self.home}
         env.pop("ESPCAP_GUI_EXPORT", None)
+        env.pop("ESPCAP_GUI_OPEN", None)
         if auto_export:
             env["ESPCAP_GUI_EXPORT"] = auto_export
+        if auto_open is not None:
+            env["ESPCAP_GUI_OPEN"] = "\t".join(auto_open)
         self.log = open(os.path.join(self.home, "wireshark.log"), "wb")
         # Started in its own folder: the default spool and dead-letter paths are relative.
         self.process = subprocess.Popen(["wireshark", *args], env=env, cwd=self.home, stdout=self.log,
@@ -169,12 +176,13 @@ class TestGuiExport(unittest.TestCase):
         time.sleep(1)  # the packet list is drawn after the window appears
         # Loading and showing the file dissects every packet; none of that is indexed.
         self.assertEqual(count("it-gui-all-*"), 0)
-        # Tools (Alt+T); the menu's last entry is Lua, ours is the one above it.
+        # Tools (Alt+T), sorted by name: ... Export to Elasticsearch, Lua, Open from
+        # Elasticsearch. Up from the first entry wraps around to the last.
         self.display.xdotool("windowfocus", "--sync", main_window)
         before = self.display.topmost_window()
         self.display.xdotool("key", "alt+t")
         tools_menu = self.display.wait_for_new_top_window("the Tools menu", before)
-        self.display.xdotool("key", "Up", "Up", "Right")
+        self.display.xdotool("key", "Up", "Up", "Up", "Right")
         submenu = self.display.wait_for_new_top_window("the Export to Elasticsearch submenu", before, tools_menu)
         time.sleep(0.5)  # drawn
         self.display.save("gui-menu-screen.png")
@@ -313,6 +321,185 @@ class TestGuiExport(unittest.TestCase):
         # The summary line, through the same reporter, still ends the text.
         self.assertTrue(text.splitlines()[-1].startswith(f"espcap: {HTTP_PACKETS} packets"), text)
         self.assertNotIn("already mapped", wireshark.log_text())
+
+
+OPEN_TITLE = "Open from Elasticsearch"
+WIRESHARK_WITHOUT_FILE = "The Wireshark Network Analyzer"
+
+
+def iso_utc(epoch_ms):
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch_ms // 1000)) + f".{epoch_ms % 1000:03d}Z"
+
+
+def frame_times(pcap, display_filter=None):
+    """Each frame's frame.time_epoch as tshark prints it, sorted: what identifies a packet
+    across the original capture and the answer."""
+    args = ["-r", pcap, "-T", "fields", "-e", "frame.time_epoch"] + (["-Y", display_filter] if display_filter else [])
+    run = run_tshark(args)
+    assert run.returncode == 0, run.stderr.decode(errors="replace")
+    return sorted(run.stdout.decode().split())
+
+
+def capinfos_packets(pcap):
+    run = subprocess.run(["capinfos", "-M", "-c", "-T", "-r", pcap], stdout=subprocess.PIPE, check=True, timeout=60)
+    return int(run.stdout.decode().split("\t")[-1])
+
+
+def pcap_takes_display_filters():
+    """Whether the espcap-pcap in PATH searches by filter= (issue 30 item 1). Before it
+    did, it ignored the key: the answer was then every packet of the time range."""
+    run = subprocess.run(["espcap-pcap", "--help"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
+    return "filter=" in run.stdout.decode(errors="replace")
+
+
+class TestGuiOpen(unittest.TestCase):
+    """Tools > Open from Elasticsearch: test_dns.pcap indexed by tshark, searched from
+    Wireshark's dialog, the answer opened as a capture."""
+
+    @classmethod
+    def setUpClass(cls):
+        for tool in ("wireshark", "Xvfb", "xdotool", "xwd", "xwininfo", "capinfos", "espcap-pcap"):
+            if shutil.which(tool) is None:
+                raise AssertionError(f"{tool} is missing: run scripts/install-deps")
+        delete_indices("it-gui-open*")
+        run = run_tshark(["-r", DNS, "-q", "-X", f"espcap:node={ES_NODE}", "-X", "espcap:index=it-gui-open"])
+        assert run.returncode == 0, run.stderr.decode(errors="replace")
+        refresh("it-gui-open*")
+        cls.times = frame_times(DNS)
+        assert count("it-gui-open*") == len(cls.times)
+
+    def setUp(self):
+        self.display = VirtualDisplay().__enter__()
+        self.addCleanup(self.display.__exit__)
+
+    def open_wireshark(self, auto_open=None, node=ES_NODE):
+        wireshark = Wireshark(self.display, ["-X", f"espcap:node={node}", "-X", "espcap:index=it-gui-open"],
+                              auto_open=auto_open)
+        self.addCleanup(wireshark.close)
+        return wireshark
+
+    def time_range(self, first, last):
+        """from/to in milliseconds between packets: first..last-1 (0-based) are inside."""
+        def between(before, after):
+            return (int(float(before) * 1000) + int(float(after) * 1000)) // 2
+        return between(self.times[first - 1], self.times[first]), between(self.times[last - 1], self.times[last])
+
+    def open_tools_menu(self, main_window):
+        """Alt+T, again while Wireshark is still too busy starting up to open the menu."""
+        for _ in range(3):
+            self.display.xdotool("windowfocus", "--sync", main_window)
+            before = self.display.topmost_window()
+            self.display.xdotool("key", "alt+t")
+            try:
+                return self.display.wait_for_new_top_window("the Tools menu", before)
+            except AssertionError:
+                self.display.xdotool("key", "Escape")
+        raise AssertionError("the Tools menu did not open")
+
+    def accept_dialog(self):
+        """OK in the dialog the test hook opened (OK has the focus once the dialog has)."""
+        dialog = wait_until(lambda: self.display.windows_named(OPEN_TITLE), STARTUP_SECONDS, "the search dialog")[0]
+        time.sleep(0.5)  # drawn
+        self.display.xdotool("windowfocus", "--sync", dialog)
+        self.display.xdotool("key", "Return")
+
+    def answers(self, wireshark):
+        return glob.glob(os.path.join(wireshark.home, "espcap-search-*.pcapng"))
+
+    def test_menu_search_opens_the_answer_in_wireshark(self):
+        display_filter = "dns.flags.response == 1"
+        start_ms, end_ms = self.time_range(10, 90)
+        expected = frame_times(DNS, f"{display_filter} && frame.time_epoch >= {start_ms / 1000:.3f} && "
+                                    f"frame.time_epoch < {end_ms / 1000:.3f}")
+        in_range = frame_times(DNS, f"frame.time_epoch >= {start_ms / 1000:.3f} && "
+                                    f"frame.time_epoch < {end_ms / 1000:.3f}")
+        self.assertGreater(len(expected), 0)
+        self.assertLess(len(expected), len(in_range))
+
+        wireshark = self.open_wireshark()
+        main_window = wireshark.wait_for_main_window(WIRESHARK_WITHOUT_FILE)
+        time.sleep(1)  # the welcome page is drawn after the window appears
+        self.open_tools_menu(main_window)
+        # The Tools menu is sorted by name; Up from its first entry wraps to the last, ours.
+        self.display.xdotool("key", "Up", "Return")
+        dialog = wait_until(lambda: self.display.windows_named(OPEN_TITLE), 30, "the search dialog")[0]
+        time.sleep(0.5)  # drawn
+        # The OK button has the focus; click into the first field (its right end), then Tab on.
+        geometry = dict(line.split("=") for line in self.display.xdotool("getwindowgeometry", "--shell", dialog))
+        self.display.xdotool("mousemove", "--window", dialog, str(int(geometry["WIDTH"]) - 30), "22", "click", "1")
+        self.display.xdotool("type", display_filter)
+        self.display.xdotool("key", "Tab")
+        self.display.xdotool("type", iso_utc(start_ms))
+        self.display.xdotool("key", "Tab")
+        self.display.xdotool("type", iso_utc(end_ms))
+        time.sleep(0.5)
+        self.display.save("gui-open-dialog.png", dialog)
+        self.display.xdotool("key", "Return")
+
+        answer_window = wait_until(lambda: self.display.windows_named("espcap-search-"), 90,
+                                   "Wireshark's window for the answer")[0]
+        [answer] = self.answers(wireshark)
+        self.assertIn(os.path.basename(answer), self.display.xdotool("getwindowname", answer_window)[0])
+        self.assertEqual(os.stat(answer).st_mode & 0o777, 0o600)
+        got = frame_times(answer)
+        if pcap_takes_display_filters():
+            self.assertEqual(got, expected)
+        else:  # filter= ignored: every packet of the time range, a superset
+            self.assertEqual(got, in_range)
+        self.assertEqual(capinfos_packets(answer), len(got))
+        text = wireshark.wait_for_results(1)[0]
+        self.assertTrue(text.startswith("Packets found"), text)
+        self.assertIn(f"{len(got)} of {len(got)} packets written to {answer}", text)
+        # Only the answer is left in the folder: the secret files (none here) are gone.
+        self.assertEqual(glob.glob(os.path.join(wireshark.home, "espcap-secret-*")), [])
+        self.display.xdotool("windowsize", "--sync", answer_window, "1100", "640")  # room for the screenshot
+        time.sleep(2)  # the packet list is drawn after the title changes
+        self.display.save("gui-open-result.png", answer_window)
+        # Every packet came: the capture is the whole answer, no espcap window stays open.
+        wait_until(lambda: not self.display.windows_named(OPEN_TITLE), 10, "the progress window to close")
+        # Quitting Wireshark (Ctrl+Q) removes the answer.
+        self.display.xdotool("windowfocus", "--sync", answer_window)
+        self.display.xdotool("key", "ctrl+q")
+        wait_until(lambda: wireshark.process.poll() is not None, 30, "Wireshark to quit")
+        self.assertFalse(os.path.exists(answer))
+
+    def test_nothing_found_is_said(self):
+        # A day years before the capture: no packet.
+        wireshark = self.open_wireshark(auto_open=("dns", "2001-01-01", "2001-01-02"))
+        self.accept_dialog()
+        text = wireshark.wait_for_results(1)[0]
+        self.assertTrue(text.startswith("Nothing found"), text)
+        self.assertIn("From:           2001-01-01", text)
+        self.assertEqual(self.answers(wireshark), [])  # an empty answer is not kept
+
+    def test_unreachable_node_is_explained(self):
+        wireshark = self.open_wireshark(auto_open=("dns", "2001-01-01", ""), node="127.0.0.1:1")
+        self.accept_dialog()
+        text = wireshark.wait_for_results(1)[0]
+        self.assertTrue(text.startswith("The search failed"), text)
+        self.assertIn("http://127.0.0.1:1 does not answer as Elasticsearch", text)
+        self.assertIn("Elasticsearch:  127.0.0.1:1", text)
+
+    def test_secrets_are_never_shown_and_their_files_are_removed(self):
+        # espcap-pcap gets the password as password_file= (a 0600 file), never as text.
+        # Whether or not that espcap-pcap reads the key yet, the secret appears nowhere.
+        secret = "s3cret-never-shown"
+        wireshark = Wireshark(self.display, ["-X", f"espcap:node={ES_NODE}", "-X", "espcap:index=it-gui-open",
+                                             "-X", "espcap:user=analyst", "-X", f"espcap:password={secret}",
+                                             "-X", f"espcap:api_key={secret}"],
+                              auto_open=("dns", "2001-01-01", "2001-01-02"))
+        self.addCleanup(wireshark.close)
+        self.accept_dialog()
+        text = wireshark.wait_for_results(1)[0]
+        self.assertNotIn(secret, text)
+        self.assertNotIn(secret, wireshark.log_text())
+        self.assertEqual(glob.glob(os.path.join(wireshark.home, "espcap-secret-*")), [])
+
+    def test_a_form_without_a_search_is_refused_before_anything_runs(self):
+        wireshark = self.open_wireshark(auto_open=("", "", ""))
+        self.accept_dialog()
+        text = wireshark.wait_for_results(1)[0]
+        self.assertTrue(text.startswith("Nothing was searched: give a display filter, a time range"), text)
 
 
 if __name__ == "__main__":
