@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Shared helpers for espcap's integration tests: run tshark with the plugin, talk to
 the real Elasticsearch that tests/es-server started, and read tshark's own counts."""
+import glob
 import json
 import os
 import re
@@ -9,8 +10,12 @@ import urllib.error
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# Every capture the tests read is in the checkout (test_pcaps/README.md says where each
+# came from): espcap's own two in test_pcaps/, the corpus, bench and broken ones below it.
 TEST_PCAPS = os.path.join(ROOT, "test_pcaps")
-SHARED_PCAPS = os.path.normpath(os.path.join(ROOT, "..", "shared", "pcaps"))
+CORPUS = os.path.join(TEST_PCAPS, "corpus")
+BENCH = os.path.join(TEST_PCAPS, "bench")
+BROKEN = os.path.join(TEST_PCAPS, "broken")
 # ESPCAP_ENGINE=opensearch points the same tests at the OpenSearch tests/run starts.
 ENGINE = os.environ.get("ESPCAP_ENGINE", "elasticsearch")
 ES_URL = os.environ.get("ESPCAP_OS_URL", "http://127.0.0.1:9210") if ENGINE == "opensearch" \
@@ -18,6 +23,11 @@ ES_URL = os.environ.get("ESPCAP_OS_URL", "http://127.0.0.1:9210") if ENGINE == "
 ES_NODE = ES_URL.split("://", 1)[1]
 
 SUMMARY = re.compile(r"^espcap: (\d+) packets(?:, (\d+) indexed, (\d+) failed)?.*$", re.M)
+
+
+def own_captures():
+    """espcap's own captures: the *.pcap files directly in test_pcaps/."""
+    return sorted(glob.glob(os.path.join(TEST_PCAPS, "*.pcap")))
 
 
 def tshark_env():
@@ -48,9 +58,9 @@ def tshark_packet_count(pcap):
 
 
 def build_bench_capture(directory, copies):
-    """A capture of `copies` time-shifted copies of shared/pcaps/bench (~22k packets each)."""
+    """A capture of `copies` time-shifted copies of test_pcaps/bench (~22k packets each)."""
     path = os.path.join(directory, f"bench-{copies}.pcapng")
-    subprocess.run([os.path.join(SHARED_PCAPS, "make-bench-capture"), path, str(copies)],
+    subprocess.run([os.path.join(ROOT, "scripts", "make-bench-capture"), path, str(copies)],
                    check=True, stdout=subprocess.DEVNULL)
     return path
 

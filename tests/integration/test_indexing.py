@@ -9,7 +9,7 @@ import tempfile
 import unittest
 
 import ek_reference as ek
-from espcap_test import (ES_NODE, SHARED_PCAPS, TEST_PCAPS, all_sources, count, delete_indices,
+from espcap_test import (ES_NODE, CORPUS, own_captures, TEST_PCAPS, all_sources, count, delete_indices,
                          index_counts, run_tshark, summary, tshark_packet_count)
 
 
@@ -52,7 +52,7 @@ class TestIndexingTwice(unittest.TestCase):
 
 
 class TestDocumentsEqualTsharkEk(unittest.TestCase):
-    """Every capture of test_pcaps/ and of the shared corpus, read back from Elasticsearch."""
+    """Every capture of test_pcaps/ and its corpus/, read back from Elasticsearch."""
 
     def check_capture(self, pcap, prefix):
         expected_packets = tshark_packet_count(pcap)
@@ -83,13 +83,13 @@ class TestDocumentsEqualTsharkEk(unittest.TestCase):
         self.assertEqual(doc.get("interface"), doc["layers"]["frame"].get("frame_frame_interface_name"))
 
     def test_test_pcaps(self):
-        for i, pcap in enumerate(sorted(glob.glob(os.path.join(TEST_PCAPS, "*")))):
+        for i, pcap in enumerate(own_captures()):
             with self.subTest(pcap=pcap):
                 self.check_capture(pcap, f"it-test-pcaps-{i}")
 
-    def test_shared_corpus(self):
-        captures = sorted(glob.glob(os.path.join(SHARED_PCAPS, "corpus", "*")))
-        self.assertGreater(len(captures), 50, f"corpus not found under {SHARED_PCAPS}")
+    def test_corpus(self):
+        captures = sorted(glob.glob(os.path.join(CORPUS, "*")))
+        self.assertGreater(len(captures), 50, f"corpus not found under {CORPUS}")
         for i, pcap in enumerate(captures):
             with self.subTest(pcap=os.path.basename(pcap)):
                 self.check_capture(pcap, f"it-corpus-{i}")

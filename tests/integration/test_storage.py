@@ -13,11 +13,10 @@ import tempfile
 import unittest
 
 import ek_reference as ek
-from espcap_test import ES_NODE, SHARED_PCAPS, TEST_PCAPS, all_sources, count, delete_indices, es, run_tshark, summary
+from espcap_test import ES_NODE, CORPUS, TEST_PCAPS, all_sources, count, delete_indices, es, run_tshark, summary
 
 CAPTURES = [os.path.join(TEST_PCAPS, "test_http.pcap"), os.path.join(TEST_PCAPS, "test_dns.pcap")] + \
-    [os.path.join(SHARED_PCAPS, "corpus", name) for name in ("dhcp.pcapng", "smtp.pcap", "tls12-aes256gcm.pcap")
-     if os.path.exists(os.path.join(SHARED_PCAPS, "corpus", name))]
+    [os.path.join(CORPUS, name) for name in ("dhcp.pcapng", "smtp.pcap", "tls12-aes256gcm.pcap")]
 BYTE_TYPES = ("FT_BYTES", "FT_UINT_BYTES")
 TEXT_ITEM = "text"  # the member name tshark -T ek gives text-only items
 

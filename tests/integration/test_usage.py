@@ -11,7 +11,7 @@ import tempfile
 import time
 import unittest
 
-from espcap_test import (ES_NODE, SHARED_PCAPS, TEST_PCAPS, build_bench_capture, count, delete_indices, es,
+from espcap_test import (ES_NODE, CORPUS, TEST_PCAPS, build_bench_capture, count, delete_indices, es,
                          index_counts, run_tshark, summary, tshark_env, tshark_packet_count)
 
 DNS = os.path.join(TEST_PCAPS, "test_dns.pcap")
@@ -291,7 +291,7 @@ class TestDirectoryMode(unittest.TestCase):
         with tempfile.TemporaryDirectory() as folder:
             os.makedirs(os.path.join(folder, "sub"))
             shutil.copy(DNS, os.path.join(folder, "a-dns.pcap"))
-            shutil.copy(os.path.join(SHARED_PCAPS, "corpus", "1000-requests-one-dropped-response.pcap.gz"),
+            shutil.copy(os.path.join(CORPUS, "1000-requests-one-dropped-response.pcap.gz"),
                         os.path.join(folder, "sub", "b-gzipped.pcap.gz"))
             with open(HTTP, "rb") as f, open(os.path.join(folder, "c-cut.pcap"), "wb") as out:
                 out.write(f.read()[:300000])
