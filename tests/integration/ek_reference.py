@@ -9,8 +9,11 @@ as a multiset. Strings are decoded as espcap encodes them: ill-formed UTF-8 beco
 """
 import functools
 import json
+import os
 import re
 import subprocess
+
+from tool_environment import isolated
 
 # Fields espcap adds to tshark's "timestamp" + "layers": the ancestor's, the interface,
 # then the ECS copies (source.ip, destination.port, network.transport...; see
@@ -31,7 +34,8 @@ _LONG_YEAR_GARBAGE = re.compile(rb"(\d{5,}-\d\d-\d\dT\d\d:\d\d:)(.{1,8}?)(\.\d{9
 @functools.lru_cache(maxsize=None)
 def tshark_version():
     """(major, minor) of the tshark on PATH."""
-    first_line = subprocess.run(["tshark", "--version"], stdout=subprocess.PIPE, check=True).stdout
+    first_line = subprocess.run(["tshark", "--version"], stdout=subprocess.PIPE, check=True,
+                                env=isolated(os.environ)).stdout
     major, minor = re.search(rb"(\d+)\.(\d+)\.\d+", first_line).groups()
     return int(major), int(minor)
 
@@ -72,14 +76,15 @@ def parse_ek_lines(raw_bytes):
 
 def tshark_documents(pcap, extra_args=()):
     run = subprocess.run(["tshark", "-r", pcap, "-T", "ek", *extra_args],
-                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False)
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False, env=isolated(os.environ))
     return parse_ek_lines(run.stdout)
 
 
 def tshark_file_offsets(pcap):
     """Each frame's byte offset in the file, as tshark shows it (frame.file_off)."""
     run = subprocess.run(["tshark", "-r", pcap, "-o", "frame.show_file_off:TRUE", "-T", "fields",
-                          "-e", "frame.file_off"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False)
+                          "-e", "frame.file_off"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False,
+                         env=isolated(os.environ))
     return [int(line) for line in run.stdout.decode().split()]
 
 
