@@ -9,6 +9,15 @@ import shutil
 import tempfile
 
 _home = None
+# Read before isolate_this_process() replaces HOME.
+_CACHE = os.environ.get("ESPCAP_TEST_CACHE") or \
+    os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "espcap")
+
+
+def cache_dir():
+    """Where tests keep what outlives a run (tshark's reference output): ESPCAP_TEST_CACHE,
+    else ~/.cache/espcap of the HOME the tests were started with."""
+    return _CACHE
 
 
 def private_home():
