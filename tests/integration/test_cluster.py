@@ -71,10 +71,9 @@ def wait_until(condition, seconds, what, every=2.0):
 def small_packets_capture(directory):
     """About 102k packets of at most 128 bytes (see the module's docstring)."""
     parts = []
-    bench = BENCH
-    for name in sorted(os.listdir(bench)):
+    for name in sorted(os.listdir(BENCH)):
         part = os.path.join(directory, "small-" + name)
-        subprocess.run(["tshark", "-r", os.path.join(bench, name), "-Y", "frame.len <= 128", "-F", "pcap",
+        subprocess.run(["tshark", "-r", os.path.join(BENCH, name), "-Y", "frame.len <= 128", "-F", "pcap",
                         "-w", part], check=True, stderr=subprocess.DEVNULL)
         parts.append(part)
     one = os.path.join(directory, "small-1.pcap")
