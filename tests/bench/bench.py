@@ -44,7 +44,7 @@ import node_floor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-SHARED_PCAPS = os.path.normpath(os.path.join(ROOT, "..", "shared", "pcaps"))
+BENCH_PCAPS = os.path.join(ROOT, "test_pcaps", "bench")
 TICKS = os.sysconf("SC_CLK_TCK")
 FLOW_RECORDS = re.compile(rb", (\d+) flow records")
 SUMMARY = re.compile(rb"espcap: (\d+) packets(?:, (\d+) indexed, (\d+) failed(?:, (\d+) already indexed)?)?")
@@ -362,23 +362,23 @@ def packet_count(capture):
 def bench_capture(cache, copies):
     path = os.path.join(cache, f"bench-{copies}.pcapng")
     if not os.path.exists(path):
-        subprocess.run([os.path.join(SHARED_PCAPS, "make-bench-capture"), path + ".part", str(copies)],
+        subprocess.run([os.path.join(ROOT, "scripts", "make-bench-capture"), path + ".part", str(copies)],
                        check=True, stdout=subprocess.DEVNULL)
         os.rename(path + ".part", path)
     return path
 
 
 def callgrind_sample(cache):
-    """The first 400 packets of every capture in shared/pcaps/bench, 2400 in all: small
+    """The first 400 packets of every capture in test_pcaps/bench, 2400 in all: small
     enough for valgrind, and every kind of traffic of the bench capture is in it."""
     path = os.path.join(cache, "callgrind-sample.pcapng")
     if os.path.exists(path):
         return path
     with tempfile.TemporaryDirectory() as tmp:
         parts = []
-        for name in sorted(os.listdir(os.path.join(SHARED_PCAPS, "bench"))):
+        for name in sorted(os.listdir(BENCH_PCAPS)):
             part = os.path.join(tmp, name + ".pcapng")
-            subprocess.run(["editcap", "-F", "pcapng", "-r", os.path.join(SHARED_PCAPS, "bench", name), part,
+            subprocess.run(["editcap", "-F", "pcapng", "-r", os.path.join(BENCH_PCAPS, name), part,
                             "1-400"], check=True)
             parts.append(part)
         subprocess.run(["mergecap", "-a", "-F", "pcapng", "-w", path, *parts], check=True)

@@ -8,9 +8,15 @@ protocol tree's order (docs/wireshark-versions.md): there such an array is compa
 as a multiset. Strings are decoded as espcap encodes them: ill-formed UTF-8 becomes U+FFFD.
 """
 import functools
+import gzip
+import hashlib
 import json
+import os
 import re
 import subprocess
+import tempfile
+
+from tool_environment import cache_dir, isolated
 
 # Fields espcap adds to tshark's "timestamp" + "layers": the ancestor's, the interface,
 # then the ECS copies (source.ip, destination.port, network.transport...; see
@@ -29,11 +35,53 @@ _LONG_YEAR_GARBAGE = re.compile(rb"(\d{5,}-\d\d-\d\dT\d\d:\d\d:)(.{1,8}?)(\.\d{9
 
 
 @functools.lru_cache(maxsize=None)
+def tshark_identity():
+    """The first line of `tshark --version` on PATH: version and build, e.g.
+    b"TShark (Wireshark) 4.0.17 (Git v4.0.17 packaged as 4.0.17-0+deb12u3)"."""
+    return subprocess.run(["tshark", "--version"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True,
+                          env=isolated(os.environ)).stdout.split(b"\n", 1)[0]
+
+
 def tshark_version():
     """(major, minor) of the tshark on PATH."""
-    first_line = subprocess.run(["tshark", "--version"], stdout=subprocess.PIPE, check=True).stdout
-    major, minor = re.search(rb"(\d+)\.(\d+)\.\d+", first_line).groups()
+    major, minor = re.search(rb"(\d+)\.(\d+)\.\d+", tshark_identity()).groups()
     return int(major), int(minor)
+
+
+# Only the repository's captures are cached: the same files run after run, so the cache
+# stays as large as they are; the tests' own cut, fuzzed and random files are not.
+CACHED_CAPTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                               "test_pcaps") + os.sep
+
+
+def reference_output(pcap, args):
+    """stdout of `tshark -r pcap ARGS`. For a capture of test_pcaps/ it is kept in the
+    reference cache (tool_environment.cache_dir()) under a key of this tshark's version
+    line, the file's SHA-256 and the arguments: made once per tshark and capture, then read
+    back by every later run on the machine, in any checkout."""
+    if not os.path.realpath(pcap).startswith(CACHED_CAPTURES):
+        return _tshark_output(pcap, args)
+    with open(pcap, "rb") as capture:
+        content = hashlib.sha256(capture.read()).hexdigest()
+    key = hashlib.sha256(b"\0".join([tshark_identity(), content.encode(), *(a.encode() for a in args)])).hexdigest()
+    path = os.path.join(cache_dir(), "tshark-reference", key[:2], key + ".gz")
+    try:
+        with gzip.open(path, "rb") as cached:
+            return cached.read()
+    except FileNotFoundError:
+        pass
+    output = _tshark_output(pcap, args)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=os.path.dirname(path), delete=False) as partial:
+        partial.write(gzip.compress(output, compresslevel=1))
+    os.replace(partial.name, path)  # whole or absent, however many tests write at once
+    return output
+
+
+def _tshark_output(pcap, args):
+    # The exit status is not checked: on a damaged capture tshark writes what it read, then fails.
+    return subprocess.run(["tshark", "-r", pcap, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                          check=False, env=isolated(os.environ)).stdout
 
 
 def _canonical(value):
@@ -71,16 +119,13 @@ def parse_ek_lines(raw_bytes):
 
 
 def tshark_documents(pcap, extra_args=()):
-    run = subprocess.run(["tshark", "-r", pcap, "-T", "ek", *extra_args],
-                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False)
-    return parse_ek_lines(run.stdout)
+    return parse_ek_lines(reference_output(pcap, ["-T", "ek", *extra_args]))
 
 
 def tshark_file_offsets(pcap):
     """Each frame's byte offset in the file, as tshark shows it (frame.file_off)."""
-    run = subprocess.run(["tshark", "-r", pcap, "-o", "frame.show_file_off:TRUE", "-T", "fields",
-                          "-e", "frame.file_off"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False)
-    return [int(line) for line in run.stdout.decode().split()]
+    output = reference_output(pcap, ["-o", "frame.show_file_off:TRUE", "-T", "fields", "-e", "frame.file_off"])
+    return [int(line) for line in output.decode().split()]
 
 
 def without_espcap_fields(doc):

@@ -1,16 +1,27 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Shared helpers for espcap's integration tests: run tshark with the plugin, talk to
 the real Elasticsearch that tests/es-server started, and read tshark's own counts."""
+import glob
 import json
 import os
 import re
 import subprocess
+import time
 import urllib.error
 import urllib.request
 
+import tool_environment
+
+# Before anything starts a program: no test inherits the developer's HOME or time zone.
+tool_environment.isolate_this_process()
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# Every capture the tests read is in the checkout (test_pcaps/README.md says where each
+# came from): espcap's own two in test_pcaps/, the corpus, bench and broken ones below it.
 TEST_PCAPS = os.path.join(ROOT, "test_pcaps")
-SHARED_PCAPS = os.path.normpath(os.path.join(ROOT, "..", "shared", "pcaps"))
+CORPUS = os.path.join(TEST_PCAPS, "corpus")
+BENCH = os.path.join(TEST_PCAPS, "bench")
+BROKEN = os.path.join(TEST_PCAPS, "broken")
 # ESPCAP_ENGINE=opensearch points the same tests at the OpenSearch tests/run starts.
 ENGINE = os.environ.get("ESPCAP_ENGINE", "elasticsearch")
 ES_URL = os.environ.get("ESPCAP_OS_URL", "http://127.0.0.1:9210") if ENGINE == "opensearch" \
@@ -20,8 +31,13 @@ ES_NODE = ES_URL.split("://", 1)[1]
 SUMMARY = re.compile(r"^espcap: (\d+) packets(?:, (\d+) indexed, (\d+) failed)?.*$", re.M)
 
 
+def own_captures():
+    """espcap's own captures: the *.pcap files directly in test_pcaps/."""
+    return sorted(glob.glob(os.path.join(TEST_PCAPS, "*.pcap")))
+
+
 def tshark_env():
-    env = dict(os.environ)
+    env = tool_environment.isolated(os.environ)
     # Tests can point tshark at a staged plugin (a sanitizer build, say).
     if os.environ.get("ESPCAP_TEST_PLUGIN_DIR"):
         env["WIRESHARK_PLUGIN_DIR"] = os.environ["ESPCAP_TEST_PLUGIN_DIR"]
@@ -41,16 +57,33 @@ def summary(stderr_bytes):
     return tuple(int(g) if g is not None else None for g in match.groups())
 
 
+def wait_until(condition, seconds, what, every=0.2):
+    """Returns as soon as condition() is true; fails the test after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(every)
+    raise AssertionError(f"timed out after {seconds} s waiting for {what}")
+
+
+CAPINFOS_PACKETS = re.compile(rb"^Number of packets:\s+(\d+)\s*$", re.M)
+
+
 def tshark_packet_count(pcap):
-    """Packets tshark can read from the file (all of them up to any damage)."""
-    run = run_tshark(["-r", pcap, "-T", "fields", "-e", "frame.number"])
-    return sum(1 for line in run.stdout.splitlines() if line.strip())
+    """Packets tshark can read from the file (all of them up to any damage). capinfos reads
+    them with the same library and dissects nothing; it counts up to the damage and says
+    so with a non-zero exit, which is why its status is not checked."""
+    run = subprocess.run(["capinfos", "-c", "-M", pcap], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env=tshark_env(), timeout=600, check=False)
+    match = CAPINFOS_PACKETS.search(run.stdout)
+    return int(match.group(1)) if match else 0
 
 
 def build_bench_capture(directory, copies):
-    """A capture of `copies` time-shifted copies of shared/pcaps/bench (~22k packets each)."""
+    """A capture of `copies` time-shifted copies of test_pcaps/bench (~22k packets each)."""
     path = os.path.join(directory, f"bench-{copies}.pcapng")
-    subprocess.run([os.path.join(SHARED_PCAPS, "make-bench-capture"), path, str(copies)],
+    subprocess.run([os.path.join(ROOT, "scripts", "make-bench-capture"), path, str(copies)],
                    check=True, stdout=subprocess.DEVNULL)
     return path
 

@@ -10,7 +10,7 @@ CI runs this file (about 6 minutes on two cores), so its cases are cut to what t
   three nodes, four writers and a 100k-packet run (the indexing-pressure limit, 10% of
   the heap, only ever answers 429, which espcap retries).
 - The 100k-packet capture is made here from the small packets (at most 128 bytes) of
-  shared/pcaps/bench, copied 15 times and spaced 1.5 s apart with editcap -S: the same
+  test_pcaps/bench, copied 15 times and spaced 1.5 s apart with editcap -S: the same
   file every time (about 10 s to make), 102,405 packets over two UTC days, so two daily
   indices whose shards lie on different nodes. Small packets are cheap for tshark.
 - The two runs under faults index the frame layer only, compactly (FAULT_RUN_OPTIONS:
@@ -45,7 +45,7 @@ import unittest
 import urllib.error
 import urllib.request
 
-from espcap_test import ROOT, SHARED_PCAPS, TEST_PCAPS, build_bench_capture, summary, tshark_env, tshark_packet_count
+from espcap_test import ROOT, BENCH, TEST_PCAPS, build_bench_capture, summary, tshark_env, tshark_packet_count
 
 ES_SERVER = os.path.join(ROOT, "tests", "es-server")
 FIRST_PORT = int(os.environ.get("ESPCAP_CLUSTER_PORT", "9220"))
@@ -71,10 +71,9 @@ def wait_until(condition, seconds, what, every=2.0):
 def small_packets_capture(directory):
     """About 102k packets of at most 128 bytes (see the module's docstring)."""
     parts = []
-    bench = os.path.join(SHARED_PCAPS, "bench")
-    for name in sorted(os.listdir(bench)):
+    for name in sorted(os.listdir(BENCH)):
         part = os.path.join(directory, "small-" + name)
-        subprocess.run(["tshark", "-r", os.path.join(bench, name), "-Y", "frame.len <= 128", "-F", "pcap",
+        subprocess.run(["tshark", "-r", os.path.join(BENCH, name), "-Y", "frame.len <= 128", "-F", "pcap",
                         "-w", part], check=True, stderr=subprocess.DEVNULL)
         parts.append(part)
     one = os.path.join(directory, "small-1.pcap")
@@ -327,7 +326,7 @@ class TestThreeNodeCluster(ClusterCase):
         first_http = float(subprocess.run(["capinfos", "-a", "-T", "-r", "-S", http], capture_output=True,
                                           text=True, check=True).stdout.split("\t")[-1])
         for name in ("many-protocols.pcap", "smb3_multichannel.pcap"):
-            source = os.path.join(SHARED_PCAPS, "bench", name)
+            source = os.path.join(BENCH, name)
             start = float(subprocess.run(["capinfos", "-a", "-T", "-r", "-S", source], capture_output=True,
                                          text=True, check=True).stdout.split("\t")[-1])
             shifted = os.path.join(self.tmp.name, name)

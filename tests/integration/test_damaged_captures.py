@@ -11,7 +11,7 @@ import tempfile
 import unittest
 
 import ek_reference as ek
-from espcap_test import (ES_NODE, SHARED_PCAPS, TEST_PCAPS, all_sources, count, delete_indices, run_tshark,
+from espcap_test import (ES_NODE, CORPUS, BROKEN, TEST_PCAPS, all_sources, count, delete_indices, run_tshark,
                          summary)
 
 DNS = os.path.join(TEST_PCAPS, "test_dns.pcap")
@@ -69,15 +69,15 @@ class TestCutAndBrokenCaptures(DamagedCaptureCase):
 
     def test_pcapng_cut_mid_block(self):
         with tempfile.TemporaryDirectory() as tmp:
-            source = os.path.join(SHARED_PCAPS, "corpus", "pcapng-example.pcapng")
+            source = os.path.join(CORPUS, "pcapng-example.pcapng")
             cut = os.path.join(tmp, "cut.pcapng")
             with open(source, "rb") as f, open(cut, "wb") as out:
                 out.write(f.read()[: os.path.getsize(source) * 2 // 3])
             self.check_capture(cut, "it-cutng")
 
-    def test_shared_broken_captures(self):
-        captures = sorted(glob.glob(os.path.join(SHARED_PCAPS, "broken", "*")))
-        self.assertTrue(captures, "shared/pcaps/broken is empty")
+    def test_broken_captures(self):
+        captures = sorted(glob.glob(os.path.join(BROKEN, "*")))
+        self.assertTrue(captures, f"{BROKEN} is empty")
         for i, pcap in enumerate(captures):
             with self.subTest(pcap=os.path.basename(pcap)):
                 self.check_capture(pcap, f"it-broken-{i}")
@@ -89,7 +89,7 @@ class TestCutAndBrokenCaptures(DamagedCaptureCase):
         self.check_capture(os.path.join(TEST_DATA, "sctp-pktdrop-nested-exception.pcap"), "it-errorpacket")
 
     def test_malformed_packets_are_indexed_and_counted(self):
-        pcap = os.path.join(SHARED_PCAPS, "corpus", "tcp-malformed.pcap")
+        pcap = os.path.join(CORPUS, "tcp-malformed.pcap")
         self.check_capture(pcap, "it-malformed", compare_documents=False)
         run = run_tshark(["-r", pcap, "-q", "-X", f"espcap:node={ES_NODE}", "-X", "espcap:index=it-malformed"])
         self.assertIn(b", 2 malformed", run.stderr)

@@ -10,10 +10,9 @@ import os
 import tempfile
 import unittest
 
-from espcap_test import (ES_NODE, ROOT, SHARED_PCAPS, TEST_PCAPS, all_sources, count, delete_indices, es,
+from espcap_test import (ES_NODE, ROOT, CORPUS, TEST_PCAPS, all_sources, count, delete_indices, es,
                          run_tshark, summary, tshark_packet_count)
 
-CORPUS = os.path.join(SHARED_PCAPS, "corpus")
 BASELINE = os.path.join(ROOT, "tests", "data", "community-id")
 # test_pcaps/ and corpus captures of TCP, UDP (DNS, QUIC, RTP), IPv6 (with fragments),
 # ICMP, ICMPv6, SCTP and tunnels (VXLAN, GRE over UDP, VLAN), where every packet's flow

@@ -9,7 +9,7 @@ import tempfile
 import unittest
 
 import ek_reference as ek
-from espcap_test import (ES_NODE, SHARED_PCAPS, TEST_PCAPS, all_sources, count, delete_indices,
+from espcap_test import (ES_NODE, CORPUS, own_captures, TEST_PCAPS, all_sources, count, delete_indices, es,
                          index_counts, run_tshark, summary, tshark_packet_count)
 
 
@@ -52,7 +52,7 @@ class TestIndexingTwice(unittest.TestCase):
 
 
 class TestDocumentsEqualTsharkEk(unittest.TestCase):
-    """Every capture of test_pcaps/ and of the shared corpus, read back from Elasticsearch."""
+    """Every capture of test_pcaps/ and its corpus/, read back from Elasticsearch."""
 
     def check_capture(self, pcap, prefix):
         expected_packets = tshark_packet_count(pcap)
@@ -83,17 +83,60 @@ class TestDocumentsEqualTsharkEk(unittest.TestCase):
         self.assertEqual(doc.get("interface"), doc["layers"]["frame"].get("frame_frame_interface_name"))
 
     def test_test_pcaps(self):
-        for i, pcap in enumerate(sorted(glob.glob(os.path.join(TEST_PCAPS, "*")))):
+        for i, pcap in enumerate(own_captures()):
             with self.subTest(pcap=pcap):
                 self.check_capture(pcap, f"it-test-pcaps-{i}")
 
-    def test_shared_corpus(self):
-        captures = sorted(glob.glob(os.path.join(SHARED_PCAPS, "corpus", "*")))
-        self.assertGreater(len(captures), 50, f"corpus not found under {SHARED_PCAPS}")
+    def test_corpus(self):
+        captures = sorted(glob.glob(os.path.join(CORPUS, "*")))
+        self.assertGreater(len(captures), 50, f"corpus not found under {CORPUS}")
         for i, pcap in enumerate(captures):
             with self.subTest(pcap=os.path.basename(pcap)):
                 self.check_capture(pcap, f"it-corpus-{i}")
         delete_indices("it-corpus-*")
+
+
+class TestTemplateMapsEveryMember(unittest.TestCase):
+    """espcap's own members (everything outside "layers", whose fields are mapped from
+    Wireshark's registry as they are first used) are written in tap/ and mapped in
+    export/index_template.cpp: each one a document carries must have a type in the
+    template, or a renamed member would fall back to dynamic mapping unseen."""
+
+    def test_every_member_outside_layers_is_in_the_template(self):
+        prefix = "it-schema"
+        delete_indices(f"{prefix}-*")
+        written = set()
+        # DNS and HTTP, a pcapng that names its interfaces, flows on for network.community_id.
+        for pcap in (os.path.join(TEST_PCAPS, "test_http.pcap"), os.path.join(TEST_PCAPS, "test_dns.pcap"),
+                     os.path.join(CORPUS, "many_interfaces-1.pcapng")):
+            run = run_tshark(["-r", pcap, "-q", "-X", f"espcap:node={ES_NODE}", "-X", f"espcap:index={prefix}",
+                              "-X", "espcap:flows=true"])
+            self.assertEqual(run.returncode, 0, run.stderr.decode(errors="replace"))
+        for document in all_sources(f"{prefix}-2*"):
+            written |= leaves({k: v for k, v in document.items() if k != "layers"})
+        for member in ("interface", "network.community_id", "source.port", "file_offset"):
+            self.assertIn(member, written, "the captures no longer make espcap write it")
+        template = es("GET", f"/_index_template/espcap-{prefix}")["index_templates"][0]["index_template"]
+        properties = template["template"]["mappings"]["properties"]
+        self.assertEqual(sorted(path for path in written if not mapped(properties, path)), [])
+        delete_indices(f"{prefix}-*")
+
+
+def leaves(value, path=""):
+    """Dotted paths of a document's values; an array of values is one leaf."""
+    if not isinstance(value, dict):
+        return {path}
+    return set().union(*(leaves(member, f"{path}.{key}" if path else key) for key, member in value.items()))
+
+
+def mapped(properties, path):
+    """Whether a mapping's properties give `path` a type (aliases included)."""
+    node = {"properties": properties}
+    for name in path.split("."):
+        node = node.get("properties", {}).get(name)
+        if node is None:
+            return False
+    return "type" in node
 
 
 class TestProtocolField(unittest.TestCase):

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Every capture of test_pcaps/ and of the shared corpus written with file= (no
+"""Every capture of test_pcaps/ and its corpus/ written with file= (no
 Elasticsearch): each packet gives an action line and a document, and the document equals
 tshark -T ek's. The sanitizer step runs this with tshark loading the ASan/UBSan build of
 the plugin (tests/hardening/with-sanitized-plugin), so every serializer path the corpus
@@ -11,7 +11,7 @@ import tempfile
 import unittest
 
 import ek_reference as ek
-from espcap_test import SHARED_PCAPS, TEST_PCAPS, run_tshark, summary, tshark_packet_count
+from espcap_test import CORPUS, own_captures, TEST_PCAPS, run_tshark, summary, tshark_packet_count
 
 
 class TestNdjsonOfEveryCapture(unittest.TestCase):
@@ -43,13 +43,13 @@ class TestNdjsonOfEveryCapture(unittest.TestCase):
         self.assertEqual(len(ids), readable, "two packets of one file share an id")
 
     def test_test_pcaps(self):
-        for pcap in sorted(glob.glob(os.path.join(TEST_PCAPS, "*"))):
+        for pcap in own_captures():
             with self.subTest(pcap=os.path.basename(pcap)):
                 self.check_capture(pcap)
 
-    def test_shared_corpus(self):
-        captures = sorted(glob.glob(os.path.join(SHARED_PCAPS, "corpus", "*")))
-        self.assertGreater(len(captures), 50, f"corpus not found under {SHARED_PCAPS}")
+    def test_corpus(self):
+        captures = sorted(glob.glob(os.path.join(CORPUS, "*")))
+        self.assertGreater(len(captures), 50, f"corpus not found under {CORPUS}")
         for pcap in captures:
             with self.subTest(pcap=os.path.basename(pcap)):
                 self.check_capture(pcap)

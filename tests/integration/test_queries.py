@@ -19,7 +19,7 @@ import os
 import time
 import unittest
 
-from espcap_test import ENGINE, ES_NODE, SHARED_PCAPS, TEST_PCAPS, es, refresh, run_tshark, summary
+from espcap_test import ENGINE, ES_NODE, CORPUS, own_captures, TEST_PCAPS, es, refresh, run_tshark, summary
 
 CIDR = "192.168.0.0/16"
 PORT_BELOW = 1024
@@ -38,9 +38,9 @@ COPIES = {"pcapng-example.pcapng.zst": "pcapng-example.pcapng"}
 
 def captures():
     """The corpus and test_pcaps/, each distinct capture once."""
-    corpus = [path for path in sorted(glob.glob(os.path.join(SHARED_PCAPS, "corpus", "*")))
+    corpus = [path for path in sorted(glob.glob(os.path.join(CORPUS, "*")))
               if os.path.basename(path) not in COPIES]
-    return corpus + sorted(glob.glob(os.path.join(TEST_PCAPS, "*")))
+    return corpus + own_captures()
 
 
 def parallel(function, items):
@@ -144,7 +144,7 @@ class TestCorpusInOneTypedIndex(unittest.TestCase):
         self.assertEqual(indexed, len(self.frames))
         self.assertEqual(self.hits({"match_all": {}}), len(self.frames))
         for copy in COPIES:
-            run = run_tshark(["-r", os.path.join(SHARED_PCAPS, "corpus", copy), "-q", "-X", f"espcap:node={ES_NODE}",
+            run = run_tshark(["-r", os.path.join(CORPUS, copy), "-q", "-X", f"espcap:node={ES_NODE}",
                               "-X", f"espcap:index={self.INDEX}", "-X", "espcap:daily=false",
                               *[arg for option in self.OPTIONS for arg in ("-X", f"espcap:{option}")]])
             packets, ok, failed = summary(run.stderr)

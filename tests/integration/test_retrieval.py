@@ -19,11 +19,11 @@ import subprocess
 import tempfile
 import unittest
 
-from espcap_test import ENGINE, ES_NODE, SHARED_PCAPS, TEST_PCAPS, es, refresh, delete_indices, run_tshark, summary
+from espcap_test import ENGINE, ES_NODE, CORPUS, own_captures, TEST_PCAPS, es, refresh, delete_indices, run_tshark, summary
 
 INDEX = "it-retrieval"
 MOVED_PREFIX = "it-moved"
-CORPUS = ["DnsPackets.pcap", "dns-tcp.pcap", "5-pings.pcap", "many_interfaces-1.pcapng",
+CORPUS_NAMES = ["DnsPackets.pcap", "dns-tcp.pcap", "5-pings.pcap", "many_interfaces-1.pcapng",
           "nanosecs_big_endian.pcap", "ipv6-fragmented-dns.pcap", "1000-requests-one-dropped-response.pcap.gz"]
 CIDR = "10.0.0.0/8"
 # 2014-01-01 to 2024-01-01 UTC in epoch milliseconds: over 5,000 packets of five files;
@@ -32,8 +32,8 @@ TIME_RANGE = (1388534400000, 1704067200000)
 
 
 def captures():
-    return [os.path.join(TEST_PCAPS, name) for name in sorted(os.listdir(TEST_PCAPS))] + \
-        [os.path.join(SHARED_PCAPS, "corpus", name) for name in CORPUS]
+    return own_captures() + \
+        [os.path.join(CORPUS, name) for name in CORPUS_NAMES]
 
 
 def index(pcap, prefix):
@@ -119,8 +119,8 @@ class TestRetrieval(unittest.TestCase):
         # the same ids): one stays, one is renamed, one is replaced by another capture.
         cls.kept, cls.renamed, cls.replaced = (os.path.join(cls.tmp, f"{n}.pcap") for n in ("kept", "renamed", "replaced"))
         for original, copy in ((os.path.join(TEST_PCAPS, "test_dns.pcap"), cls.kept),
-                               (os.path.join(SHARED_PCAPS, "corpus", "dns-tcp.pcap"), cls.renamed),
-                               (os.path.join(SHARED_PCAPS, "corpus", "DnsPackets.pcap"), cls.replaced)):
+                               (os.path.join(CORPUS, "dns-tcp.pcap"), cls.renamed),
+                               (os.path.join(CORPUS, "DnsPackets.pcap"), cls.replaced)):
             shutil.copyfile(original, copy)
             index(copy, MOVED_PREFIX)
         os.rename(cls.renamed, cls.renamed + ".moved")

@@ -8,11 +8,10 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import time
 import unittest
 
-from espcap_test import (ES_NODE, SHARED_PCAPS, TEST_PCAPS, build_bench_capture, count, delete_indices, es,
-                         index_counts, run_tshark, summary, tshark_env, tshark_packet_count)
+from espcap_test import (ES_NODE, CORPUS, TEST_PCAPS, build_bench_capture, count, delete_indices, es,
+                         index_counts, run_tshark, summary, tshark_env, tshark_packet_count, wait_until)
 
 DNS = os.path.join(TEST_PCAPS, "test_dns.pcap")
 HTTP = os.path.join(TEST_PCAPS, "test_http.pcap")
@@ -291,7 +290,7 @@ class TestDirectoryMode(unittest.TestCase):
         with tempfile.TemporaryDirectory() as folder:
             os.makedirs(os.path.join(folder, "sub"))
             shutil.copy(DNS, os.path.join(folder, "a-dns.pcap"))
-            shutil.copy(os.path.join(SHARED_PCAPS, "corpus", "1000-requests-one-dropped-response.pcap.gz"),
+            shutil.copy(os.path.join(CORPUS, "1000-requests-one-dropped-response.pcap.gz"),
                         os.path.join(folder, "sub", "b-gzipped.pcap.gz"))
             with open(HTTP, "rb") as f, open(os.path.join(folder, "c-cut.pcap"), "wb") as out:
                 out.write(f.read()[:300000])
@@ -339,7 +338,9 @@ class TestInterruptedRead(unittest.TestCase):
             tshark = subprocess.Popen(["tshark", "-r", big, "-q", "-X", f"espcap:node={ES_NODE}",
                                        "-X", "espcap:index=it-sigint"],
                                       stderr=subprocess.PIPE, env=tshark_env())
-            time.sleep(4)
+            # Interrupt once the read is under way: its first documents are stored.
+            wait_until(lambda: tshark.poll() is not None or count("it-sigint-*") > 0, 120,
+                       "the first documents of it-sigint")
             tshark.send_signal(signal.SIGINT)
             _, stderr = tshark.communicate(timeout=300)
         packets, indexed, failed = summary(stderr)
