@@ -54,6 +54,8 @@ void exit_tshark_with(int status) {
 }  // namespace
 
 void exit_with_failure_status() { exit_tshark_with(kDeliveryFailedStatus); }
+// As bad usage: what was given (node, credentials, role) must change before a run can work.
+void exit_with_refusal_status() { exit_tshark_with(kBadUsageStatus); }
 void exit_with_spooled_status() { exit_tshark_with(kSpooledStatus); }
 
 }  // namespace espcap::host
