@@ -116,6 +116,16 @@ class TestSecuredNode(unittest.TestCase):
         copy = os.path.join(captures, "dns.pcap")
         self.assertEqual(self.node.count(PACKETS, {"terms": {"file_name": [DNS, copy]}}), 108)
 
+    def test_4b_espcap_replay_signs_in_with_the_file(self):
+        spool = os.path.join(self.tmp, "empty-spool")
+        os.makedirs(spool, exist_ok=True)
+        run = subprocess.run(["espcap-replay", f"node={self.url}", f"ca_file={CA_FILE}", "user=sensor",
+                              f"password_file={self.sensor_password_file}", f"spool={spool}"],
+                             stderr=subprocess.PIPE, timeout=120, check=False)
+        text = run.stderr.decode(errors="replace")
+        self.assertEqual(run.returncode, 0, text)
+        self.assertIn("0 replayed", text)
+
     def test_5_reader_retrieves_exactly_tsharks_http_packets(self):
         if self.node.count(PACKETS, {"term": {"file_name": HTTP}}) != 1268:
             self.test_1_sensor_indexes_through_tls_with_its_password_from_a_file()
