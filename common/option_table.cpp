@@ -13,6 +13,7 @@
 
 #include "option_values.h"
 #include "options.h"
+#include "secret_file.h"
 
 namespace espcap {
 namespace {
@@ -178,6 +179,13 @@ Value folder_or_off(std::string Options::*place) {
     });
 }
 
+// A file whose one line is the secret that goes to `place`.
+Value secret_file(std::string Options::*place) {
+    return custom([place](Options &o, const std::string &path, std::string &problem) {
+        return read_secret_file(path, o.*place, problem);
+    });
+}
+
 Value protocol_list(std::vector<std::string> DocumentContent::*place) {
     return custom([place](Options &o, const std::string &value, std::string &problem) {
         return detail::parse_protocol_list(value, o.content.*place, problem);
@@ -253,6 +261,12 @@ OptionSpec secret(OptionSpec spec) {
     return spec;
 }
 
+// Two ways of giving one thing (password and password_file): a run takes one of them.
+OptionSpec instead_of(const char *other_key, OptionSpec spec) {
+    spec.instead_of = other_key;
+    return spec;
+}
+
 OptionSpec applied_first(OptionSpec spec) {
     spec.applied_first = true;
     return spec;
@@ -297,6 +311,14 @@ const std::vector<OptionSpec> &option_specs() {
                       "Password for HTTP basic authentication. Never printed; a password field in the preferences.")),
         secret(option("api_key", "API key", text(&Options::api_key), unset("none"), kConnecting,
                       "API key (the base64 `encoded` form), sent as `Authorization: ApiKey`. Never printed.")),
+        instead_of("password", option("password_file", "Password file", secret_file(&Options::password),
+                                      unset("none"), kConnecting,
+                                      "File holding the password on one line, readable by its owner alone (`chmod "
+                                      "600`): keeps it off the command line, and works as a preference.")),
+        instead_of("api_key", option("api_key_file", "API key file", secret_file(&Options::api_key), unset("none"),
+                                     kConnecting,
+                                     "File holding the API key on one line, readable by its owner alone (`chmod "
+                                     "600`): keeps it off the command line, and works as a preference.")),
         option("ca_file", "CA certificate file", text(&Options::ca_file), unset("system CAs"), kConnecting,
                "PEM file of the CA that signed the node's certificate."),
         option("tls_verify", "Verify TLS certificates", boolean(&Options::tls_verify), is("true"), kConnecting,

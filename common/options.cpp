@@ -175,6 +175,10 @@ OptionsResult parse_options(const RawOptions &raw) {
             result.error = "option '" + key + "': needs a value";
             return result;
         }
+        if (spec->instead_of != nullptr && latest.count(spec->instead_of) != 0) {
+            result.error = "option '" + key + "': give either " + spec->instead_of + " or " + key + ", not both";
+            return result;
+        }
         std::string problem;
         if (!spec->apply(result.options, value, problem)) {
             if (problem.empty()) {
@@ -186,6 +190,30 @@ OptionsResult parse_options(const RawOptions &raw) {
         }
     }
     return result;
+}
+
+std::vector<std::string> command_line_secret_warnings(const RawOptions &command_line) {
+    std::vector<std::string> warnings;
+    for (const auto &[key, value] : command_line) {
+        const OptionSpec *spec = find_spec(key);
+        if (spec == nullptr || !spec->secret) continue;
+        warnings.push_back(key + " is on the command line, where other users can read it (ps, /proc/PID/cmdline); " +
+                           key + "_file=PATH keeps it in a file only you can read");
+    }
+    return warnings;
+}
+
+std::vector<std::string> connection_warnings(const Options &options) {
+    std::vector<std::string> warnings;
+    if (!options.tls_verify) warnings.push_back("tls_verify=false: the node's certificate is not checked");
+    if (options.user.empty() && options.api_key.empty()) return warnings;
+    for (const Endpoint &node : options.nodes) {
+        if (node.scheme != "http" || node.is_loopback()) continue;
+        warnings.push_back("credentials go in clear text to " + node.url() +
+                           ", which anyone on the path can read: use https://");
+        break;  // one line is enough
+    }
+    return warnings;
 }
 
 bool parse_endpoint(std::string_view text, Endpoint &out, std::string &error) {

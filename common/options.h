@@ -121,6 +121,7 @@ struct OptionSpec {
     unsigned used_by = kUsedByTshark;  // OptionUse bits
     bool secret = false;               // masked in the Preferences dialog; its value is never printed
     bool applied_first = false;        // it sets other keys (profile): those given with it override it
+    const char *instead_of = nullptr;  // another key giving the same thing (password_file: password)
 
     std::string help_markdown() const;     // `help` with its values
     std::string default_markdown() const;  // 1000, `5m`, none
@@ -153,6 +154,14 @@ bool split_option_argument(std::string_view argument, std::pair<std::string, std
 // callers pass preferences first and -X arguments last. An empty value is an error:
 // callers leave out the preferences that are not set.
 OptionsResult parse_options(const RawOptions &raw);
+
+// One line per secret (password, api_key) given in `command_line`, where other users
+// can read it (ps, /proc/PID/cmdline): it works, but the *_file key is the safe way.
+std::vector<std::string> command_line_secret_warnings(const RawOptions &command_line);
+
+// One line per setting that weakens the connection: tls_verify=false, and credentials
+// sent in clear text over http:// to a node that is not on this machine.
+std::vector<std::string> connection_warnings(const Options &options);
 
 // Parses "host:port", "http://host:port/prefix", "https://[::1]:9200" ...
 bool parse_endpoint(std::string_view text, Endpoint &out, std::string &error);

@@ -8,6 +8,8 @@
 #include "backoff.h"
 #include "bulk_response.h"
 #include "gzip.h"
+#include "missing_privilege.h"
+#include "search_engine.h"
 #include "server_text.h"
 
 namespace espcap::exporter {
@@ -23,10 +25,21 @@ bool is_transient(long status) { return status == 429 || status == 502 || status
 std::string describe_http_failure(long status, const std::string &body) {
     std::string text = "HTTP " + std::to_string(status);
     if (status == 401) text += " (authentication failed: check user/password or api_key)";
-    if (status == 403) text += " (forbidden: the credentials lack the index privileges)";
+    if (status == 403) {
+        // Elasticsearch's own reply names the privilege: that line says all.
+        if (const std::string missing = missing_privilege(body); !missing.empty())
+            return text + " (forbidden: " + server_excerpt(missing) + ")";
+        text += " (forbidden: the credentials lack a privilege this needs)";
+    }
     if (status == 413) text += " (request too large for the server)";
     if (!body.empty()) text += ": " + server_excerpt(body);
     return text;
+}
+
+bool node_is_not_a_search_engine(const HttpResponse &response) {
+    const long status = response.status;
+    return response.reached() && status >= 400 && status < 500 && status != 401 && status != 403 && status != 408 &&
+           status != 429;
 }
 
 bool node_unavailable(const HttpResponse &response) {
@@ -83,18 +96,23 @@ ProbeResult BulkClient::probe() {
     std::string problems;
     for (std::size_t i = 0; i < nodes_.size(); ++i) {
         NodeState &node = pick_node();
-        const HttpResponse response = http_->send({"GET", node.endpoint.url() + "/"});
+        const HttpResponse response =
+            ask_search_engine([&](const std::string &path) { return http_->send({"GET", node.endpoint.url() + path}); })
+                .reply;
         if (response.reached() && response.status == 200) {
             mark_up(node);
             return result;
         }
-        if (node_refuses_us(response)) result.refused = true;
+        const bool not_a_node = node_is_not_a_search_engine(response);
+        if (node_refuses_us(response) || not_a_node) result.refused = true;
         if (!response.reached()) mark_down(node);
         if (!problems.empty()) problems += "; ";
         problems += node.endpoint.url() + ": " +
-                    (response.reached() ? describe_http_failure(response.status, "") : response.transport_error);
+                    (response.reached() ? describe_http_failure(response.status, response.status == 403 ? response.body : "")
+                                        : response.transport_error);
+        if (not_a_node) problems += " (not an Elasticsearch or OpenSearch node, or a wrong path prefix)";
     }
-    result.error = "cannot reach Elasticsearch (" + problems + ")";
+    result.error = (result.refused ? "cannot use Elasticsearch (" : "cannot reach Elasticsearch (") + problems + ")";
     return result;
 }
 

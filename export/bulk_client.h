@@ -38,8 +38,9 @@ struct Rejection {
 };
 
 struct ProbeResult {
-    // A node refused us (401, 403, a certificate we do not trust): waiting will not
-    // help. Any other failure (no reply, a timeout, 429, 5xx) may pass.
+    // A node refused us (401, 403, a certificate we do not trust) or is none (another
+    // 4xx): waiting will not help. Any other failure (no reply, a timeout, 408, 429,
+    // 5xx) may pass.
     bool refused = false;
     std::string error;  // empty when a node answered 200
     bool ok() const { return error.empty(); }
@@ -50,6 +51,9 @@ struct ProbeResult {
 bool node_unavailable(const HttpResponse &response);
 // 401, 403, or a certificate we do not trust: asking again will get the same answer.
 bool node_refuses_us(const HttpResponse &response);
+// A 4xx other than 401, 403, 408 and 429 to "GET /" and to the node info: what answers
+// is no node we can use (a web server, a wrong path prefix), and will not become one.
+bool node_is_not_a_search_engine(const HttpResponse &response);
 
 struct BulkOutcome {
     std::uint64_t indexed = 0;

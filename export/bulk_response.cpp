@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "missing_privilege.h"
 #include "server_text.h"
 
 namespace espcap::exporter {
@@ -67,6 +68,9 @@ BulkResponse parse_bulk_response(std::string_view body) {
         if (auto status = result.find("status"); status != result.end() && status->is_number_integer())
             parsed.status = status->get<int>();
         if (auto error = result.find("error"); error != result.end()) parsed.error = printable_for_terminal(describe_error(*error), kMaxItemErrorBytes);
+        // A refusal by the node's security: the privilege to add first, then its words.
+        if (const std::string missing = missing_privilege(parsed.error); parsed.status == 403 && !missing.empty())
+            parsed.error = missing + "; " + parsed.error;
         if (parsed.status == 0) {
             response.problem = "an item of the reply has no status";
             return response;

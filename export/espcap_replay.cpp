@@ -65,6 +65,10 @@ int main(int argc, char **argv) {
     if (!template_asked) options.install_template = false;
     if (options.nodes.empty()) return usage("node= is required");
     if (options.spool.empty()) return usage("spool=off leaves nothing to replay");
+    for (const std::string &warning : espcap::command_line_secret_warnings(raw))
+        std::fprintf(stderr, "espcap-replay: warning: %s\n", warning.c_str());
+    for (const std::string &warning : espcap::connection_warnings(options))
+        std::fprintf(stderr, "espcap-replay: warning: %s\n", warning.c_str());
     options.output_file.clear();
 
     // Another process replaying the same folder (a tshark run that found the node back,

@@ -72,6 +72,9 @@ public:
     // on: start_warning() then says where batches will wait.
     std::string start(FirstAnswer wait = FirstAnswer::briefly);
     const std::string &start_warning() const { return start_warning_; }
+    // A node refused us (401, 403, a certificate) or is none (another 4xx). Read once
+    // finish() has returned.
+    bool node_refused() const { return !node_refused_.empty(); }
 
     // The template's inputs (before start) and the fields documents first use (before
     // add_document() of the first document that uses them).

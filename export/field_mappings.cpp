@@ -85,12 +85,13 @@ std::string IndexMappings::install_template(BulkClient *client, bool *retry_late
     spec.index_prefix = options_.index_prefix;
     if (retry_later != nullptr) *retry_later = false;
     if (client != nullptr) {
-        const HttpResponse root = client->call("GET", "/");
-        if (node_unavailable(root)) {  // not a reason to guess the engine
+        const EngineAnswer answer =
+            ask_search_engine([client](const std::string &path) { return client->call("GET", path); });
+        if (node_unavailable(answer.reply)) {  // not a reason to guess the engine
             if (retry_later != nullptr) *retry_later = true;
-            return "cannot read the node's version: " + failure(root);
+            return "cannot read the node's version: " + failure(answer.reply);
         }
-        if (root.status == 200) parse_search_engine(root.body, engine_);
+        if (answer.known) engine_ = answer.engine;
     }
     spec.engine = engine_;
     const std::string body = index_template_body(spec);
@@ -103,17 +104,29 @@ std::string IndexMappings::install_template(BulkClient *client, bool *retry_late
     if (client == nullptr || !options_.install_template) return "";
     const std::string path = index_template_path(spec);
     const HttpResponse response = client->call("PUT", path, body);
-    if (!response.reached() || response.status != 200) {
+    if ((!response.reached() || response.status != 200) && !installed_by_setup(*client, path, response)) {
         if (retry_later != nullptr) *retry_later = node_unavailable(response);
-        return "cannot install index template " + path + " (" + engine_.describe() + "): " + failure(response);
+        return "cannot install index template " + path + " (" + engine_.describe() + "): " + failure(response) +
+               (response.status == 403 ? "; or have an administrator run espcap-setup once" : "");
     }
     template_prefixes_in_place_.insert(spec.index_prefix);
     if (options_.flows == Options::Flows::off) return "";
     const std::string flow_path = flow_template_path(options_.index_prefix, engine_);
     const HttpResponse flows = client->call("PUT", flow_path, flow_template_body(options_.index_prefix, engine_));
-    if (!flows.reached() || flows.status != 200)
+    if ((!flows.reached() || flows.status != 200) && !installed_by_setup(*client, flow_path, flows))
         return "cannot install index template " + flow_path + " (" + engine_.describe() + "): " + failure(flows);
     return "";
+}
+
+// A sensor's role may lack manage_index_templates (docs/security.md): the template the
+// setup step (espcap-setup) installed is then used as it is.
+bool IndexMappings::installed_by_setup(BulkClient &client, const std::string &path, const HttpResponse &refused) {
+    if (!refused.reached() || refused.status != 403) return false;
+    const HttpResponse found = client.call("GET", path);
+    if (!found.reached() || found.status != 200) return false;
+    if (!told_template_kept_) warn("index template " + path + " is in place and this user may not replace it: kept");
+    told_template_kept_ = true;
+    return true;
 }
 
 void IndexMappings::add(std::vector<FieldSpec> &fields) {

@@ -101,6 +101,7 @@ private:
     // False when the node did not answer and the fields should be tried again.
     bool map_fields(BulkClient &client, const std::string &index, const std::vector<FieldSpec> &fields);
     void warn(const std::string &message);
+    bool installed_by_setup(BulkClient &client, const std::string &path, const HttpResponse &refused);
 
     Options options_;
     TemplateSpec template_;
@@ -119,6 +120,7 @@ private:
     std::mutex remote_mutex_;
     RecentlyUsed<IndexState> indices_{kRememberedIndices};
     std::set<std::string> template_prefixes_in_place_;  // installed or found on the node
+    bool told_template_kept_ = false;
     Reporter &reporter_;
     unsigned warnings_ = 0;
 };

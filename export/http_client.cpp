@@ -227,6 +227,9 @@ HttpResponse HttpClient::perform(const std::string &url) {
         return response;
     }
     curl_easy_getinfo(handle_, CURLINFO_RESPONSE_CODE, &response.status);
+    curl_header *product = nullptr;
+    if (curl_easy_header(handle_, "X-Elastic-Product", 0, CURLH_HEADER, -1, &product) == CURLHE_OK)
+        response.product = product->value;
     return response;
 }
 

@@ -33,6 +33,9 @@ struct HttpResponse {
     // Some of the request left this machine: without a reply, the server may still have
     // acted on it.
     bool request_sent = false;
+    // The X-Elastic-Product header ("Elasticsearch" from 7.14 on): who answered, even
+    // where "GET /" is refused.
+    std::string product;
     bool reached() const { return transport_error.empty(); }
 };
 

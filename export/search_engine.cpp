@@ -42,6 +42,39 @@ bool parse_search_engine(const std::string &root_reply, SearchEngine &out) {
     return true;
 }
 
+bool parse_node_info(const std::string &nodes_reply, const std::string &product, SearchEngine &out) {
+    const nlohmann::json reply = nlohmann::json::parse(nodes_reply, nullptr, false);
+    if (!reply.is_object() || !reply.contains("nodes") || !reply["nodes"].is_object() || reply["nodes"].empty())
+        return false;
+    const nlohmann::json &node = reply["nodes"].begin().value();
+    if (!node.is_object() || !node.contains("version") || !node["version"].is_string()) return false;
+    SearchEngine engine;
+    // Elasticsearch names itself in the header (7.14 on) and its builds have a flavor;
+    // OpenSearch does neither.
+    const bool elasticsearch = product == "Elasticsearch" || node.contains("build_flavor");
+    engine.distribution = elasticsearch ? "elasticsearch" : "opensearch";
+    if (std::sscanf(node["version"].get<std::string>().c_str(), "%d.%d", &engine.major, &engine.minor) != 2)
+        return false;
+    out = engine;
+    return true;
+}
+
+EngineAnswer ask_search_engine(const std::function<HttpResponse(const std::string &path)> &get) {
+    EngineAnswer answer;
+    answer.reply = get("/");
+    const long status = answer.reply.reached() ? answer.reply.status : 0;
+    if (status == 200) {
+        answer.known = parse_search_engine(answer.reply.body, answer.engine);
+        return answer;
+    }
+    if (status != 403 && status != 404 && status != 405) return answer;
+    HttpResponse info = get("/_nodes/_local?filter_path=nodes.*.version,nodes.*.build_flavor");
+    if (!info.reached() || info.status != 200) return answer;
+    answer.known = parse_node_info(info.body, info.product, answer.engine);
+    answer.reply = std::move(info);
+    return answer;
+}
+
 std::string field_mapping_json(const std::string &type, const SearchEngine &engine) {
     using nlohmann::json;
     if (type == "keyword") return json{{"type", "keyword"}, {"ignore_above", kKeywordIgnoreAbove}}.dump();

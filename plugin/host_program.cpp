@@ -50,6 +50,8 @@ void exit_tshark_with(int status) {
 }  // namespace
 
 void exit_with_failure_status() { exit_tshark_with(exit_status::kFailed); }
+// As bad usage: what was given (node, credentials, role) must change before a run can work.
+void exit_with_refusal_status() { exit_tshark_with(exit_status::kBadUsage); }
 void exit_with_spooled_status() { exit_tshark_with(exit_status::kStillSpooled); }
 
 }  // namespace espcap::host

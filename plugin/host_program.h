@@ -25,6 +25,8 @@ void ask_to_stop();
 // status 0: 2 when documents failed (see the dead-letter file), 3 when some wait in the
 // spool (nothing lost, but not searchable yet).
 void exit_with_failure_status();
+// The run stopped at start: the node refused us (401, 403, a certificate) or is none.
+void exit_with_refusal_status();
 void exit_with_spooled_status();
 
 }  // namespace espcap::host

@@ -90,6 +90,8 @@ public:
     // The run stops before its first document: every packet counts as failed.
     void fail_start(const std::string &error);
     bool start_failed() const { return start_failed_; }
+    // The start failed because the node refused us: see Exporter::node_refused().
+    bool refused_at_start() const { return start_failed_ && exporter_ && exporter_->node_refused(); }
 
     // The writer and the daily index namer, once the capture is known. May throw.
     void start_documents(const CaptureOrigin &origin);

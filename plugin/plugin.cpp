@@ -20,6 +20,7 @@
 #include "guarded.h"
 #include "host_program.h"
 #include "options.h"
+#include "reporter.h"
 #include "session.h"
 
 #ifndef ESPCAP_VERSION
@@ -118,6 +119,7 @@ void register_preferences() {
 
 void on_shutdown() {
     switch (session.finish()) {  // finish() lets no exception out
+    case espcap::Session::Outcome::refused: espcap::host::exit_with_refusal_status(); break;
     case espcap::Session::Outcome::failed: espcap::host::exit_with_failure_status(); break;
     case espcap::Session::Outcome::spooled: espcap::host::exit_with_spooled_status(); break;
     case espcap::Session::Outcome::delivered: break;
@@ -148,6 +150,8 @@ void register_protocol() {
 void handoff() {
     espcap::guarded("handoff", espcap::host::report_error, [] {
         read_command_line_options();
+        for (const std::string &warning : espcap::command_line_secret_warnings(command_line_options))
+            espcap::stderr_reporter().warning(warning);
         apply_settings_unguarded();
     });
 }

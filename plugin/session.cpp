@@ -54,7 +54,7 @@ void Session::start() {
     origin.context.file_date_utc = file_date_utc(source.read_file);
     pipeline_->prepare_exporter();
     pipeline_->start_documents(origin);
-    if (!options.tls_verify) stderr_reporter().warning("tls_verify=false: the node's certificate is not checked");
+    for (const std::string &warning : connection_warnings(options)) stderr_reporter().warning(warning);
     const std::string error = pipeline_->start_exporter();
     if (!pipeline_->start_warning().empty()) stderr_reporter().warning(pipeline_->start_warning());
     if (!error.empty()) {
@@ -77,7 +77,10 @@ Session::Outcome Session::finish() noexcept {
     guarded("finish", host::report_error, [&] {
         const exporter::RunStats stats = pipeline_->finish();  // the summary line goes to stderr
         pipeline_->detach_taps();
-        outcome = stats.failed() ? Outcome::failed : stats.spooled() ? Outcome::spooled : Outcome::delivered;
+        outcome = pipeline_->refused_at_start() ? Outcome::refused
+                  : stats.failed()          ? Outcome::failed
+                  : stats.spooled()         ? Outcome::spooled
+                                            : Outcome::delivered;
     });
     return outcome;
 }

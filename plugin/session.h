@@ -25,7 +25,8 @@ public:
     // compiled from here on (not yet at handoff). Returns an error for the user or "".
     std::string prepare_capture();
 
-    enum class Outcome { delivered, spooled, failed };
+    // refused: the run stopped at start (the node refused us, or is none): exit 1.
+    enum class Outcome { delivered, spooled, failed, refused };
     // Sends what is left and prints the summary.
     Outcome finish() noexcept;
 

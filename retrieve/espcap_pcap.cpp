@@ -145,14 +145,19 @@ int main(int argc, char **argv) {
     if (tool.output.empty()) return usage("-w OUT.pcapng is required");
     std::string query_error;
     if (espcap::retrieve::search_query_json(tool.query, query_error).empty()) return usage(query_error.c_str());
-    if (!options.tls_verify) std::fprintf(stderr, "espcap-pcap: warning: tls_verify=false: the node's certificate is not checked\n");
+    for (const std::string &warning : espcap::command_line_secret_warnings(raw))
+        std::fprintf(stderr, "espcap-pcap: warning: %s\n", warning.c_str());
+    for (const std::string &warning : espcap::connection_warnings(options))
+        std::fprintf(stderr, "espcap-pcap: warning: %s\n", warning.c_str());
 
     espcap::exporter::HttpClient::global_init();
     espcap::exporter::HttpClient http(espcap::exporter::HttpSettings::from(options));
     const espcap::Endpoint &node = options.nodes.front();
-    const espcap::exporter::HttpResponse root = http.get(node.url() + "/");
-    espcap::exporter::SearchEngine engine;
-    if (!root.reached() || root.status != 200 || !espcap::exporter::parse_search_engine(root.body, engine)) {
+    const espcap::exporter::EngineAnswer answer =
+        espcap::exporter::ask_search_engine([&](const std::string &path) { return http.get(node.url() + path); });
+    const espcap::exporter::HttpResponse &root = answer.reply;
+    const espcap::exporter::SearchEngine &engine = answer.engine;
+    if (!root.reached() || root.status != 200 || !answer.known) {
         std::fprintf(stderr, "espcap-pcap: %s does not answer as Elasticsearch or OpenSearch (%s)\n",
                      node.url().c_str(),
                      root.reached() ? ("HTTP " + std::to_string(root.status)).c_str() : root.transport_error.c_str());

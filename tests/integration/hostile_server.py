@@ -22,7 +22,8 @@ sending documents, then answers each `_bulk` request the way `bulk` says:
     accept_all      a valid reply indexing every document
 
 `probe="silent"` makes `GET /` itself go unanswered, `probe="status_503"` answers it 503
-(a node starting). `template="status_500"` or `"silent"` does the same to the index
+(a node starting), `probe="status_405_everywhere"` answers every request 405 (a server
+that is no Elasticsearch, or a wrong path prefix). `template="status_500"` or `"silent"` does the same to the index
 template install, and `mapping="status_502"` to index creation and mapping calls (a
 proxy whose node is away). `forward=URL` passes every request to a real Elasticsearch
 and its reply back, except that the reply of the first `drop_bulk_replies` bulk
@@ -155,6 +156,9 @@ class HostileServer:
             return True
         if self.forward:
             return self.forward_request(sock, method, path, headers, body)
+        if self.probe == "status_405_everywhere":
+            self.reply(sock, 405, '{"error":"Incorrect HTTP method","status":405}')
+            return True
         if method == "GET" and path == "/":
             if self.probe == "silent":
                 self.wait_until_client_leaves(sock)

@@ -176,6 +176,25 @@ class TestAnsweringButFailingAtStart(unittest.TestCase):
         self.check_spooled(mapping="status_502")
 
 
+class TestDefinitiveAnswerAtStart(unittest.TestCase):
+    """Issue 31: a 4xx at start other than 401, 403, 408 and 429 says the server is no
+    node we can use; waiting will not change that, so nothing is spooled."""
+
+    def test_405_to_everything_stops_the_run_with_nothing_spooled(self):
+        with tempfile.TemporaryDirectory() as tmp, HostileServer(probe="status_405_everywhere") as server:
+            status, _, stderr, seconds, _ = run_measured(
+                ["-r", DNS, "-q", "-X", f"espcap:node={server.node}", *FAST_GIVE_UP], cwd=tmp)
+            text = stderr.decode(errors="replace")
+            self.assertEqual(status, 1, text)
+            self.assertIn("HTTP 405", text)
+            self.assertIn("GET /", server.requests)
+            self.assertFalse(os.path.exists(os.path.join(tmp, "espcap-spool")) and any(
+                files for _, _, files in os.walk(os.path.join(tmp, "espcap-spool"))), text)
+            self.assertFalse(os.path.exists(os.path.join(tmp, "espcap-dead-letter.ndjson")), text)
+            self.assertEqual(server.bulk_requests, 0, text)
+            self.assertLess(seconds, LONGEST_RUN_SECONDS, text)
+
+
 class TestLostReply(unittest.TestCase):
     def test_documents_stored_by_a_request_whose_reply_was_lost_count_as_indexed(self):
         """Issue 13 item 11: the bulk request reaches Elasticsearch, its reply is lost;

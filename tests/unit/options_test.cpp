@@ -265,7 +265,7 @@ TEST_CASE("A secret option's value is never printed", "[options][table][security
 }
 
 TEST_CASE("Each program's usage names the keys that matter to it", "[options][table]") {
-    CHECK(espcap::option_keys(espcap::kUsedByPcap) == "node, user, password, api_key, ca_file, tls_verify, index, timeout");
+    CHECK(espcap::option_keys(espcap::kUsedByPcap) == "node, user, password, api_key, password_file, api_key_file, ca_file, tls_verify, index, timeout");
     CHECK_THAT(espcap::option_keys(espcap::kUsedByReplay), Catch::Contains("spool, spool_max"));
     CHECK_THAT(espcap::option_keys(espcap::kUsedByReplay), !Catch::Contains("chunk"));
     for (const auto &spec : espcap::option_specs()) {

@@ -63,3 +63,41 @@ TEST_CASE("The template maps the ECS names and the fields aliases point at", "[e
     CHECK(properties["layers"]["properties"]["dns"]["properties"]["dns_dns_qry_name"]["type"] == "keyword");
     CHECK(body["template"]["mappings"]["_meta"]["field_registry"]["fields"] == 1);
 }
+
+TEST_CASE("Without GET / (405 from Elastic's 8.19 and 9.x test builds), the node info says the engine",
+          "[export][engine]") {
+    std::vector<std::string> asked;
+    auto node = [&](const std::string &path) {
+        asked.push_back(path);
+        HttpResponse reply;
+        reply.product = "Elasticsearch";
+        if (path == "/") {
+            reply.status = 405;
+            reply.body = R"({"error":"Incorrect HTTP method for uri [/] and method [GET], allowed: [DELETE]"})";
+        } else {
+            reply.status = 200;  // a real 9.5.3 reply
+            reply.body = R"({"nodes":{"y3G8p3WhS6O6tgwDRAL32g":{"version":"9.5.3","build_flavor":"default"}}})";
+        }
+        return reply;
+    };
+    const EngineAnswer answer = ask_search_engine(node);
+    REQUIRE(answer.known);
+    CHECK(answer.reply.status == 200);
+    CHECK(answer.engine.describe() == "elasticsearch 9.5");
+    CHECK(asked.size() == 2);
+    SearchEngine engine;
+    CHECK(parse_node_info(R"({"nodes":{"x":{"version":"3.8.0"}}})", "", engine));
+    CHECK(engine.describe() == "opensearch 3.8");
+    CHECK_FALSE(parse_node_info(R"({"nodes":{}})", "Elasticsearch", engine));
+}
+
+TEST_CASE("When neither GET / nor the node info answers, the first answer is kept", "[export][engine]") {
+    auto nothing = [](const std::string &path) {
+        HttpResponse reply;
+        reply.status = path == "/" ? 405 : 404;
+        return reply;
+    };
+    const EngineAnswer answer = ask_search_engine(nothing);
+    CHECK_FALSE(answer.known);
+    CHECK(answer.reply.status == 405);
+}
