@@ -10,7 +10,8 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TEST_PCAPS = os.path.join(ROOT, "test_pcaps")
-SHARED_PCAPS = os.path.normpath(os.path.join(ROOT, "..", "shared", "pcaps"))
+# Beside the checkout; ESPCAP_SHARED_PCAPS points elsewhere (a worktree in another folder).
+SHARED_PCAPS = os.environ.get("ESPCAP_SHARED_PCAPS") or os.path.normpath(os.path.join(ROOT, "..", "shared", "pcaps"))
 # ESPCAP_ENGINE=opensearch points the same tests at the OpenSearch tests/run starts.
 ENGINE = os.environ.get("ESPCAP_ENGINE", "elasticsearch")
 ES_URL = os.environ.get("ESPCAP_OS_URL", "http://127.0.0.1:9210") if ENGINE == "opensearch" \
