@@ -123,10 +123,11 @@ PcapOptions::PcapOptions() {
 
 bool take_pcap_option(const std::string &key, const std::string &value, PcapOptions &options, std::string &error) {
     for (const PcapOptionSpec &spec : pcap_option_specs()) {
-        if (key == spec.key) {
-            spec.apply(options, value, error);
-            return true;
-        }
+        if (key != spec.key) continue;
+        // As for espcap's own keys: an empty value is a mistake, never "all".
+        if (value.empty()) error = key + "= needs a value";
+        else spec.apply(options, value, error);
+        return true;
     }
     return false;
 }

@@ -34,4 +34,8 @@ TEST_CASE("espcap-pcap's keys start at their defaults and refuse bad values", "[
     CHECK(take_pcap_option("absolute_paths", "yes", options, error));
     CHECK_THAT(error, Catch::Contains("true or false"));
     CHECK_FALSE(take_pcap_option("node", "localhost", options, error));  // espcap's own key
+    error.clear();
+    CHECK(take_pcap_option("filter", "", options, error));  // not "every packet"
+    CHECK(error == "filter= needs a value");
+    CHECK(options.display_filter.empty());
 }
