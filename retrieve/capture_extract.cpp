@@ -101,6 +101,7 @@ struct BatchOutcome {
     std::string problem;
     std::string part;
     std::vector<const IndexedPacket *> selected;
+    std::vector<std::size_t> frames_in_part;  // each selected packet's frame in the written part, from 1
 };
 
 std::vector<std::string> tshark_pass(const FileRequest &request, const Locator &locator, const std::string &filter,
@@ -132,7 +133,9 @@ BatchOutcome extract_batch(const FileRequest &request, const Locator &locator,
     const ProgramRun tshark = run_program(tshark_pass(request, locator, places, filtered ? "" : raw));
     const std::vector<SeenPacket> seen = parse_fields(tshark.out);
     std::map<std::string, const IndexedPacket *> missing = wanted;
+    std::size_t frame = 0;  // in the order tshark wrote them, as editcap numbers them
     for (const SeenPacket &packet : seen) {
+        ++frame;
         const auto found = missing.find(packet.key);
         if (found == missing.end()) continue;  // a second record at the same place cannot be; ignore
         if (const std::string difference = differs(packet, *found->second); !difference.empty()) {
@@ -140,7 +143,10 @@ BatchOutcome extract_batch(const FileRequest &request, const Locator &locator,
                               packet.key + ": " + difference + ")";
             return outcome;
         }
-        if (!filtered) outcome.selected.push_back(found->second);
+        if (!filtered) {
+            outcome.selected.push_back(found->second);
+            outcome.frames_in_part.push_back(frame);
+        }
         missing.erase(found);
     }
     if (!missing.empty()) {
@@ -166,6 +172,7 @@ BatchOutcome extract_batch(const FileRequest &request, const Locator &locator,
                 return outcome;
             }
             outcome.selected.push_back(found->second);
+            outcome.frames_in_part.push_back(outcome.selected.size());
         }
     }
     if (!request.write || outcome.selected.empty()) {
@@ -173,10 +180,10 @@ BatchOutcome extract_batch(const FileRequest &request, const Locator &locator,
         if (!raw.empty()) std::filesystem::remove(raw, ignored);
         return outcome;
     }
-    // editcap numbers the part's frames from 1 in the order tshark wrote them.
     std::vector<std::string> comments;
-    for (std::size_t frame = 0; frame < outcome.selected.size(); ++frame)
-        comments.push_back(std::to_string(frame + 1) + ":" + source_comment(request.name, *outcome.selected[frame]));
+    for (std::size_t i = 0; i < outcome.selected.size(); ++i)
+        comments.push_back(std::to_string(outcome.frames_in_part[i]) + ":" +
+                           source_comment(request.name, *outcome.selected[i]));
     outcome.problem = add_comments(comments, raw, work_dir, serial, outcome.part);
     return outcome;
 }
