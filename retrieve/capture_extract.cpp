@@ -10,10 +10,14 @@
 namespace espcap::retrieve {
 namespace {
 
-// Packets looked for per tshark pass: the filter (about 12 bytes a packet) and editcap's
-// comments (about 100) stay well under the kernel's limits on one argument (128 KiB)
-// and on all of them (2 MiB). Each pass reads the whole file.
+// Packets looked for per tshark pass. Each pass reads the whole file; its filter holds
+// at most 21 bytes a packet (20 digits and a comma), well under the kernel's 128 KiB
+// limit on one argument.
 constexpr std::size_t kPacketsPerPass = 5000;
+// Bytes of arguments per editcap run. The comments name the file (up to 4 KiB), so
+// a pass's comments may exceed the kernel's 2 MiB for all arguments and the
+// environment; they are added over several runs, each well under it.
+constexpr std::size_t kEditcapArgumentBytes = 512 * 1024;
 
 // How a packet is located in its file: by byte offset, or by frame number for documents
 // that carry no offset.
@@ -58,53 +62,130 @@ std::string differs(const SeenPacket &seen, const IndexedPacket &indexed) {
     return "";
 }
 
-// One tshark pass over the file for `batch`, then editcap for the comments. Returns
-// the problem, or "" with the commented part's path in `part`.
-std::string extract_batch(const FileRequest &request, const Locator &locator,
-                          const std::vector<const IndexedPacket *> &batch, const std::string &work_dir,
-                          std::size_t &serial, std::string &part) {
+// editcap -a for every comment, in as many runs as the argument limit needs, each
+// run's output the next one's input. Returns the problem, or "" with `part` set.
+std::string add_comments(const std::vector<std::string> &comments, const std::string &raw,
+                         const std::string &work_dir, std::size_t &serial, std::string &part) {
+    std::string input = raw;
+    std::size_t next = 0;
+    do {
+        std::vector<std::string> editcap = {"editcap"};
+        std::size_t bytes = 0;
+        // An argument costs its text, its NUL and its pointer; "-a" 3 bytes and a pointer.
+        const auto cost = [](const std::string &comment) { return comment.size() + 1 + 3 + 2 * sizeof(char *); };
+        // At least one comment a run: each is at most a few KiB.
+        while (next < comments.size() && (editcap.size() == 1 || bytes + cost(comments[next]) <= kEditcapArgumentBytes)) {
+            bytes += cost(comments[next]);
+            editcap.push_back("-a");
+            editcap.push_back(comments[next++]);
+        }
+        const std::string output = work_dir + "/part-" + std::to_string(serial++) + ".pcapng";
+        editcap.push_back(input);
+        editcap.push_back(output);
+        const ProgramRun commented = run_program(editcap);
+        std::error_code ignored;
+        std::filesystem::remove(input, ignored);
+        if (!commented.ok()) {
+            std::filesystem::remove(output, ignored);
+            return "could not add comments: " + commented.describe_failure("editcap");
+        }
+        input = output;
+    } while (next < comments.size());
+    part = input;
+    return "";
+}
+
+// What one batch gave: the packets selected (in file order) and, when writing, the
+// commented part holding them.
+struct BatchOutcome {
+    std::string problem;
+    std::string part;
+    std::vector<const IndexedPacket *> selected;
+    std::vector<std::size_t> frames_in_part;  // each selected packet's frame in the written part, from 1
+};
+
+std::vector<std::string> tshark_pass(const FileRequest &request, const Locator &locator, const std::string &filter,
+                                     const std::string &written) {
+    std::vector<std::string> argv = {"tshark", "-r", request.path, "-o", "frame.show_file_off:TRUE", "-Y", filter};
+    if (!written.empty()) argv.insert(argv.end(), {"-F", "pcapng", "-w", written, "-P"});
+    argv.insert(argv.end(), {"-T", "fields", "-e", locator.field, "-e", "frame.time_epoch", "-e", "frame.len", "-e",
+                             "frame.cap_len"});
+    return argv;
+}
+
+// Finds `batch` in the file and checks each packet against its document; with filter=,
+// a second pass over the original file keeps those Wireshark's filter selects there.
+BatchOutcome extract_batch(const FileRequest &request, const Locator &locator,
+                           const std::vector<const IndexedPacket *> &batch, const std::string &work_dir,
+                           std::size_t &serial) {
+    BatchOutcome outcome;
     std::map<std::string, const IndexedPacket *> wanted;
-    std::string filter = std::string(locator.field) + " in {";
+    std::string places = std::string(locator.field) + " in {";
     for (const IndexedPacket *packet : batch) {
         const std::string key = key_of(*packet, locator);
         if (!wanted.emplace(key, packet).second) continue;  // the same packet indexed twice
-        if (filter.back() != '{') filter += ',';
-        filter += key;
+        if (places.back() != '{') places += ',';
+        places += key;
     }
-    filter += '}';
-    const std::string raw = work_dir + "/part-" + std::to_string(serial++) + ".pcapng";
-    const ProgramRun tshark = run_program({"tshark", "-r", request.path, "-o", "frame.show_file_off:TRUE", "-Y",
-                                           filter, "-F", "pcapng", "-w", raw, "-P", "-T", "fields", "-e",
-                                           locator.field, "-e", "frame.time_epoch", "-e", "frame.len", "-e",
-                                           "frame.cap_len"});
+    places += '}';
+    const bool filtered = !request.display_filter.empty();
+    const std::string raw = request.write ? work_dir + "/part-" + std::to_string(serial++) + ".pcapng" : "";
+    const ProgramRun tshark = run_program(tshark_pass(request, locator, places, filtered ? "" : raw));
     const std::vector<SeenPacket> seen = parse_fields(tshark.out);
-    // editcap numbers the part's frames from 1 in the order tshark wrote them.
-    std::vector<std::string> editcap = {"editcap"};
-    std::size_t frame = 0;
+    std::map<std::string, const IndexedPacket *> missing = wanted;
+    std::size_t frame = 0;  // in the order tshark wrote them, as editcap numbers them
     for (const SeenPacket &packet : seen) {
         ++frame;
-        const auto found = wanted.find(packet.key);
-        if (found == wanted.end()) continue;  // a second record at the same place cannot be; ignore
-        if (const std::string difference = differs(packet, *found->second); !difference.empty())
-            return "changed since it was indexed (" + std::string(locator.by_offset ? "offset " : "frame ") +
-                   packet.key + ": " + difference + ")";
-        editcap.push_back("-a");
-        editcap.push_back(std::to_string(frame) + ":" + source_comment(request.name, *found->second));
-        wanted.erase(found);
+        const auto found = missing.find(packet.key);
+        if (found == missing.end()) continue;  // a second record at the same place cannot be; ignore
+        if (const std::string difference = differs(packet, *found->second); !difference.empty()) {
+            outcome.problem = "changed since it was indexed (" + std::string(locator.by_offset ? "offset " : "frame ") +
+                              packet.key + ": " + difference + ")";
+            return outcome;
+        }
+        if (!filtered) {
+            outcome.selected.push_back(found->second);
+            outcome.frames_in_part.push_back(frame);
+        }
+        missing.erase(found);
     }
-    if (!wanted.empty()) {
+    if (!missing.empty()) {
         // Damage after the last wanted packet is no reason to refuse the ones found.
-        if (!tshark.ok() && seen.empty()) return "not readable: " + tshark.describe_failure("tshark");
-        return "changed since it was indexed (no packet at " + std::string(locator.by_offset ? "offset " : "frame ") +
-               wanted.begin()->first + ")";
+        if (!tshark.ok() && seen.empty()) outcome.problem = "not readable: " + tshark.describe_failure("tshark");
+        else outcome.problem = "changed since it was indexed (no packet at " +
+                               std::string(locator.by_offset ? "offset " : "frame ") + missing.begin()->first + ")";
+        return outcome;
     }
-    part = work_dir + "/part-" + std::to_string(serial++) + ".pcapng";
-    editcap.push_back(raw);
-    editcap.push_back(part);
-    const ProgramRun commented = run_program(editcap);
-    std::filesystem::remove(raw);
-    if (!commented.ok()) return "could not add comments: " + commented.describe_failure("editcap");
-    return "";
+    if (filtered) {
+        // The filter was compiled alone first, so "(FILTER)" is one expression and the
+        // answer lies within the places asked for; anything else is refused.
+        const ProgramRun chosen =
+            run_program(tshark_pass(request, locator, "(" + request.display_filter + ") && (" + places + ")", raw));
+        if (!chosen.ok() && chosen.out.empty()) {
+            outcome.problem = "not readable: " + chosen.describe_failure("tshark");
+            return outcome;
+        }
+        for (const SeenPacket &packet : parse_fields(chosen.out)) {
+            const auto found = wanted.find(packet.key);
+            if (found == wanted.end()) {
+                outcome.problem = "filter= selected a packet that was not asked for (" + packet.key + ")";
+                return outcome;
+            }
+            outcome.selected.push_back(found->second);
+            outcome.frames_in_part.push_back(outcome.selected.size());
+        }
+    }
+    if (!request.write || outcome.selected.empty()) {
+        std::error_code ignored;
+        if (!raw.empty()) std::filesystem::remove(raw, ignored);
+        return outcome;
+    }
+    std::vector<std::string> comments;
+    for (std::size_t i = 0; i < outcome.selected.size(); ++i)
+        comments.push_back(std::to_string(outcome.frames_in_part[i]) + ":" +
+                           source_comment(request.name, *outcome.selected[i]));
+    outcome.problem = add_comments(comments, raw, work_dir, serial, outcome.part);
+    return outcome;
 }
 
 }  // namespace
@@ -129,17 +210,17 @@ FileExtraction extract_packets(const FileRequest &request, const std::string &wo
             const std::size_t end = std::min(packets->size(), start + kPacketsPerPass);
             const std::vector<const IndexedPacket *> batch(packets->begin() + static_cast<std::ptrdiff_t>(start),
                                                           packets->begin() + static_cast<std::ptrdiff_t>(end));
-            std::string part;
-            result.problem = extract_batch(request, locator, batch, work_dir, serial, part);
-            if (!result.problem.empty()) {
+            BatchOutcome outcome = extract_batch(request, locator, batch, work_dir, serial);
+            if (!outcome.problem.empty()) {
                 // The file is not the indexed one: nothing read from it is delivered.
                 for (const std::string &earlier : result.parts) std::filesystem::remove(earlier, error);
-                result.parts.clear();
-                result.delivered = 0;
+                result = FileExtraction{};
+                result.problem = outcome.problem;
                 return result;
             }
-            result.parts.push_back(part);
-            result.delivered += batch.size();
+            if (!outcome.part.empty()) result.parts.push_back(outcome.part);
+            result.filtered_out += batch.size() - outcome.selected.size();
+            result.selected.insert(result.selected.end(), outcome.selected.begin(), outcome.selected.end());
         }
     }
     return result;

@@ -5,6 +5,10 @@
 //   tshark -r FILE -o frame.show_file_off:TRUE -Y 'frame.file_off in {...}' -w PART
 //   editcap -a 1:'espcap-pcap: FILE frame N' ... PART COMMENTED_PART
 //
+// With filter=, a second pass over the original file, `-Y '(FILTER) && (frame.file_off
+// in {...})'`, keeps the packets Wireshark's filter selects there: the same answer as
+// `tshark -r FILE -Y FILTER`, within the documents found.
+//
 // A packet is found by its byte offset in the file (the document's file_offset) or, for
 // documents indexed before file_offset existed, by its frame number. If any packet at
 // those places differs from its document (time to the nanosecond, wire and captured
@@ -23,11 +27,14 @@ struct FileRequest {
     std::string name;  // as the documents name it
     std::string path;  // where it is read
     std::vector<IndexedPacket> packets;
+    std::string display_filter;  // filter=: decided by a second pass over the file; "" none
+    bool write = true;           // false: only find and check the packets (count=, list=)
 };
 
 struct FileExtraction {
-    std::vector<std::string> parts;  // pcapng files holding the delivered packets
-    std::size_t delivered = 0;
+    std::vector<std::string> parts;  // pcapng files holding the delivered packets (when writing)
+    std::vector<const IndexedPacket *> selected;  // the delivered packets, into the request
+    std::size_t filtered_out = 0;  // found and checked, but not selected by filter=
     std::string problem;  // why the file's packets are not delivered; empty when they are
 };
 

@@ -6,15 +6,17 @@
 //   espcap-pcap node=localhost:9200 [index=packets] query='protocol:dns' -w dns.pcapng
 //   espcap-pcap node=... query_dsl='{"term":{"source.ip":"10.0.0.0/8"}}' from=2024-05-01 -w out.pcapng
 //
-// Connection keys are espcap's own (node, user, password, api_key, ca_file, tls_verify,
-// timeout, index); see docs/retrieval.md.
-// Exit status: 0 every matching packet delivered, 1 bad usage or a query the node
-// refused, 2 some packets not delivered (each reason on stderr).
+// Its own keys are in pcap_options.cpp; the connection keys are espcap's (node, user,
+// password, api_key, ca_file, tls_verify, timeout, index); see docs/retrieval.md.
+// Documents come from the node, so nothing in them is trusted: file names are confined
+// to captures= (capture_location.h), frame facts checked (packet_search.h), and every
+// line printed escaped.
+// Exit status: 0 every matching packet delivered, 1 bad usage, a query the node refused
+// or more matches than max_packets, 2 some packets not delivered (each reason on stderr).
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <set>
 #include <string>
@@ -22,12 +24,17 @@
 #include <glib.h>
 
 #include "capture_extract.h"
+#include "capture_location.h"
+#include "display_filter_check.h"
 #include "exit_status.h"
 #include "http_client.h"
 #include "options.h"
+#include "packet_listing.h"
 #include "packet_search.h"
+#include "pcap_options.h"
 #include "program_runner.h"
 #include "search_engine.h"
+#include "server_text.h"
 
 namespace {
 
@@ -38,57 +45,30 @@ constexpr int kAllDelivered = espcap::exit_status::kSuccess;
 constexpr int kSomeMissing = espcap::exit_status::kFailed;  // some packets not written
 // mergecap opens every input at once; more parts than this are merged in rounds.
 constexpr std::size_t kMaxMergeInputs = 256;
+// A line may quote a file name (4 KiB), a tool's stderr line and the node's words.
+constexpr std::size_t kMaxLineBytes = 16 * 1024;
 
-// The keys espcap-pcap reads itself; every other key=value is one of espcap's options.
-struct ToolOptions {
-    espcap::retrieve::PacketQuery query;
-    std::string captures_dir;  // where relative file names are looked up
-    std::string output;
-};
+// Every line goes through here: file names, frame facts and the node's words come from
+// documents and replies, and are shown escaped, never obeyed by the terminal.
+void say(const std::string &line) {
+    std::fprintf(stderr, "espcap-pcap: %s\n",
+                 espcap::exporter::printable_for_terminal(line, kMaxLineBytes).c_str());
+}
 
-int usage(const char *problem) {
-    if (problem) std::fprintf(stderr, "espcap-pcap: %s\n", problem);
+int usage(const std::string &problem) {
+    if (!problem.empty()) say(problem);
     std::fprintf(stderr,
-                 "usage: espcap-pcap node=HOST:PORT [index=PREFIX] (query=LUCENE | query_dsl=JSON|FILE)\n"
-                 "                   [from=TIME] [to=TIME] [captures=DIR] [KEY=VALUE...] -w OUT.pcapng\n"
-                 "Writes the packets of the matching documents, read from their capture files, to OUT.\n"
+                 "usage: espcap-pcap node=HOST:PORT [index=PREFIX] [filter=DISPLAY_FILTER] [query=LUCENE]\n"
+                 "                   [query_dsl=JSON|FILE] [from=TIME] [to=TIME] [captures=DIR] [KEY=VALUE...]\n"
+                 "                   (-w OUT.pcapng | count=true | list=true)\n"
+                 "Writes the packets of the matching documents, read from their capture files, to OUT;\n"
+                 "filter= keeps those Wireshark's display filter selects in the original files.\n"
                  "TIME: epoch milliseconds or an ISO 8601 date; from= is inclusive, to= exclusive.\n"
-                 "Other keys are those of tshark -X espcap:KEY=VALUE; these matter here: %s.\n"
+                 "Its own keys: %s.\n"
+                 "Keys of tshark -X espcap:KEY=VALUE that matter here: %s.\n"
                  "Exit status: 0 all delivered, 1 bad usage, 2 some packets not delivered.\n",
-                 espcap::option_keys(espcap::kUsedByPcap).c_str());
+                 espcap::retrieve::pcap_option_keys().c_str(), espcap::option_keys(espcap::kUsedByPcap).c_str());
     return kBadUsage;
-}
-
-bool read_text_file(const std::string &path, std::string &out) {
-    std::ifstream file(path, std::ios::binary);
-    if (!file) return false;
-    out.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
-    return true;
-}
-
-bool take_tool_option(const std::pair<std::string, std::string> &entry, ToolOptions &tool, std::string &error) {
-    const auto &[key, value] = entry;
-    if (key == "query") tool.query.lucene = value;
-    else if (key == "from") tool.query.from = value;
-    else if (key == "to") tool.query.to = value;
-    else if (key == "captures") tool.captures_dir = value;
-    else if (key == "query_dsl") {
-        // Inline JSON starts with '{'; anything else names a file holding it.
-        if (!value.empty() && value.front() == '{') {
-            tool.query.dsl = value;
-        } else if (!read_text_file(value, tool.query.dsl)) {
-            error = "query_dsl: cannot read '" + value + "'";
-        }
-    } else {
-        return false;
-    }
-    return true;
-}
-
-std::string located(const std::string &file_name, const std::string &captures_dir) {
-    const std::filesystem::path path(file_name);
-    if (path.is_absolute() || captures_dir.empty()) return file_name;
-    return (std::filesystem::path(captures_dir) / path).string();
 }
 
 // Merges `parts` (each time-ordered) into `output`, in rounds when there are many.
@@ -114,14 +94,155 @@ std::string merge_parts(std::vector<std::string> parts, const std::string &work_
     }
 }
 
+// The documents of one search, sorted by what becomes of them.
+struct Sorted {
+    std::map<std::string, espcap::retrieve::FileRequest> files;  // by file name
+    std::map<std::string, std::string> file_problems;            // file name: why it is not read
+    std::size_t live = 0, duplicates = 0, malformed = 0;
+    std::string first_malformed;  // one example, with the document's id
+};
+
+Sorted sort_packets(std::vector<IndexedPacket> &packets, const espcap::retrieve::CaptureFolder &folder) {
+    Sorted sorted;
+    std::set<std::pair<std::string, std::string>> seen;
+    for (IndexedPacket &packet : packets) {
+        if (!packet.malformed.empty()) {
+            if (sorted.malformed++ == 0)
+                sorted.first_malformed = "document " + packet.id + " in " + packet.index + ": " + packet.malformed;
+            continue;
+        }
+        if (packet.file_name.empty()) {
+            ++sorted.live;
+            continue;
+        }
+        // The same packet found in two indices is read once.
+        const std::string place =
+            packet.has_file_offset ? "@" + std::to_string(packet.file_offset) : "#" + packet.frame_number;
+        if (!seen.emplace(packet.file_name, place).second) {
+            ++sorted.duplicates;
+            continue;
+        }
+        auto existing = sorted.files.find(packet.file_name);
+        if (existing == sorted.files.end()) {
+            const espcap::retrieve::CapturePlace where = espcap::retrieve::locate_capture(folder, packet.file_name);
+            existing = sorted.files.emplace(packet.file_name, espcap::retrieve::FileRequest{}).first;
+            existing->second.name = packet.file_name;
+            existing->second.path = where.path;
+            if (!where.problem.empty()) sorted.file_problems[packet.file_name] = where.problem;
+        }
+        existing->second.packets.push_back(std::move(packet));
+    }
+    return sorted;
+}
+
+std::string plural(std::size_t count, const char *noun) {
+    return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");
+}
+
+// The search, the reading and the report, in `work_dir`; returns the exit status.
+int run(const espcap::Options &options, const espcap::retrieve::PcapOptions &tool,
+        const espcap::retrieve::CaptureFolder &folder, const std::string &work_dir) {
+    if (!tool.display_filter.empty()) {
+        const std::vector<std::string> refused = espcap::retrieve::display_filter_errors(tool.display_filter, work_dir);
+        if (!refused.empty()) {
+            say("filter= is not a valid display filter:");
+            for (const std::string &line : refused) say(line);
+            return kBadUsage;
+        }
+    }
+    espcap::exporter::HttpClient::global_init();
+    espcap::exporter::HttpSettings settings = espcap::exporter::HttpSettings::from(options);
+    // A page of hits is larger than a bulk reply; still bounded.
+    settings.max_reply_bytes = std::max(settings.max_reply_bytes, espcap::retrieve::kMaxPageReplyBytes);
+    espcap::exporter::HttpClient http(settings);
+    const espcap::Endpoint &node = options.nodes.front();
+    const espcap::exporter::EngineAnswer answer =
+        espcap::exporter::ask_search_engine([&](const std::string &path) { return http.get(node.url() + path); });
+    const espcap::exporter::HttpResponse &root = answer.reply;
+    const espcap::exporter::SearchEngine &engine = answer.engine;
+    if (!root.reached() || root.status != 200 || !answer.known) {
+        say(node.url() + " does not answer as Elasticsearch or OpenSearch (" +
+            (root.reached() ? "HTTP " + std::to_string(root.status) : root.transport_error) + ")");
+        return kSomeMissing;
+    }
+    espcap::retrieve::SearchOutcome found =
+        espcap::retrieve::find_packets(http, node, engine, options.index_prefix, tool.query, tool.max_packets);
+    if (!found.error.empty()) {
+        say(found.error);
+        return found.query_refused || found.too_many ? kBadUsage : kSomeMissing;
+    }
+
+    Sorted sorted = sort_packets(found.packets, folder);
+    const bool filtered = !tool.display_filter.empty();
+    if (filtered && sorted.live > 0) {
+        // No file to run the filter on, and no translation the engine could decide
+        // exactly: refused rather than answered differently.
+        say("filter= cannot be decided for " + plural(sorted.live, "document") +
+            " from live captures that wrote no file: display filters are decided by tshark on capture files; "
+            "leave those documents out with query= or from=/to=");
+        return kBadUsage;
+    }
+    const std::size_t wanted = found.packets.size() - sorted.duplicates;
+    say(std::to_string(wanted) + " documents match in " + plural(sorted.files.size(), "capture file") +
+        (sorted.live > 0 ? " and " + std::to_string(sorted.live) + " live" : ""));
+    if (sorted.live > 0) say("not delivered: " + plural(sorted.live, "packet") + " from live captures that wrote no file");
+    if (sorted.malformed > 0)
+        say("not delivered: " + plural(sorted.malformed, "packet") +
+            " whose documents cannot name them (first: " + sorted.first_malformed + ")");
+
+    std::vector<std::string> parts;
+    std::vector<espcap::retrieve::ListedPacket> listed;
+    std::size_t serial = 0, delivered = 0, filtered_out = 0;
+    for (auto &[name, request] : sorted.files) {
+        request.display_filter = tool.display_filter;
+        request.write = !tool.output.empty();
+        std::string why;
+        if (const auto refused = sorted.file_problems.find(name); refused != sorted.file_problems.end()) {
+            why = refused->second;
+        } else {
+            espcap::retrieve::FileExtraction extraction = espcap::retrieve::extract_packets(request, work_dir, serial);
+            why = extraction.problem;
+            if (why.empty()) {
+                delivered += extraction.selected.size();
+                filtered_out += extraction.filtered_out;
+                for (const IndexedPacket *packet : extraction.selected) listed.push_back({packet, name});
+                parts.insert(parts.end(), extraction.parts.begin(), extraction.parts.end());
+                continue;
+            }
+        }
+        say("not delivered: " + plural(request.packets.size(), "packet") + " from " + name + ": " + why);
+    }
+    if (filtered) say(plural(filtered_out, "packet") + " of " + std::to_string(wanted) + " not selected by filter=");
+
+    int status = delivered + filtered_out == wanted ? kAllDelivered : kSomeMissing;
+    if (tool.list) {
+        espcap::retrieve::sort_for_listing(listed);
+        for (const auto &packet : listed)
+            std::printf("%s\n", espcap::exporter::printable_for_terminal(espcap::retrieve::listing_line(packet),
+                                                                        kMaxLineBytes).c_str());
+    }
+    if (tool.count) std::printf("%zu\n", delivered);
+    if (tool.output.empty()) {
+        say(std::to_string(delivered) + " of " + std::to_string(wanted) + " packets found");
+    } else if (parts.empty()) {
+        say("no packet to write; " + tool.output + " not written");
+    } else if (const std::string merge_problem = merge_parts(parts, work_dir, tool.output); !merge_problem.empty()) {
+        say(tool.output + " not written: " + merge_problem);
+        status = kSomeMissing;
+    } else {
+        say(std::to_string(delivered) + " of " + std::to_string(wanted) + " packets written to " + tool.output);
+    }
+    return status;
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
     espcap::RawOptions raw;
-    ToolOptions tool;
+    espcap::retrieve::PcapOptions tool;
     for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "-h") || !std::strcmp(argv[i], "--help")) {
-            usage(nullptr);
+            usage("");
             return 0;
         }
         if (!std::strcmp(argv[i], "-w")) {
@@ -131,105 +252,37 @@ int main(int argc, char **argv) {
         }
         std::pair<std::string, std::string> entry;
         std::string error;
-        if (!espcap::split_option_argument(argv[i], entry, error)) return usage(error.c_str());
-        if (take_tool_option(entry, tool, error)) {
-            if (!error.empty()) return usage(error.c_str());
+        if (!espcap::split_option_argument(argv[i], entry, error)) return usage(error);
+        if (espcap::retrieve::take_pcap_option(entry.first, entry.second, tool, error)) {
+            if (!error.empty()) return usage(error);
             continue;
         }
         raw.push_back(std::move(entry));
     }
     const espcap::OptionsResult parsed = espcap::parse_options(raw);
-    if (!parsed.ok()) return usage(parsed.error.c_str());
+    if (!parsed.ok()) return usage(parsed.error);
     const espcap::Options &options = parsed.options;
     if (options.nodes.empty()) return usage("node= is required");
-    if (tool.output.empty()) return usage("-w OUT.pcapng is required");
-    std::string query_error;
-    if (espcap::retrieve::search_query_json(tool.query, query_error).empty()) return usage(query_error.c_str());
-    for (const std::string &warning : espcap::command_line_secret_warnings(raw))
-        std::fprintf(stderr, "espcap-pcap: warning: %s\n", warning.c_str());
-    for (const std::string &warning : espcap::connection_warnings(options))
-        std::fprintf(stderr, "espcap-pcap: warning: %s\n", warning.c_str());
-
-    espcap::exporter::HttpClient::global_init();
-    espcap::exporter::HttpClient http(espcap::exporter::HttpSettings::from(options));
-    const espcap::Endpoint &node = options.nodes.front();
-    const espcap::exporter::EngineAnswer answer =
-        espcap::exporter::ask_search_engine([&](const std::string &path) { return http.get(node.url() + path); });
-    const espcap::exporter::HttpResponse &root = answer.reply;
-    const espcap::exporter::SearchEngine &engine = answer.engine;
-    if (!root.reached() || root.status != 200 || !answer.known) {
-        std::fprintf(stderr, "espcap-pcap: %s does not answer as Elasticsearch or OpenSearch (%s)\n",
-                     node.url().c_str(),
-                     root.reached() ? ("HTTP " + std::to_string(root.status)).c_str() : root.transport_error.c_str());
-        return kSomeMissing;
-    }
-    espcap::retrieve::SearchOutcome found =
-        espcap::retrieve::find_packets(http, node, engine, options.index_prefix, tool.query);
-    if (!found.error.empty()) {
-        std::fprintf(stderr, "espcap-pcap: %s\n", found.error.c_str());
-        return found.query_refused ? kBadUsage : kSomeMissing;
-    }
-
-    // Group by capture file; the same packet indexed twice (two indices) is read once.
-    std::map<std::string, espcap::retrieve::FileRequest> files;
-    std::set<std::pair<std::string, std::string>> seen;
-    std::size_t live = 0, duplicates = 0;
-    for (IndexedPacket &packet : found.packets) {
-        if (packet.file_name.empty()) {
-            ++live;
-            continue;
-        }
-        const std::string place = packet.has_file_offset ? "@" + std::to_string(packet.file_offset) : "#" + packet.frame_number;
-        if (!seen.emplace(packet.file_name, place).second) {
-            ++duplicates;
-            continue;
-        }
-        auto &request = files[packet.file_name];
-        request.name = packet.file_name;
-        request.path = located(packet.file_name, tool.captures_dir);
-        request.packets.push_back(std::move(packet));
-    }
-
-    const std::size_t wanted = found.packets.size() - duplicates;
-    std::size_t delivered = 0;
-    std::fprintf(stderr, "espcap-pcap: %zu documents match in %zu capture file%s%s\n", wanted, files.size(),
-                 files.size() == 1 ? "" : "s", live > 0 ? (" and " + std::to_string(live) + " live").c_str() : "");
-    if (live > 0)
-        std::fprintf(stderr, "espcap-pcap: not delivered: %zu packets from live captures that wrote no file\n", live);
-
+    if (tool.output.empty() && !tool.count && !tool.list) return usage("-w OUT.pcapng, count=true or list=true is required");
+    std::string problem;
+    if (espcap::retrieve::search_query_json(tool.query, problem).empty()) return usage(problem);
+    espcap::retrieve::CaptureFolder folder;
+    if (!espcap::retrieve::open_capture_folder(tool.captures_dir, tool.absolute_paths, folder, problem))
+        return usage(problem);
+    for (const std::string &warning : espcap::command_line_secret_warnings(raw)) say("warning: " + warning);
+    for (const std::string &warning : espcap::connection_warnings(options)) say("warning: " + warning);
     GError *error = nullptr;
     gchar *work = g_dir_make_tmp("espcap-pcap-XXXXXX", &error);
     if (work == nullptr) {
-        std::fprintf(stderr, "espcap-pcap: no temporary folder: %s\n", error->message);
+        say(std::string("no temporary folder: ") + error->message);
         g_clear_error(&error);
         return kSomeMissing;
     }
     const std::string work_dir = work;
     g_free(work);
-    std::vector<std::string> parts;
-    std::size_t serial = 0;
-    for (const auto &[name, request] : files) {
-        espcap::retrieve::FileExtraction extraction = espcap::retrieve::extract_packets(request, work_dir, serial);
-        if (!extraction.problem.empty()) {
-            std::fprintf(stderr, "espcap-pcap: not delivered: %zu packets from %s: %s\n", request.packets.size(),
-                         name.c_str(), extraction.problem.c_str());
-            continue;
-        }
-        delivered += extraction.delivered;
-        parts.insert(parts.end(), extraction.parts.begin(), extraction.parts.end());
-    }
-
-    int status = delivered == wanted ? kAllDelivered : kSomeMissing;
-    if (parts.empty()) {
-        std::fprintf(stderr, "espcap-pcap: no packet to write; %s not written\n", tool.output.c_str());
-    } else if (const std::string problem = merge_parts(parts, work_dir, tool.output); !problem.empty()) {
-        std::fprintf(stderr, "espcap-pcap: %s not written: %s\n", tool.output.c_str(), problem.c_str());
-        delivered = 0;
-        status = kSomeMissing;
-    } else {
-        std::fprintf(stderr, "espcap-pcap: %zu of %zu packets written to %s\n", delivered, wanted, tool.output.c_str());
-    }
+    const int status = run(options, tool, folder, work_dir);
     std::error_code ignored;
     std::filesystem::remove_all(work_dir, ignored);
     return status;
 }
+

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "packet_search.h"
 
+#include <algorithm>
+#include <charconv>
+
 #include <nlohmann/json.hpp>
 
 #include "http_client.h"
@@ -11,8 +14,6 @@ namespace {
 
 using nlohmann::json;
 
-// Hits per page: large pages mean few round trips; each hit is a few hundred bytes.
-constexpr int kPageSize = 5000;
 // How long the point in time lives between two pages.
 constexpr const char *kKeepAlive = "2m";
 // A search reply is hits > hit > _source > layers > frame: a few levels. Deeper replies
@@ -65,6 +66,61 @@ std::string text_of(const json *value) {
     return "";
 }
 
+// An ECS member such as source.ip, written nested ({"source":{"ip":...}}) or dotted.
+std::string ecs_text(const json &source, const char *object, const char *name) {
+    if (const json *nested = member(source, object); nested != nullptr && nested->is_object())
+        return text_of(member(*nested, name));
+    return text_of(member(source, (std::string(object) + "." + name).c_str()));
+}
+
+// 1 to 20 decimal digits: a whole number as tshark prints it (uint64 has 20 digits).
+bool whole_number(const std::string &text) {
+    return !text.empty() && text.size() <= 20 &&
+           text.find_first_not_of("0123456789") == std::string::npos;
+}
+
+// "secs.nnnnnnnnn" as tshark prints frame.time_epoch (seconds may be negative).
+bool epoch_time(const std::string &text) {
+    const std::size_t dot = text.find('.');
+    if (dot == std::string::npos) return false;
+    const std::size_t start = !text.empty() && text.front() == '-' ? 1 : 0;
+    return whole_number(text.substr(start, dot - start)) && whole_number(text.substr(dot + 1));
+}
+
+// A value as a message quotes it: short, and only ever shown after escaping.
+std::string quoted_value(const std::string &value) {
+    constexpr std::size_t kShown = 40;
+    return "'" + (value.size() > kShown ? value.substr(0, kShown) + "..." : value) + "'";
+}
+
+// Why the frame facts cannot locate a packet, or "" when they can. Frame numbers and
+// offsets go into tshark's filter, so only digits pass.
+std::string check_frame_facts(const IndexedPacket &packet) {
+    if (!whole_number(packet.frame_number)) return "frame number " + quoted_value(packet.frame_number) + " is not a number";
+    if (!epoch_time(packet.time_epoch)) return "frame time " + quoted_value(packet.time_epoch) + " is not a time";
+    if (!whole_number(packet.frame_len)) return "frame length " + quoted_value(packet.frame_len) + " is not a number";
+    if (!whole_number(packet.cap_len)) return "captured length " + quoted_value(packet.cap_len) + " is not a number";
+    return "";
+}
+
+// file_offset: a JSON number espcap wrote, or digits in a string; "" when it is one (or
+// absent), else the problem.
+std::string read_file_offset(const json *offset, IndexedPacket &packet) {
+    if (offset == nullptr || offset->is_null()) return "";
+    std::string digits;
+    if (offset->is_number_unsigned()) {
+        digits = std::to_string(offset->get<std::uint64_t>());
+    } else if (offset->is_string() && whole_number(offset->get<std::string>())) {
+        digits = offset->get<std::string>();
+    } else {
+        return "file offset " + quoted_value(offset->dump()) + " is not a whole number";
+    }
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), packet.file_offset);
+    if (ec != std::errc() || end != digits.data() + digits.size()) return "file offset " + quoted_value(digits) + " is too large";
+    packet.has_file_offset = true;
+    return "";
+}
+
 // What the point in time is called where, by engine.
 struct PitApi {
     std::string open_path;   // after the index pattern
@@ -92,7 +148,8 @@ std::string index_pattern(const std::string &index_prefix, bool undated_index_ex
 const std::vector<std::string> &source_members() {
     static const std::vector<std::string> members = {
         "file_name", "file_offset", "layers.frame.frame_frame_time_epoch", "layers.frame.frame_frame_len",
-        "layers.frame.frame_frame_cap_len", "layers.frame.frame_frame_number"};
+        "layers.frame.frame_frame_cap_len", "layers.frame.frame_frame_number", "source.ip", "destination.ip",
+        "protocol"};
     return members;
 }
 
@@ -116,6 +173,7 @@ std::string search_query_json(const PacketQuery &query, std::string &error) {
         if (!query.to.empty()) range["lt"] = query.to;
         filters.push_back({{"range", {{"timestamp", range}}}});
     }
+    if (filters.empty() && query.everything) return json{{"match_all", json::object()}}.dump();
     if (filters.empty()) {
         error = "no query: give query=LUCENE, query_dsl=JSON|FILE, or from=/to=";
         return "";
@@ -133,6 +191,11 @@ bool parse_hits_page(const std::string &reply_text, std::vector<IndexedPacket> &
         error = "the search reply has no hits";
         return false;
     }
+    if (hits->size() > kHitsPerPage) {
+        error = "the search reply holds " + std::to_string(hits->size()) + " hits, more than the " +
+                std::to_string(kHitsPerPage) + " asked for";
+        return false;
+    }
     if (const json *pit = member(reply, "pit_id"); pit != nullptr && pit->is_string()) pit_id = pit->get<std::string>();
     last_sort.clear();
     for (const json &hit : *hits) {
@@ -141,11 +204,7 @@ bool parse_hits_page(const std::string &reply_text, std::vector<IndexedPacket> &
         packet.index = text_of(member(hit, "_index"));
         const json *source = member(hit, "_source");
         packet.file_name = text_of(member(source ? *source : json(), "file_name"));
-        if (const json *offset = source ? member(*source, "file_offset") : nullptr;
-            offset != nullptr && offset->is_number_unsigned()) {
-            packet.has_file_offset = true;
-            packet.file_offset = offset->get<std::uint64_t>();
-        }
+        packet.malformed = read_file_offset(source ? member(*source, "file_offset") : nullptr, packet);
         const json *layers = source ? member(*source, "layers") : nullptr;
         const json *frame = layers ? member(*layers, "frame") : nullptr;
         if (frame != nullptr) {
@@ -154,6 +213,12 @@ bool parse_hits_page(const std::string &reply_text, std::vector<IndexedPacket> &
             packet.cap_len = text_of(member(*frame, "frame_frame_cap_len"));
             packet.frame_number = text_of(member(*frame, "frame_frame_number"));
         }
+        if (packet.malformed.empty()) packet.malformed = check_frame_facts(packet);
+        if (source != nullptr) {
+            packet.source = ecs_text(*source, "source", "ip");
+            packet.destination = ecs_text(*source, "destination", "ip");
+            packet.protocol = text_of(member(*source, "protocol"));
+        }
         if (const json *sort = member(hit, "sort"); sort != nullptr) last_sort = sort->dump();
         out.push_back(std::move(packet));
     }
@@ -161,7 +226,7 @@ bool parse_hits_page(const std::string &reply_text, std::vector<IndexedPacket> &
 }
 
 SearchOutcome find_packets(exporter::HttpClient &http, const Endpoint &node, const exporter::SearchEngine &engine,
-                           const std::string &index_prefix, const PacketQuery &query) {
+                           const std::string &index_prefix, const PacketQuery &query, std::size_t max_packets) {
     SearchOutcome outcome;
     std::string error;
     const std::string query_text = search_query_json(query, error);
@@ -192,12 +257,14 @@ SearchOutcome find_packets(exporter::HttpClient &http, const Endpoint &node, con
     }
     std::string pit_id = pit_member->get<std::string>();
 
-    json body = {{"size", kPageSize},
-                 {"query", json::parse(query_text)},
+    json body = {{"query", json::parse(query_text)},
                  {"sort", api.sort},
                  {"_source", source_members()},
                  {"track_total_hits", false}};
     while (true) {
+        // Never more than one hit past max_packets: that one says there are too many.
+        const std::size_t asked = std::min(kHitsPerPage, max_packets + 1 - outcome.packets.size());
+        body["size"] = asked;
         body["pit"] = {{"id", pit_id}, {"keep_alive", kKeepAlive}};
         const exporter::HttpResponse page = http.post(base + "/_search", body.dump(), "application/json");
         if (!page.reached() || page.status != 200) {
@@ -211,7 +278,15 @@ SearchOutcome find_packets(exporter::HttpClient &http, const Endpoint &node, con
             outcome.error = error;
             break;
         }
-        if (outcome.packets.size() - before < static_cast<std::size_t>(kPageSize) || last_sort.empty()) break;
+        if (outcome.packets.size() > max_packets) {
+            // Stop reading: a search that broad is a mistake, and holding it costs memory.
+            outcome.packets.clear();
+            outcome.too_many = true;
+            outcome.error = "more than " + std::to_string(max_packets) +
+                            " documents match (max_packets): narrow the search or raise max_packets";
+            break;
+        }
+        if (outcome.packets.size() - before < asked || last_sort.empty()) break;
         body["search_after"] = json::parse(last_sort);
     }
     // Closing frees the engine's resources now rather than after keep_alive; a failure

@@ -36,9 +36,9 @@ def captures():
         [os.path.join(CORPUS, name) for name in CORPUS_NAMES]
 
 
-def index(pcap, prefix):
+def index(pcap, prefix, cwd=None):
     run = run_tshark(["-r", pcap, "-q", "-X", f"espcap:node={ES_NODE}", "-X", f"espcap:index={prefix}",
-                      "-X", "espcap:spool=off"])
+                      "-X", "espcap:spool=off"], cwd=cwd)
     counts = summary(run.stderr)
     assert run.returncode == 0 and counts and counts[2] == 0, f"{pcap}: {run.stderr.decode(errors='replace')}"
     return counts[0]
@@ -106,7 +106,41 @@ def selected(pcap, display_filter, directory):
     return rows, [line for line in run.stdout.decode().split("\n") if line]
 
 
-class TestRetrieval(unittest.TestCase):
+class PcapAssertions:
+    """What an espcap-pcap answer is compared with: tshark's own selection."""
+
+    def assert_same_frames(self, out, files, display_filter, names=None):
+        """`out` holds exactly the frames `display_filter` selects from `files` (named
+        in the comments as `names` says, by default as given)."""
+        expected, comments = [], collections.Counter()
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            selections = list(pool.map(lambda pcap: selected(pcap, display_filter, self.tmp), files))
+        for pcap, name, (rows, frames) in zip(files, names or files, selections):
+            expected += rows
+            comments.update(f"espcap-pcap: {name} frame {frame}" for frame in frames)
+        got, got_comments = read_pcapng(out)
+        self.assertGreater(len(expected), 0)
+        self.assertEqual(len(got), len(expected))
+        # Same bytes, times (ns), lengths, link types and interface names.
+        self.assertTrue(sorted(got) == sorted(expected), "the packets differ from tshark's")
+        # Each packet names its source file and frame (ignoring the offset in brackets).
+        sources = [c.split(" (offset")[0] for cs in got_comments for c in cs]
+        self.assertEqual(collections.Counter(sources), comments)
+        # Merged in time order: a packet is never followed by an earlier one from another
+        # file, and each file's packets keep their order (some captures are not in time
+        # order themselves).
+        files_and_frames = [source[len("espcap-pcap: "):].rsplit(" frame ", 1) for source in sources]
+        for (time, *_), (next_time, *_), (name, _), (next_name, _) in zip(got, got[1:], files_and_frames,
+                                                                          files_and_frames[1:]):
+            self.assertTrue(time <= next_time or name == next_name, (name, next_name))
+        for name in {name for name, _ in files_and_frames}:
+            frames = [int(frame) for source, frame in files_and_frames if source == name]
+            self.assertEqual(frames, sorted(frames), name)
+        self.assertTrue(all(" (offset " in c for cs in got_comments for c in cs))
+        return len(got)
+
+
+class TestRetrieval(PcapAssertions, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         distribution = es("GET", "/")["version"].get("distribution", "elasticsearch")
@@ -133,38 +167,10 @@ class TestRetrieval(unittest.TestCase):
 
     def retrieve(self, name, *query, prefix=INDEX, expect_status=0):
         out = os.path.join(self.tmp, name + ".pcapng")
-        run = espcap_pcap(f"index={prefix}", *query, "-w", out)
+        # These captures were indexed by absolute names.
+        run = espcap_pcap(f"index={prefix}", "absolute_paths=true", *query, "-w", out)
         self.assertEqual(run.returncode, expect_status, run.stderr.decode(errors="replace"))
         return out, run.stderr.decode(errors="replace")
-
-    def assert_same_frames(self, out, files, display_filter):
-        """`out` holds exactly the frames `display_filter` selects from `files`."""
-        expected, comments = [], collections.Counter()
-        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-            selections = list(pool.map(lambda pcap: selected(pcap, display_filter, self.tmp), files))
-        for pcap, (rows, frames) in zip(files, selections):
-            expected += rows
-            comments.update(f"espcap-pcap: {pcap} frame {frame}" for frame in frames)
-        got, got_comments = read_pcapng(out)
-        self.assertGreater(len(expected), 0)
-        self.assertEqual(len(got), len(expected))
-        # Same bytes, times (ns), lengths, link types and interface names.
-        self.assertTrue(sorted(got) == sorted(expected), "the packets differ from tshark's")
-        # Each packet names its source file and frame (ignoring the offset in brackets).
-        sources = [c.split(" (offset")[0] for cs in got_comments for c in cs]
-        self.assertEqual(collections.Counter(sources), comments)
-        # Merged in time order: a packet is never followed by an earlier one from another
-        # file, and each file's packets keep their order (some captures are not in time
-        # order themselves).
-        files_and_frames = [source[len("espcap-pcap: "):].rsplit(" frame ", 1) for source in sources]
-        for (time, *_), (next_time, *_), (name, _), (next_name, _) in zip(got, got[1:], files_and_frames,
-                                                                          files_and_frames[1:]):
-            self.assertTrue(time <= next_time or name == next_name, (name, next_name))
-        for name in {name for name, _ in files_and_frames}:
-            frames = [int(frame) for source, frame in files_and_frames if source == name]
-            self.assertEqual(frames, sorted(frames), name)
-        self.assertTrue(all(" (offset " in c for cs in got_comments for c in cs))
-        return len(got)
 
     def test_protocol_query_across_files_and_days(self):
         out, stderr = self.retrieve("dns", "query=protocol:dns")
@@ -207,6 +213,206 @@ class TestRetrieval(unittest.TestCase):
             run = espcap_pcap(f"index={INDEX}", *args)
             self.assertEqual(run.returncode, 1, (args, run.stderr))
         self.assertFalse(os.path.exists(os.path.join(self.tmp, "x.pcapng")))
+
+
+class TestUntrustedDocuments(PcapAssertions, unittest.TestCase):
+    """Documents are data from the node (issue 27): a file name may point anywhere and a
+    frame number may be a filter. Only files under captures= are read, and only digits
+    reach tshark."""
+    PREFIXES = {"inside": "it-untrusted-inside", "escape": "it-untrusted-escape", "absolute": "it-untrusted-abs",
+                "link": "it-untrusted-link", "long": "it-untrusted-long", "crafted": "it-untrusted-crafted"}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="espcap-untrusted-")
+        cls.captures = os.path.join(cls.tmp, "captures")
+        os.makedirs(os.path.join(cls.captures, "dns"))
+        delete_indices(",".join(f"{p},{p}-*" for p in cls.PREFIXES.values()))
+        dns = os.path.join(TEST_PCAPS, "test_dns.pcap")
+        shutil.copyfile(dns, os.path.join(cls.captures, "dns", "test_dns.pcap"))
+        os.symlink(os.path.join(TEST_PCAPS, "test_http.pcap"), os.path.join(cls.captures, "link.pcap"))
+        # Over 400 bytes of folders, under PATH_MAX with captures= in front: 1268 comments
+        # naming it are over 2 MiB of editcap arguments.
+        cls.long_name = os.path.join(*["d" * 200] * 19, "test_http.pcap")
+        os.makedirs(os.path.join(cls.captures, os.path.dirname(cls.long_name)))
+        shutil.copyfile(os.path.join(TEST_PCAPS, "test_http.pcap"), os.path.join(cls.captures, cls.long_name))
+        jobs = [("dns/test_dns.pcap", "inside"), (os.path.relpath(dns, cls.captures), "escape"), (dns, "absolute"),
+                ("link.pcap", "link"), (cls.long_name, "long")]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(lambda job: index(job[0], cls.PREFIXES[job[1]], cwd=cls.captures), jobs))
+        refresh(",".join(f"{p}-*" for p in cls.PREFIXES.values()))
+
+    def pcap(self, name, prefix, *args, expect_status):
+        out = os.path.join(self.tmp, name + ".pcapng")
+        run = espcap_pcap(f"index={self.PREFIXES[prefix]}", f"captures={self.captures}", *args, "-w", out)
+        stderr = run.stderr.decode(errors="replace")
+        self.assertEqual(run.returncode, expect_status, stderr)
+        self.assertEqual(os.path.exists(out), expect_status == 0, stderr)
+        return out, stderr
+
+    def test_a_relative_name_inside_captures_is_read(self):
+        out, _ = self.pcap("inside", "inside", "query=protocol:dns", expect_status=0)
+        self.assert_same_frames(out, [os.path.join(self.captures, "dns", "test_dns.pcap")], "dns && !icmp",
+                                names=["dns/test_dns.pcap"])
+
+    def test_a_name_climbing_out_of_captures_is_refused(self):
+        _, stderr = self.pcap("escape", "escape", "query=protocol:dns", expect_status=2)
+        self.assertRegex(stderr, r"not delivered: \d+ packets from (\.\./)+.*test_dns\.pcap: refused: outside captures=")
+        self.assertIn("no packet to write", stderr)
+
+    def test_a_symbolic_link_leading_out_of_captures_is_refused(self):
+        _, stderr = self.pcap("link", "link", "query=protocol:http", expect_status=2)
+        self.assertIn("from link.pcap: refused: leads outside captures=", stderr)
+
+    def test_an_absolute_name_is_read_only_with_absolute_paths(self):
+        _, stderr = self.pcap("absolute", "absolute", "query=protocol:dns", expect_status=2)
+        self.assertIn("refused: an absolute file name (absolute_paths=true reads those)", stderr)
+        out, _ = self.pcap("absolute", "absolute", "query=protocol:dns", "absolute_paths=true", expect_status=0)
+        dns = os.path.join(TEST_PCAPS, "test_dns.pcap")
+        self.assert_same_frames(out, [dns], "dns && !icmp")
+
+    def test_a_path_of_4000_bytes_is_read(self):
+        self.assertGreater(len(os.path.join(self.captures, self.long_name)), 3800)
+        out, stderr = self.pcap("long", "long", 'query_dsl={"match_all":{}}', expect_status=0)
+        count = self.assert_same_frames(out, [os.path.join(self.captures, self.long_name)], "frame",
+                                        names=[self.long_name])
+        self.assertIn(f"{count} of {count} packets written", stderr)
+
+    def test_a_crafted_frame_number_and_an_escape_sequence_are_refused_and_shown_escaped(self):
+        hit = es("POST", f"/{self.PREFIXES['inside']}-*/_search", {"size": 1, "query": {"match_all": {}}})
+        document = hit["hits"]["hits"][0]["_source"]
+        crafted = json.loads(json.dumps(document))
+        crafted.pop("file_offset")
+        crafted["layers"]["frame"]["frame_frame_number"] = "1} || frame.number >= 1 || frame.number in {1"
+        escaping = json.loads(json.dumps(document))
+        escaping["file_name"] = "dns/\x1b[2J\x1b]0;owned\x07.pcap"
+        index_name = self.PREFIXES["crafted"] + "-x"
+        for number, body in enumerate((crafted, escaping)):
+            es("PUT", f"/{index_name}/_doc/{number}?refresh=true", body)
+        run = espcap_pcap(f"index={self.PREFIXES['crafted']}", f"captures={self.captures}", 'query_dsl={"match_all":{}}',
+                          "-w", os.path.join(self.tmp, "crafted.pcapng"))
+        self.assertEqual(run.returncode, 2, run.stderr)
+        self.assertIn(b"not delivered: 1 packet whose documents cannot name them (first: document 0 in "
+                      + index_name.encode() + b": frame number '1} || frame.number >= 1 ||", run.stderr)
+        self.assertIn(b"from dns/\\x1b[2J\\x1b]0;owned\\x07.pcap: missing", run.stderr)
+        self.assertNotIn(b"\x1b", run.stderr)
+        self.assertNotIn(b"\x07", run.stderr)
+
+    def test_more_matches_than_max_packets_write_nothing(self):
+        _, stderr = self.pcap("many", "inside", "query=protocol:dns", "max_packets=10", expect_status=1)
+        self.assertIn("more than 10 documents match (max_packets)", stderr)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+
+# Display filters as written for Wireshark 4.0, each compared with what tshark selects
+# in the original files (issue 30). The engine does not narrow them (yet): every
+# document is a candidate and tshark decides on the files.
+DISPLAY_FILTERS = [
+    "dns", "!dns", "not tcp and not udp", "icmp && dns", "icmp && ip.src == 10.0.0.0/8",
+    "udp.port in {53, 5353}", "tcp.port in {80, 443, 8000..8080}", "tcp.dstport == 80", "tcp.port ~= 80",
+    "ip.src != 10.0.0.1", "ip.addr == 192.168.0.0/16", "ip.src == 10.0.0.0/8", "ipv6", "ipv6.dst == ff02::/16",
+    "http.request.method == \"GET\"", "http.response.code in {200..299}", "http.user_agent",
+    "http.request && !http.user_agent", "dns.qry.name contains \"google\"", "dns.qry.name matches \"^www\\\\.\"",
+    "lower(http.host) contains \"www\"", "upper(dns.qry.name) contains \"COM\"", "len(dns.qry.name) > 15",
+    "frame.len >= 1000", "tcp.flags.syn == 1 && tcp.flags.ack == 0", "(dns.flags.response == 1 || udp.srcport == 53) && !(dns.flags.response == 1 && udp.srcport == 53)",
+    "udp.length > 100 and ip.ttl < 64", "mdns", "icmpv6.type == 135 || icmpv6.type == 136",
+    "eth.dst.ig == 1", "eth.src[0:3] == 00:0c:29", "tcp.analysis.retransmission", "tcp.stream == 3",
+]
+FILTER_CAPTURES = [os.path.join(TEST_PCAPS, "test_dns.pcap"), os.path.join(TEST_PCAPS, "test_http.pcap")] + \
+    [os.path.join(CORPUS, name)
+     for name in ("mdns.pcap", "5-pings.pcap", "ipv6-fragmented-dns.pcap")]
+FILTER_INDEX = "it-filters"
+NO_FILE_INDEX = "it-nofile"  # not under FILTER_INDEX-*: its document has no file
+
+
+def tshark_frames(pcap, display_filter):
+    run = run_tshark(["-r", pcap, "-Y", display_filter, "-T", "fields", "-e", "frame.number"])
+    assert run.returncode == 0, run.stderr.decode(errors="replace")
+    return {(pcap, int(line)) for line in run.stdout.decode().split()}
+
+
+def listed_frames(stdout):
+    """(file, frame) of each line list=true printed."""
+    frames = set()
+    for line in stdout.decode().splitlines():
+        name, frame = line.rsplit(" frame ", 1)
+        frames.add((name.split("  ")[-1], int(frame)))
+    return frames
+
+
+class TestDisplayFilters(PcapAssertions, unittest.TestCase):
+    """filter=: the answer is what `tshark -r ORIGINAL -Y FILTER` selects."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="espcap-filters-")
+        delete_indices(f"{FILTER_INDEX},{FILTER_INDEX}-*,{NO_FILE_INDEX},{NO_FILE_INDEX}-*")
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(lambda pcap: index(pcap, FILTER_INDEX), FILTER_CAPTURES))
+        refresh(f"{FILTER_INDEX}-*")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def listed(self, *args):
+        run = espcap_pcap(f"index={FILTER_INDEX}", "absolute_paths=true", "list=true", *args)
+        self.assertEqual(run.returncode, 0, (args, run.stderr.decode(errors="replace")))
+        return listed_frames(run.stdout), run.stderr.decode(errors="replace")
+
+    def test_each_filter_selects_the_frames_tshark_selects(self):
+        def both(display_filter):
+            expected = set().union(*(tshark_frames(p, display_filter) for p in FILTER_CAPTURES))
+            run = espcap_pcap(f"index={FILTER_INDEX}", "absolute_paths=true", "list=true", f"filter={display_filter}")
+            return expected, run
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            answers = list(pool.map(both, DISPLAY_FILTERS))
+        selecting = 0
+        for display_filter, (expected, run) in zip(DISPLAY_FILTERS, answers):
+            with self.subTest(filter=display_filter):
+                self.assertEqual(run.returncode, 0, run.stderr.decode(errors="replace"))
+                self.assertEqual(listed_frames(run.stdout), expected)
+                selecting += bool(expected)
+        self.assertGreater(selecting, len(DISPLAY_FILTERS) * 3 // 4)  # most filters select something
+
+    def test_the_written_packets_are_tshark_s_and_count_agrees(self):
+        display_filter = "udp.port in {53, 5353} && !icmp"
+        out = os.path.join(self.tmp, "filtered.pcapng")
+        run = espcap_pcap(f"index={FILTER_INDEX}", "absolute_paths=true", f"filter={display_filter}", "count=true",
+                          "-w", out)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        count = self.assert_same_frames(out, FILTER_CAPTURES, display_filter)
+        self.assertEqual(run.stdout.decode().strip(), str(count))
+
+    def test_a_filter_combines_with_a_query(self):
+        # protocol:dns leaves out the ICMP errors that quote DNS and mDNS (its own
+        # protocol, with dns fields); filter= keeps the queries among the rest.
+        got, _ = self.listed("query=protocol:dns", "filter=dns.flags.response == 0")
+        expected = set().union(*(tshark_frames(p, "dns.flags.response == 0 && !icmp && !icmpv6 && !mdns")
+                                 for p in FILTER_CAPTURES))
+        self.assertEqual(got, expected)
+        self.assertGreater(len(got), 0)
+
+    def test_a_wrong_filter_is_refused_in_wireshark_s_words(self):
+        for display_filter, words in (("tcp.port ==", "Unexpected end of filter expression"),
+                                      ("foo.bar == 1", "foo.bar"), ("dns) || (frame", "was unexpected")):
+            run = espcap_pcap(f"index={FILTER_INDEX}", f"filter={display_filter}", "count=true")
+            self.assertEqual(run.returncode, 1, run.stderr)
+            self.assertIn(words, run.stderr.decode())
+            self.assertEqual(run.stdout, b"")
+
+    def test_documents_without_a_file_are_refused_not_guessed(self):
+        hit = es("POST", f"/{FILTER_INDEX}-*/_search", {"size": 1, "query": {"match_all": {}}})
+        document = hit["hits"]["hits"][0]["_source"]
+        document.pop("file_name", None)
+        es("PUT", f"/{NO_FILE_INDEX}-x/_doc/1?refresh=true", document)
+        run = espcap_pcap(f"index={NO_FILE_INDEX}", "filter=dns", "count=true")
+        self.assertEqual(run.returncode, 1, run.stderr)
+        self.assertIn(b"filter= cannot be decided for 1 document from live captures", run.stderr)
 
 
 if __name__ == "__main__":

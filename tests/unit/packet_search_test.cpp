@@ -61,3 +61,41 @@ TEST_CASE("A page of hits gives each packet's file, place and frame facts", "[re
     CHECK_FALSE(parse_hits_page(R"({"error":"x"})", packets, last_sort, pit, error));
     CHECK_FALSE(parse_hits_page(std::string(100000, '['), packets, last_sort, pit, error));
 }
+
+TEST_CASE("A hit whose frame facts are not numbers is marked, never looked for", "[retrieve]") {
+    const auto hit = [](const std::string &offset, const std::string &number) {
+        return R"({"_id":"x","_index":"i","_source":{"file_name":"a.pcap",)" +
+               (offset.empty() ? std::string() : R"("file_offset":)" + offset + ",") +
+               R"("layers":{"frame":{"frame_frame_time_epoch":"1.000000000","frame_frame_len":"60",
+                 "frame_frame_cap_len":"60","frame_frame_number":)" + number + "}}}}";
+    };
+    const auto parsed = [&hit](const std::string &offset, const std::string &number) {
+        std::vector<IndexedPacket> packets;
+        std::string last_sort, pit, error;
+        REQUIRE(parse_hits_page(R"({"hits":{"hits":[)" + hit(offset, number) + "]}}", packets, last_sort, pit, error));
+        REQUIRE(packets.size() == 1);
+        return packets[0];
+    };
+    CHECK(parsed("248", R"("7")").malformed.empty());
+    CHECK(parsed(R"("248")", R"("7")").file_offset == 248);  // digits in a string are a number too
+    CHECK(parsed("", "7").malformed.empty());
+    // Issue 27: this reached tshark's -Y filter.
+    CHECK_THAT(parsed("", R"("1} || frame.number >= 1 || frame.number in {1")").malformed,
+               Catch::StartsWith("frame number '1} || frame.number >= 1 ||"));
+    CHECK_THAT(parsed("-5", R"("7")").malformed, Catch::Contains("file offset"));
+    CHECK_THAT(parsed(R"("1e3")", R"("7")").malformed, Catch::Contains("file offset"));
+    CHECK_THAT(parsed(R"("99999999999999999999")", R"("7")").malformed, Catch::Contains("too large"));
+    CHECK_THAT(parsed("1", R"("-7")").malformed, Catch::Contains("frame number"));
+    CHECK_THAT(parsed("1", R"("")").malformed, Catch::Contains("frame number"));
+}
+
+TEST_CASE("A page with more hits than asked for is not a reply to the search", "[retrieve]") {
+    std::string reply = R"({"hits":{"hits":[)";
+    for (std::size_t i = 0; i <= kHitsPerPage; ++i) reply += std::string(i ? "," : "") + "{}";
+    reply += "]}}";
+    std::vector<IndexedPacket> packets;
+    std::string last_sort, pit, error;
+    CHECK_FALSE(parse_hits_page(reply, packets, last_sort, pit, error));
+    CHECK_THAT(error, Catch::Contains("more than"));
+    CHECK(packets.empty());
+}
