@@ -347,6 +347,10 @@ const std::vector<OptionSpec> &option_specs() {
                kIndexing,
                "In a live capture, seconds between updates of a flow's record while the flow goes on (same id, "
                "counts so far, the newest version wins), {values}; 0: written once, when the flow ends."),
+        option("stats_file", "Stats file", text(&Options::stats_file), unset("none"), kIndexing,
+               "At the end of the run, write its counts to this file as one JSON object (`packets`, `indexed`, "
+               "`already_indexed`, `failed`, `spooled`, `flow_records`, `bytes_sent`, `seconds`, `indices`, "
+               "`first_error`...), replacing it in one step; mode 0600."),
         option("daily", "Index per day", boolean(&Options::daily), is("true"), kIndexing,
                "`false` sends every document to the index named exactly `PREFIX`."),
         applied_first(option(

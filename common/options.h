@@ -44,6 +44,7 @@ struct Options {
     long retry_seconds = 0;
     bool install_template = false;  // "template"
     std::string template_file;      // where to write the template too
+    std::string stats_file;         // the run's counts as JSON, written at the end
     bool daily = false;             // PREFIX-YYYY-MM-DD; false: every document in PREFIX
     std::size_t bulk_bytes = 0;
     long flush_interval_ms = 0;  // "flush_interval", given in seconds

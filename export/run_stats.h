@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// What a run did, for the end-of-run line on stderr and the GUI's result window.
+// What a run did, for the end-of-run line on stderr, the GUI's result window and the
+// stats file.
 #pragma once
 
 #include <cstdint>
@@ -46,6 +47,9 @@ struct RunStats {
         if (first_error.empty()) first_error = error;
     }
     std::string summary_line() const;
+    // Every count above as one JSON object, for programs (the stats_file option); keys
+    // are the summary line's words: "packets", "indexed", "already_indexed", "failed"...
+    std::string to_json() const;
 };
 
 }  // namespace espcap::exporter

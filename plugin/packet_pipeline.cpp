@@ -17,6 +17,7 @@
 #include "capture_source.h"
 #include "guarded.h"
 #include "packet_id.h"
+#include "stats_file.h"
 #include "typed_fields.h"
 
 namespace espcap {
@@ -225,6 +226,12 @@ exporter::RunStats PacketPipeline::finish() noexcept {
     if (!finished) stats.note_error("internal error while sending the last documents");
     guarded("finish", [&](const std::string &message) { reporter_.warning(message); },
             [&] { reporter_.summary(stats.summary_line()); });
+    if (!options_.stats_file.empty())
+        guarded("stats file", [&](const std::string &message) { reporter_.warning(message); }, [&] {
+            // Only a warning: the documents are where they should be; readers find no file.
+            if (std::string error = exporter::write_stats_file(options_.stats_file, stats); !error.empty())
+                reporter_.warning(error);
+        });
     return stats;
 }
 
