@@ -184,6 +184,12 @@ Value protocol_list(std::vector<std::string> DocumentContent::*place) {
     });
 }
 
+Value labels() {
+    return custom([](Options &o, const std::string &value, std::string &problem) {
+        return detail::parse_labels(value, o.labels, problem);
+    });
+}
+
 bool &text_items(Options &o) { return o.content.text_items; }
 
 // profile: each name stands for a whole DocumentContent and a choice of doc values.
@@ -351,6 +357,12 @@ const std::vector<OptionSpec> &option_specs() {
                "At the end of the run, write its counts to this file as one JSON object (`packets`, `indexed`, "
                "`already_indexed`, `failed`, `spooled`, `flow_records`, `bytes_sent`, `seconds`, `indices`, "
                "`first_error`...), replacing it in one step; mode 0600."),
+        option("sensor", "Sensor name", text(&Options::sensor), unset("none"), kIndexing,
+               "This sensor's name, written as `observer.name` on every packet and flow record (`observer.hostname`, "
+               "the host's name, is always written) ([docs/documents.md](docs/documents.md))."),
+        option("labels", "Labels", labels(), unset("none"), kIndexing,
+               "`key:value` pairs, comma-separated, written on every packet and flow record as `labels.key` "
+               "(`site:lab,rack:3`); keys of letters, digits, `_` and `-`."),
         option("daily", "Index per day", boolean(&Options::daily), is("true"), kIndexing,
                "`false` sends every document to the index named exactly `PREFIX`."),
         applied_first(option(

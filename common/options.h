@@ -45,6 +45,10 @@ struct Options {
     bool install_template = false;  // "template"
     std::string template_file;      // where to write the template too
     std::string stats_file;         // the run's counts as JSON, written at the end
+    // Who saw the packets: "sensor" (observer.name) and "labels" (labels.KEY), written
+    // on every packet and flow record.
+    std::string sensor;
+    std::vector<std::pair<std::string, std::string>> labels;
     bool daily = false;             // PREFIX-YYYY-MM-DD; false: every document in PREFIX
     std::size_t bulk_bytes = 0;
     long flush_interval_ms = 0;  // "flush_interval", given in seconds
