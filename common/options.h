@@ -49,6 +49,8 @@ struct Options {
     // on every packet and flow record.
     std::string sensor;
     std::vector<std::pair<std::string, std::string>> labels;
+    // "retention": espcap's daily indices older than this many days are deleted (0: never).
+    long retention_days = 0;
     bool daily = false;             // PREFIX-YYYY-MM-DD; false: every document in PREFIX
     std::size_t bulk_bytes = 0;
     long flush_interval_ms = 0;  // "flush_interval", given in seconds

@@ -52,6 +52,9 @@ std::string RunStats::summary_line() const {
         if (documents_duplicate > 0) line += ", " + std::to_string(documents_duplicate) + " already indexed";
         if (documents_retried > 0) line += ", " + std::to_string(documents_retried) + " retried";
     }
+    if (documents_outside_retention > 0)
+        line += ", " + std::to_string(documents_outside_retention) + " outside retention (not indexed)";
+    if (!indices_deleted.empty()) line += ", " + std::to_string(indices_deleted.size()) + " old indices deleted";
     if (flows_written > 0) line += ", " + std::to_string(flows_written) + " flow records";
     if (flow_updates > 0) line += ", " + std::to_string(flow_updates) + " flow updates";
     // Malformed packets are indexed like any other; this says how many Wireshark could
@@ -91,6 +94,8 @@ std::string RunStats::to_json() const {
     json["flow_records"] = flows_written;
     json["flow_updates"] = flow_updates;
     json["retried"] = documents_retried;
+    json["outside_retention"] = documents_outside_retention;
+    json["indices_deleted"] = indices_deleted;
     json["malformed"] = packets_malformed;
     json["bytes_sent"] = bytes_sent;
     json["seconds"] = seconds;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace espcap::exporter {
 
@@ -32,6 +33,10 @@ struct RunStats {
     std::uint64_t flows_written = 0;  // flow records among the documents (flows=true|only)
     std::uint64_t flow_updates = 0;   // updates of long flows' records, also among them (live)
     std::uint64_t documents_retried = 0;
+    // Documents of days outside `retention`: not sent (their index would be deleted), so
+    // packets = indexed + already indexed + failed + spooled + outside retention.
+    std::uint64_t documents_outside_retention = 0;
+    std::vector<std::string> indices_deleted;  // by retention
     std::uint64_t bytes_sent = 0;
     double seconds = 0;
     std::string first_error;

@@ -248,7 +248,8 @@ exporter::RunStats PacketPipeline::finish_exporter() {
         // What the exporter had not accounted for is lost: the counts must still add up.
         stats.note_error("internal error while sending the last documents");
         const std::uint64_t accounted = stats.documents_indexed + stats.documents_duplicate +
-                                        stats.documents_failed + stats.documents_spooled + not_sent_;
+                                        stats.documents_failed + stats.documents_spooled +
+                                        stats.documents_outside_retention + not_sent_;
         if (counts_.packets_seen > accounted) stats.documents_failed += counts_.packets_seen - accounted;
     }
     stats.packets_seen = counts_.packets_seen;

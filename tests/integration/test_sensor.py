@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""A sensor that runs for months (issue 29): the run's counts in a stats file, which
-sensor saw a packet (observer.*, labels.*, event.*)."""
+"""A sensor that runs for months (issue 29): the run's counts in a stats file, retention,
+which sensor saw a packet (observer.*, labels.*, event.*)."""
 import json
 import os
 import socket
 import stat
+import subprocess
 import tempfile
+import time
 import unittest
 
 from espcap_test import ES_NODE, TEST_PCAPS, count, delete_indices, es, refresh, run_tshark
@@ -123,6 +125,94 @@ class TestSensorIdentity(unittest.TestCase):
         self.assertEqual(run.returncode, 1, run.stderr)
         self.assertIn(b"'labels'", run.stderr)
         self.assertIsNone(run.stats)
+
+
+DNS_FIRST_PACKET = 1439587238  # capinfos -a -S test_dns.pcap (its 108 packets span 12 s)
+
+
+def dns_capture_on(folder, days_ago):
+    """test_dns.pcap moved (editcap -t) to 01:00 UTC of the day `days_ago` days before today."""
+    today = int(time.time()) // 86400 * 86400
+    shift = today - days_ago * 86400 + 3600 - DNS_FIRST_PACKET
+    path = os.path.join(folder, f"dns-{days_ago}-days-ago.pcap")
+    subprocess.run(["editcap", "-t", str(shift), DNS, path], check=True)
+    return path
+
+
+def day_name(days_ago):
+    return time.strftime("%Y-%m-%d", time.gmtime(time.time() - days_ago * 86400))
+
+
+class TestRetention(unittest.TestCase):
+    """The issue's test: espcap's indices of 40 days ago, 10 days ago and today (packets and
+    flows) and a hand-made PREFIX-notes; a run with retention=30 leaves all but the first."""
+
+    PREFIX = "it-retention"
+
+    def index(self, pcap, *extra, prefix=PREFIX):
+        run = run_tshark(["-r", pcap, "-q", "-X", f"espcap:node={ES_NODE}", "-X", f"espcap:index={prefix}",
+                          "-X", "espcap:flows=true", *extra])
+        self.assertEqual(run.returncode, 0, run.stderr)
+        return run
+
+    def existing(self, pattern):
+        return set(es("GET", f"/{pattern}/_mapping") or {})
+
+    def test_retention_deletes_espcap_days_older_than_it_and_nothing_else(self):
+        delete_indices(f"{self.PREFIX}*")
+        p = self.PREFIX
+        with tempfile.TemporaryDirectory() as folder:
+            captures = {days: dns_capture_on(folder, days) for days in (40, 10, 0)}
+            for days in (40, 10):
+                self.index(captures[days])
+            # Another prefix that starts like ours, with an old day: never ours to delete.
+            self.index(captures[40], prefix=f"{p}-other")
+            es("PUT", f"/{p}-notes/_doc/1?refresh=true", {"note": "kept by hand"})
+            old, kept = day_name(40), day_name(10)
+            self.assertEqual(self.existing(f"{p}-*"),
+                             {f"{p}-{old}", f"{p}-flows-{old}", f"{p}-{kept}", f"{p}-flows-{kept}",
+                              f"{p}-other-{old}", f"{p}-other-flows-{old}", f"{p}-notes"})
+
+            stats_path = os.path.join(folder, "stats.json")
+            run = self.index(captures[0], "-X", "espcap:retention=30", "-X", "espcap:sensor=probe-1",
+                             "-X", "espcap:labels=site:lab", "-X", f"espcap:stats_file={stats_path}")
+            with open(stats_path, encoding="utf-8") as f:
+                stats = json.load(f)
+            today = day_name(0)
+            self.assertEqual(self.existing(f"{p}-*"),
+                             {f"{p}-{kept}", f"{p}-flows-{kept}", f"{p}-{today}", f"{p}-flows-{today}",
+                              f"{p}-other-{old}", f"{p}-other-flows-{old}", f"{p}-notes"})
+            self.assertEqual(sorted(stats["indices_deleted"]), [f"{p}-{old}", f"{p}-flows-{old}"])
+            self.assertIn(f"retention=30: deleted {p}-{old}".encode(), run.stderr)
+            self.assertEqual(stats["packets"], 108)
+            self.assertEqual(stats["failed"], 0)
+            self.assertEqual(stats["indexed"], 108 + stats["flow_records"])
+            self.assertEqual(count(f"{p}-{today}"), 108)
+            self.assertEqual(count(f"{p}-notes"), 1)
+
+            refresh(f"{p}-{today}")
+            document = es("POST", f"/{p}-{today}/_search", {"size": 1})["hits"]["hits"][0]["_source"]
+            self.assertEqual(document["observer"]["name"], "probe-1")
+            hostname = subprocess.run(["hostname"], stdout=subprocess.PIPE, check=True, text=True).stdout.strip()
+            self.assertEqual(document["observer"]["hostname"], hostname)
+            self.assertEqual(document["labels"]["site"], "lab")
+            self.assertEqual(document["event"]["kind"], "event")
+
+            # Reindexing the old capture with retention on writes nothing that the next
+            # sweep would delete: its packets are counted apart, and the counts add up.
+            again = self.index(captures[40], "-X", "espcap:retention=30", "-X", f"espcap:stats_file={stats_path}")
+            with open(stats_path, encoding="utf-8") as f:
+                old_run = json.load(f)
+            self.assertEqual((old_run["packets"], old_run["indexed"], old_run["failed"]), (108, 0, 0))
+            self.assertEqual(old_run["outside_retention"], 108 + old_run["flow_records"])
+            self.assertIn(b"older than retention keeps", again.stderr)
+            self.assertNotIn(f"{p}-{old}", self.existing(f"{p}-*"))
+
+    def test_retention_is_a_number_of_days_or_off(self):
+        for bad in ("0", "-1", "30d", "36501"):
+            run = run_tshark(["-r", DNS, "-q", "-X", f"espcap:node={ES_NODE}", "-X", f"espcap:retention={bad}"])
+            self.assertEqual(run.returncode, 1, bad)
+            self.assertIn(b"'retention'", run.stderr)
 
 
 if __name__ == "__main__":
