@@ -192,6 +192,27 @@ Value protocol_list(std::vector<std::string> DocumentContent::*place) {
     });
 }
 
+Value retention_days() {
+    Value kind = whole_number<long>(&Options::retention_days, "days", 1, 36500);
+    kind.expects = "off or a number of days from " + kind.values;
+    OptionSpec::Apply days = std::move(kind.apply);
+    kind.apply = [days = std::move(days)](Options &o, const std::string &value, std::string &problem) {
+        if (value == "off") {
+            o.retention_days = 0;
+            return true;
+        }
+        return days(o, value, problem);
+    };
+    kind.limits.reset();  // "off" is 0, outside the range
+    return kind;
+}
+
+Value labels() {
+    return custom([](Options &o, const std::string &value, std::string &problem) {
+        return detail::parse_labels(value, o.labels, problem);
+    });
+}
+
 bool &text_items(Options &o) { return o.content.text_items; }
 
 // profile: each name stands for a whole DocumentContent and a choice of doc values.
@@ -369,6 +390,21 @@ const std::vector<OptionSpec> &option_specs() {
                kIndexing,
                "In a live capture, seconds between updates of a flow's record while the flow goes on (same id, "
                "counts so far, the newest version wins), {values}; 0: written once, when the flow ends."),
+        option("stats_file", "Stats file", text(&Options::stats_file), unset("none"), kIndexing,
+               "At the end of the run, write its counts to this file as one JSON object (`packets`, `indexed`, "
+               "`already_indexed`, `failed`, `spooled`, `flow_records`, `bytes_sent`, `seconds`, `indices`, "
+               "`first_error`...), replacing it in one step; mode 0600."),
+        option("retention", "Retention (days)", retention_days(), unset("`off`"), kSending,
+               "Delete espcap's own daily indices (`PREFIX-YYYY-MM-DD`, `PREFIX-flows-YYYY-MM-DD`, with espcap's "
+               "mapping) whose day is more than this many days before today (UTC), {values}: when a run starts "
+               "and once a day while it goes on. Packets of such days are counted and not indexed "
+               "([docs/long-captures.md](docs/long-captures.md))."),
+        option("sensor", "Sensor name", text(&Options::sensor), unset("none"), kIndexing,
+               "This sensor's name, written as `observer.name` on every packet and flow record (`observer.hostname`, "
+               "the host's name, is always written) ([docs/documents.md](docs/documents.md))."),
+        option("labels", "Labels", labels(), unset("none"), kIndexing,
+               "`key:value` pairs, comma-separated, written on every packet and flow record as `labels.key` "
+               "(`site:lab,rack:3`); keys of letters, digits, `_` and `-`."),
         option("daily", "Index per day", boolean(&Options::daily), is("true"), kIndexing,
                "`false` sends every document to the index named exactly `PREFIX`."),
         applied_first(option(

@@ -172,6 +172,34 @@ bool parse_protocol_list(std::string_view text, std::vector<std::string> &out, s
     return true;
 }
 
+bool parse_labels(std::string_view text, Labels &out, std::string &error) {
+    out.clear();
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        std::size_t end = text.find(',', start);
+        if (end == std::string_view::npos) end = text.size();
+        const std::string_view label = text.substr(start, end - start);
+        start = end + 1;
+        const std::size_t colon = label.find(':');
+        const std::string_view key = label.substr(0, colon);
+        const bool valid_key = !key.empty() && std::all_of(key.begin(), key.end(), [](unsigned char c) {
+            return std::isalnum(c) || c == '_' || c == '-';
+        });
+        if (colon == std::string_view::npos || colon + 1 == label.size() || !valid_key) {
+            error = "'" + shown(label) + "' is not key:value (a key of letters, digits, '_' or '-', e.g. site:lab)";
+            return false;
+        }
+        for (const auto &[known, value] : out) {
+            if (known == key) {
+                error = "label '" + std::string(key) + "' is given twice";
+                return false;
+            }
+        }
+        out.emplace_back(key, label.substr(colon + 1));
+    }
+    return true;
+}
+
 std::string shown(std::string_view value) {
     std::string text;
     for (const char c : value) {

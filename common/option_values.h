@@ -52,6 +52,12 @@ bool valid_index_prefix(std::string_view prefix, std::string &error);
 // Protocol filter names separated by commas or blanks ("data,media").
 bool parse_protocol_list(std::string_view text, std::vector<std::string> &out, std::string &error);
 
+// "site:lab,rack:3" into (key, value) pairs in order. Keys are letters, digits, '_' and
+// '-' (each becomes a field under labels.); values are not empty and hold no comma. A key
+// given twice is an error.
+using Labels = std::vector<std::pair<std::string, std::string>>;
+bool parse_labels(std::string_view text, Labels &out, std::string &error);
+
 // The value as an error message may show it: bytes that are not printable ASCII as \xNN.
 std::string shown(std::string_view value);
 

@@ -44,6 +44,13 @@ struct Options {
     long retry_seconds = 0;
     bool install_template = false;  // "template"
     std::string template_file;      // where to write the template too
+    std::string stats_file;         // the run's counts as JSON, written at the end
+    // Who saw the packets: "sensor" (observer.name) and "labels" (labels.KEY), written
+    // on every packet and flow record.
+    std::string sensor;
+    std::vector<std::pair<std::string, std::string>> labels;
+    // "retention": espcap's daily indices older than this many days are deleted (0: never).
+    long retention_days = 0;
     bool daily = false;             // PREFIX-YYYY-MM-DD; false: every document in PREFIX
     std::size_t bulk_bytes = 0;
     long flush_interval_ms = 0;  // "flush_interval", given in seconds

@@ -119,8 +119,9 @@ ProbeResult BulkClient::probe() {
 HttpResponse BulkClient::call(const std::string &method, const std::string &path, const std::string &body) {
     NodeState &node = pick_node();
     const std::string url = node.endpoint.url() + path;
-    HttpResponse response = method == "PUT" ? http_->send({"PUT", url, body, "application/json"})
-                                            : http_->send({"GET", url});
+    HttpResponse response = method == "PUT"      ? http_->send({"PUT", url, body, "application/json"})
+                            : method == "DELETE" ? http_->send({"DELETE", url, body, "application/json"})
+                                                 : http_->send({"GET", url});
     if (!response.reached()) mark_down(node);
     return response;
 }

@@ -73,8 +73,8 @@ public:
     // Asks each node for its banner until one answers 200.
     ProbeResult probe();
 
-    // One small JSON request ("GET" or "PUT", path from "/") to the next node that is
-    // up: templates, mappings, settings.
+    // One small JSON request ("GET", "PUT" or "DELETE", path from "/") to the next node
+    // that is up: templates, mappings, settings, retention.
     HttpResponse call(const std::string &method, const std::string &path, const std::string &body = "");
 
     BulkOutcome send(const BulkBatch &batch);

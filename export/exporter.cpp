@@ -7,6 +7,7 @@
 
 #include "backoff.h"
 #include "http_client.h"
+#include "retention.h"
 #include "spooled_mappings.h"
 
 namespace espcap::exporter {
@@ -121,6 +122,7 @@ Exporter::ConnectAttempt Exporter::connect_once(BulkClient &client) {
     connection_changed_.notify_all();
     bool retry_later = false;
     std::string error = mappings_.install_template(&client, &retry_later);  // also writes template_file
+    if (error.empty()) sweep_retention(client);
     const bool refused = !error.empty() && !retry_later;
     return {std::move(error), refused};
 }
@@ -136,6 +138,37 @@ void Exporter::stop_connector() {
     }
     connection_changed_.notify_all();
     connector_.join();
+}
+
+bool Exporter::outside_retention_locked(std::string_view index) {
+    const std::int64_t today = utc_today();
+    if (index != retention_index_ || today != retention_day_) {
+        retention_index_ = index;
+        retention_day_ = today;
+        retention_outside_ = outside_retention(index, options_.index_prefix, options_.retention_days, today);
+        if (retention_outside_ && !retention_warned_) {
+            retention_warned_ = true;
+            reporter_.warning("retention=" + std::to_string(options_.retention_days) + ": packets for " +
+                              std::string(index) +
+                              " are older than retention keeps; they are counted and not indexed");
+        }
+    }
+    if (retention_outside_) ++outside_retention_;
+    return retention_outside_;
+}
+
+void Exporter::sweep_retention(BulkClient &client) {
+    if (options_.retention_days <= 0) return;
+    const std::int64_t today = utc_today();
+    std::int64_t last = last_sweep_day_.load();
+    if (last == today || !last_sweep_day_.compare_exchange_strong(last, today)) return;  // another thread has it
+    RetentionSweep sweep = delete_expired_indices(client, options_.index_prefix, options_.retention_days, today);
+    for (const std::string &index : sweep.deleted)
+        reporter_.warning("retention=" + std::to_string(options_.retention_days) + ": deleted " + index);
+    // Not a failure of this run's documents: the next sweep tries again.
+    if (!sweep.error.empty()) reporter_.warning(sweep.error);
+    std::lock_guard<std::mutex> record(record_mutex_);
+    stats_.indices_deleted.insert(stats_.indices_deleted.end(), sweep.deleted.begin(), sweep.deleted.end());
 }
 
 void Exporter::begin_document_locked(std::string_view index, std::string_view id, std::uint64_t version) {
@@ -194,7 +227,11 @@ void Exporter::send_loop(BulkClient *client) {
             }
         }
         file_turn.unlock();
-        if (client != nullptr) deliver(*client, batch);
+        if (client != nullptr) {
+            if (options_.retention_days > 0 && last_sweep_day_.load() != utc_today() && node_ready())
+                sweep_retention(*client);  // a capture that goes on past midnight
+            deliver(*client, batch);
+        }
         batch.clear();
         lock.lock();
         spare_batches_.push_back(std::move(batch));
@@ -399,6 +436,7 @@ RunStats Exporter::finish() {
         senders_.clear();
     }
     stop_connector();
+    stats_.documents_outside_retention = outside_retention_;
     if (!node_refused_.empty()) stats_.note_error(node_refused_);  // what it spooled waits for better credentials
     if (std::string error = file_.close(); !error.empty()) stats_.note_error(error);
     return stats_;

@@ -23,6 +23,7 @@
 // spooled and then replayed counts as indexed, not as spooled (docs/delivery.md).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -90,6 +91,7 @@ public:
     template <typename WriteDocument>
     void add_document(std::string_view index, std::string_view id, WriteDocument &&write, std::uint64_t version = 0) {
         std::unique_lock<std::mutex> lock(mutex_);
+        if (options_.retention_days > 0 && outside_retention_locked(index)) return;
         begin_document_locked(index, id, version);
         try {
             write(open_batch_.buffer());
@@ -115,6 +117,10 @@ private:
     using Clock = std::chrono::steady_clock;
 
     void begin_document_locked(std::string_view index, std::string_view id, std::uint64_t version);
+    // retention: a document for a day whose index retention deletes is counted, not sent.
+    bool outside_retention_locked(std::string_view index);
+    // Deletes the indices outside retention, once per UTC day (at the first chance).
+    void sweep_retention(BulkClient &client);
     void end_document_locked(std::unique_lock<std::mutex> &lock);
     void close_batch_locked(std::unique_lock<std::mutex> &lock);
     void send_loop(BulkClient *client);
@@ -187,6 +193,8 @@ private:
     // so the file keeps the capture's order whichever sender sends it.
     std::mutex file_mutex_;
 
+    std::atomic<std::int64_t> last_sweep_day_{-1};  // the UTC day retention last swept
+
     std::mutex mutex_;  // the queue: guards everything below
     std::condition_variable queue_not_empty_;
     std::condition_variable queue_not_full_;
@@ -195,6 +203,12 @@ private:
     std::deque<BulkBatch> queue_;
     std::vector<BulkBatch> spare_batches_;
     bool closing_ = false;
+    // The last index asked about retention, that day, and the answer.
+    std::string retention_index_;
+    std::int64_t retention_day_ = -1;
+    bool retention_outside_ = false;
+    bool retention_warned_ = false;
+    std::uint64_t outside_retention_ = 0;
 
     std::vector<std::thread> senders_;
     bool finished_ = false;

@@ -5,6 +5,7 @@
 
 #include "index_template.h"
 #include "mapping_path.h"
+#include "sensor_mapping.h"
 
 namespace espcap::exporter {
 namespace {
@@ -36,8 +37,9 @@ json flow_mappings() {
         put_at_path(properties, prefix + ".ip", {{"type", "ip"}});
         for (const char *name : {".port", ".packets", ".bytes"}) put_at_path(properties, prefix + name, count);
     }
+    put_sensor_mappings(properties);
     return {{"_meta", {{"created_by", "espcap"}}}, {"dynamic", true}, {"date_detection", false},
-            {"properties", properties}};
+            {"dynamic_templates", json::array({labels_as_keywords()})}, {"properties", properties}};
 }
 
 }  // namespace

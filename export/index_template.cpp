@@ -6,6 +6,7 @@
 #include "field_storage.h"
 #include "mapping_defaults.h"
 #include "mapping_path.h"
+#include "sensor_mapping.h"
 
 namespace espcap::exporter {
 namespace {
@@ -60,6 +61,7 @@ json mappings(const TemplateSpec &spec) {
     }
     put_at_path(properties, "network.transport", {{"type", "keyword"}});
     put_at_path(properties, "network.community_id", {{"type", "keyword"}});
+    put_sensor_mappings(properties);
     for (const auto &[path, type] : spec.alias_target_types) {
         json mapping = typed(type, spec.engine);
         // The template serves every profile: these are fields analysts group by anyway.
@@ -80,7 +82,7 @@ json mappings(const TemplateSpec &spec) {
     return {{"_meta", meta},
             {"date_detection", false},
             {"dynamic_templates",
-             json::array({{{"strings_as_keywords",
+             json::array({labels_as_keywords(), {{"strings_as_keywords",
                             {{"match_mapping_type", "string"},
                              {"mapping", {{"type", "keyword"}, {"ignore_above", kKeywordIgnoreAbove}}}}}}})},
             {"properties", properties}};

@@ -3,6 +3,8 @@
 
 #include <cstdio>
 
+#include <nlohmann/json.hpp>
+
 #include "server_text.h"
 
 namespace espcap::exporter {
@@ -53,6 +55,8 @@ void RunStats::merge(const RunStats &other) {
     flows_written += other.flows_written;
     flow_updates += other.flow_updates;
     documents_retried += other.documents_retried;
+    documents_outside_retention += other.documents_outside_retention;
+    indices_deleted.insert(indices_deleted.end(), other.indices_deleted.begin(), other.indices_deleted.end());
     bytes_sent += other.bytes_sent;
     seconds += other.seconds;
     note_error(other.first_error);
@@ -76,6 +80,9 @@ std::string RunStats::summary_line() const {
         if (documents_duplicate > 0) line += ", " + std::to_string(documents_duplicate) + " already indexed";
         if (documents_retried > 0) line += ", " + std::to_string(documents_retried) + " retried";
     }
+    if (documents_outside_retention > 0)
+        line += ", " + std::to_string(documents_outside_retention) + " outside retention (not indexed)";
+    if (!indices_deleted.empty()) line += ", " + std::to_string(indices_deleted.size()) + " old indices deleted";
     if (flows_written > 0) line += ", " + std::to_string(flows_written) + " flow records";
     if (flow_updates > 0) line += ", " + std::to_string(flow_updates) + " flow updates";
     // Malformed packets are indexed like any other; this says how many Wireshark could
@@ -95,6 +102,39 @@ std::string RunStats::summary_line() const {
     // Often quotes a server; escaped here too, so no path into it can reach the terminal raw.
     if (!first_error.empty()) line += "; first error: " + printable_for_terminal(first_error, first_error.size());
     return line;
+}
+
+std::string RunStats::to_json() const {
+    nlohmann::ordered_json json;
+    json["packets"] = packets_seen;
+    json["indexed"] = documents_indexed;
+    json["already_indexed"] = documents_duplicate;
+    json["failed"] = documents_failed;
+    json["spooled"] = documents_spooled;
+    json["spool_folder"] = spool_folder;
+    json["dead_lettered"] = documents_dead_lettered;
+    json["dead_letter_file"] = dead_letter_path;
+    json["replayed_indexed"] = replayed_indexed;
+    json["replayed_already_indexed"] = replayed_duplicates;
+    json["replayed_failed"] = replayed_failed;
+    json["written_to_file"] = documents_written;
+    json["not_written_to_file"] = documents_not_written;
+    json["flow_records"] = flows_written;
+    json["flow_updates"] = flow_updates;
+    json["retried"] = documents_retried;
+    json["outside_retention"] = documents_outside_retention;
+    json["indices_deleted"] = indices_deleted;
+    json["malformed"] = packets_malformed;
+    json["bytes_sent"] = bytes_sent;
+    json["seconds"] = seconds;
+    json["indices"] = indices;
+    json["sent_to_node"] = sent_to_node;
+    json["wrote_file"] = wrote_file;
+    json["first_error"] = first_error.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(first_error);
+    // What the exit status says (0, 2 or 3), in words.
+    json["outcome"] = failed() ? "failed" : spooled() ? "spooled" : "delivered";
+    // A server's text may hold any bytes: replaced, never an exception.
+    return json.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace espcap::exporter

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// What a run did, for the end-of-run line on stderr and the GUI's result window.
+// What a run did, for the end-of-run line on stderr, the GUI's result window and the
+// stats file.
 #pragma once
 
 #include <cstdint>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace espcap::exporter {
 
@@ -31,6 +33,10 @@ struct RunStats {
     std::uint64_t flows_written = 0;  // flow records among the documents (flows=true|only)
     std::uint64_t flow_updates = 0;   // updates of long flows' records, also among them (live)
     std::uint64_t documents_retried = 0;
+    // Documents of days outside `retention`: not sent (their index would be deleted), so
+    // packets = indexed + already indexed + failed + spooled + outside retention.
+    std::uint64_t documents_outside_retention = 0;
+    std::vector<std::string> indices_deleted;  // by retention
     std::uint64_t bytes_sent = 0;
     double seconds = 0;
     std::string first_error;
@@ -50,6 +56,9 @@ struct RunStats {
     // this way.
     void merge(const RunStats &other);
     std::string summary_line() const;
+    // Every count above as one JSON object, for programs (the stats_file option); keys
+    // are the summary line's words: "packets", "indexed", "already_indexed", "failed"...
+    std::string to_json() const;
 };
 
 }  // namespace espcap::exporter

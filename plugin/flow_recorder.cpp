@@ -133,8 +133,10 @@ bool FlowRecorder::counts_frame(const packet_info *pinfo) const {
     return !displayed_only_ || pinfo->fd->passed_dfilter;
 }
 
-void FlowRecorder::start(exporter::Exporter *exporter, const std::string &file_name, bool live) {
+void FlowRecorder::start(exporter::Exporter *exporter, const std::string &file_name, bool live,
+                         std::string identity) {
     exporter_ = exporter;
+    identity_ = std::move(identity);
     live_ = live;
     table_.set_update_interval(live && options_.flow_update_seconds > 0 ? options_.flow_update_seconds : 0);
     daily_index_ = std::make_unique<tap::DailyIndex>(exporter::flow_index_prefix(options_.index_prefix));
@@ -311,7 +313,7 @@ void FlowRecorder::write(const std::vector<tap::Flow> &flows) {
         // In a live capture every version of a record replaces the one before (bulk_batch.h);
         // a file's records are written once and created.
         exporter_->add_document(
-            index, id.view(), [&](JsonBuffer &out) { tap::write_flow_document(flow, where(flow.interface_id), out); },
+            index, id.view(), [&](JsonBuffer &out) { tap::write_flow_document(flow, where(flow.interface_id), out, identity_); },
             live_ ? flow.version() : 0);
         ++(flow.final ? flows_written_ : flow_updates_);
     }

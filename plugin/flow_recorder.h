@@ -54,7 +54,8 @@ public:
 
     // `live`: updates the records of long flows every flow_update seconds (a file's
     // flows are written once, when they end).
-    void start(exporter::Exporter *exporter, const std::string &file_name, bool live);
+    // `identity`: the sensor's pre-encoded members, written on every record.
+    void start(exporter::Exporter *exporter, const std::string &file_name, bool live, std::string identity = {});
     // The frame's Community ID ("" when it has no IP flow); counts the frame in its
     // flows and writes those that ended.
     std::string_view end_frame(const _packet_info *pinfo, std::string_view protocol);
@@ -92,6 +93,7 @@ private:
     exporter::Exporter *exporter_ = nullptr;
     std::unique_ptr<tap::DailyIndex> daily_index_;
     std::string file_member_;  // ',"file_name":"..."' or ""
+    std::string identity_;     // ',"observer":{...}...' (sensor_identity.h)
     tap::InterfaceNames interface_names_;
     std::vector<std::string> interface_members_;  // by interface id: file and interface members
     std::set<std::string> indices_;

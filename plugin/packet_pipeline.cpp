@@ -17,6 +17,8 @@
 #include "capture_source.h"
 #include "guarded.h"
 #include "packet_id.h"
+#include "sensor_identity.h"
+#include "stats_file.h"
 #include "typed_fields.h"
 
 namespace espcap {
@@ -151,9 +153,12 @@ void PacketPipeline::fail_start(const std::string &error) {
 void PacketPipeline::start_documents(const CaptureOrigin &origin) {
     auto writer = std::make_unique<tap::PacketDocumentWriter>(origin.context, protocol_layers_, registry_.get(),
                                                               options_.content);
+    const std::string identity =
+        tap::identity_members({options_.sensor, tap::local_host_name(), options_.labels});
+    writer->set_identity(identity);
     daily_index_ = std::make_unique<tap::DailyIndex>(options_.index_prefix);
     ring_buffer_write_file_ = origin.ring_buffer_write_file;
-    flows_.start(exporter_.get(), origin.context.file_name, origin.live);
+    flows_.start(exporter_.get(), origin.context.file_name, origin.live, identity);
     writer_ = std::move(writer);  // last: documents_started() says all of the above is done
 }
 
@@ -225,6 +230,12 @@ exporter::RunStats PacketPipeline::finish() noexcept {
     if (!finished) stats.note_error("internal error while sending the last documents");
     guarded("finish", [&](const std::string &message) { reporter_.warning(message); },
             [&] { reporter_.summary(stats.summary_line()); });
+    if (!options_.stats_file.empty())
+        guarded("stats file", [&](const std::string &message) { reporter_.warning(message); }, [&] {
+            // Only a warning: the documents are where they should be; readers find no file.
+            if (std::string error = exporter::write_stats_file(options_.stats_file, stats); !error.empty())
+                reporter_.warning(error);
+        });
     return stats;
 }
 
@@ -237,7 +248,8 @@ exporter::RunStats PacketPipeline::finish_exporter() {
         // What the exporter had not accounted for is lost: the counts must still add up.
         stats.note_error("internal error while sending the last documents");
         const std::uint64_t accounted = stats.documents_indexed + stats.documents_duplicate +
-                                        stats.documents_failed + stats.documents_spooled + not_sent_;
+                                        stats.documents_failed + stats.documents_spooled +
+                                        stats.documents_outside_retention + not_sent_;
         if (counts_.packets_seen > accounted) stats.documents_failed += counts_.packets_seen - accounted;
     }
     stats.packets_seen = counts_.packets_seen;

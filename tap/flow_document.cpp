@@ -71,12 +71,12 @@ std::string transport_name(std::uint8_t protocol) {
     }
 }
 
-void write_flow_document(const Flow &flow, std::string_view where, JsonBuffer &out) {
+void write_flow_document(const Flow &flow, std::string_view where, JsonBuffer &out, std::string_view identity) {
     out += R"({"@timestamp":)";
     append_time(out, flow.first_secs, flow.first_nsecs);
     // An update is the record of a flow still going on: no "end" type and no reason yet.
-    out += flow.final ? R"(,"event":{"kind":"event","category":["network"],"type":["connection","end"],"start":)"
-                      : R"(,"event":{"kind":"event","category":["network"],"type":["connection"],"start":)";
+    out += R"(,"event":{"kind":"event","category":["network"],"dataset":"espcap.flow","module":"espcap",)";
+    out += flow.final ? R"("type":["connection","end"],"start":)" : R"("type":["connection"],"start":)";
     append_time(out, flow.first_secs, flow.first_nsecs);
     out += R"(,"end":)";
     append_time(out, flow.last_secs, flow.last_nsecs);
@@ -127,6 +127,7 @@ void write_flow_document(const Flow &flow, std::string_view where, JsonBuffer &o
     }
     out += '}';
     out += where;
+    out += identity;
     out += '}';
 }
 

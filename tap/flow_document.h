@@ -2,14 +2,15 @@
 // Writes one flow record (flow_table.h) as a document of the PREFIX-flows-* indices:
 //
 //   {"@timestamp":"2015-03-18T16:40:13.511523000Z",
-//    "event":{"kind":"event","category":["network"],"type":["connection","end"],
+//    "event":{"kind":"event","category":["network"],"dataset":"espcap.flow","module":"espcap",
+//             "type":["connection","end"],
 //             "start":"...","end":"...","duration":1503000,"reason":"fin"},
 //    "network":{"community_id":"1:...","transport":"tcp","iana_number":"6","type":"ipv4",
 //               "protocol":["http"],"packets":9,"bytes":1434},
 //    "source":{"ip":"10.0.0.1","port":50000,"packets":5,"bytes":700},
 //    "destination":{"ip":"10.0.0.2","port":80,"packets":4,"bytes":734},
 //    "flow":{"first_frame":1,"last_frame":9,"stream":0,"tcp_flags":["FIN","SYN","PSH","ACK"]},
-//    "file_name":"capture.pcap"}
+//    "file_name":"capture.pcap","observer":{"hostname":"probe-7","name":"dmz"}}
 //
 // Field names follow ECS where it has them (event.*, network.*, source.packets ...);
 // the frame range and TCP flags go under "flow", which ECS leaves free.
@@ -24,8 +25,10 @@
 
 namespace espcap::tap {
 
-// `where`: the pre-encoded ',"file_name":"..."' or ',"interface":"..."' member, or "".
-void write_flow_document(const Flow &flow, std::string_view where, JsonBuffer &out);
+// `where`: the pre-encoded ',"file_name":"..."' or ',"interface":"..."' member, or "";
+// `identity`: the sensor's pre-encoded members (sensor_identity.h), or "".
+void write_flow_document(const Flow &flow, std::string_view where, JsonBuffer &out,
+                         std::string_view identity = {});
 
 // The flow record's _id: its first packet (file offset and time), its Community ID and
 // its place among the flows that packet began, so a re-run gives the same id and a 409

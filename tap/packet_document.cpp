@@ -9,6 +9,7 @@
 #include <wiretap/wtap.h>
 
 #include "json_writer.h"
+#include "sensor_identity.h"
 #include "utc_time.h"
 #include "wireshark_compat.h"
 
@@ -46,10 +47,14 @@ void append_epoch_seconds(JsonBuffer &out, std::int64_t secs, int nsecs) {
 
 PacketDocumentWriter::PacketDocumentWriter(const CaptureContext &context, ProtocolLayers layers,
                                            const FieldRegistry *registry, DocumentContent content)
-    : tree_writer_(registry, std::move(content)), layers_(std::move(layers)) {
+    : identity_members_(kPacketEventMember), tree_writer_(registry, std::move(content)), layers_(std::move(layers)) {
     if (!context.file_name.empty()) file_members_ += encoded_string_member("file_name", context.file_name);
     if (!context.file_date_utc.empty())
         file_members_ += encoded_string_member("file_date_utc", context.file_date_utc);
+}
+
+void PacketDocumentWriter::set_identity(const std::string &identity_members) {
+    identity_members_ = identity_members + kPacketEventMember;
 }
 
 void PacketDocumentWriter::set_file_name(const std::string &file_name) {
@@ -105,6 +110,7 @@ void PacketDocumentWriter::write(const packet_info *pinfo, const proto_node *tre
     append_interface(pinfo, out);
     out += R"(,"protocol":)";
     append_json_string(out, highest_protocol(pinfo));
+    out += identity_members_;
 
     out += R"(,"layers":)";
     if (tree != nullptr) {

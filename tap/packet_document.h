@@ -2,7 +2,8 @@
 // Writes one packet's document: tshark -T ek's packet line ("timestamp" + "layers")
 // plus the ancestor's fields: file_name, file_date_utc, sniff_date_utc,
 // sniff_timestamp and protocol, file_offset (the record's byte offset in its file), the capture interface's name when the capture
-// records it (live captures, pcapng files), and the ECS copies (ecs_copies.h).
+// records it (live captures, pcapng files), the sensor's identity and ECS event
+// (sensor_identity.h), and the ECS copies (ecs_copies.h).
 #pragma once
 
 #include <string>
@@ -35,6 +36,10 @@ public:
     // The packet's highest layer that counts as a protocol (the document's "protocol").
     std::string_view highest_protocol(const _packet_info *pinfo);
 
+    // Which sensor writes (sensor_identity.h's identity_members()), written on every
+    // document with the ECS event fields.
+    void set_identity(const std::string &identity_members);
+
     // Names another file for the packets written from now on (a live capture's ring
     // buffer moved on); "" names none.
     void set_file_name(const std::string &file_name);
@@ -49,6 +54,7 @@ public:
 private:
     void append_interface(const _packet_info *pinfo, JsonBuffer &out);
 
+    std::string identity_members_;  // pre-encoded observer, labels and event
     std::string file_members_;  // pre-encoded ',"file_name":...,"file_date_utc":...'
     EkTreeWriter tree_writer_;
     ProtocolLayers layers_;

@@ -24,6 +24,8 @@ from tool_environment import cache_dir, isolated
 ESPCAP_FIELDS = ("sniff_timestamp", "sniff_date_utc", "file_name", "file_date_utc", "file_offset", "protocol",
                  "interface")
 ECS_COPIES = ("source", "destination", "network")
+# Which sensor saw the packet and the ECS event (tap/sensor_identity.h).
+SENSOR_IDENTITY = ("observer", "labels", "event")
 
 # tshark formats absolute times into a 20-byte buffer, so years past 9999 come out as
 # garbage (corpus/pcapng-example has year 586524). espcap writes them in full.
@@ -129,7 +131,7 @@ def tshark_file_offsets(pcap):
 
 
 def without_espcap_fields(doc):
-    return {k: v for k, v in doc.items() if k not in ESPCAP_FIELDS + ECS_COPIES}
+    return {k: v for k, v in doc.items() if k not in ESPCAP_FIELDS + ECS_COPIES + SENSOR_IDENTITY}
 
 
 def differences(ours, reference, path="$"):

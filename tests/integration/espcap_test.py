@@ -6,6 +6,7 @@ import json
 import os
 import re
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -45,12 +46,39 @@ def tshark_env():
 
 
 def run_tshark(args, timeout=600, **kwargs):
-    return subprocess.run(["tshark", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          env=tshark_env(), timeout=timeout, check=False, **kwargs)
+    """tshark's CompletedProcess; when espcap options are given, `.stats` holds espcap's
+    stats file (the run's counts as a dict), or None when espcap wrote none."""
+    with tempfile.TemporaryDirectory(prefix="espcap-test-stats-") as folder:
+        stats_path = os.path.join(folder, "stats.json")
+        texts = [os.fsdecode(a) if isinstance(a, bytes) else str(a) for a in args]
+        wants_stats = any(t.startswith("espcap:") for t in texts) and \
+            not any(t.startswith("espcap:stats_file=") for t in texts)
+        extra = ["-X", f"espcap:stats_file={stats_path}"] if wants_stats else []
+        run = subprocess.run(["tshark", *args, *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env=tshark_env(), timeout=timeout, check=False, **kwargs)
+        run.stats = read_stats_file(stats_path) if wants_stats else None
+    return run
 
 
-def summary(stderr_bytes):
-    """(packets, indexed, failed) from espcap's end-of-run line, or None."""
+def read_stats_file(path):
+    """espcap's stats file as a dict, or None when there is none."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return None
+
+
+def summary(run_or_stderr):
+    """(packets, indexed, failed) of an espcap run, or None when espcap did not report.
+    Given run_tshark's result, from its stats file; given stderr bytes (or a run without
+    one), from the summary line. indexed and failed are None when no node was given."""
+    stats = getattr(run_or_stderr, "stats", None)
+    if stats is not None:
+        if not stats["sent_to_node"]:
+            return stats["packets"], None, None
+        return stats["packets"], stats["indexed"], stats["failed"]
+    stderr_bytes = getattr(run_or_stderr, "stderr", run_or_stderr)
     match = SUMMARY.search(stderr_bytes.decode("utf-8", "replace"))
     if not match:
         return None

@@ -92,7 +92,7 @@ class TestProxyLimits(unittest.TestCase):
                               "-X", "espcap:gzip=false"])
             statuses = proxy.status_counts()
         self.assertEqual(run.returncode, 0, run.stderr)
-        self.assertEqual(summary(run.stderr), (1268, 1268, 0))
+        self.assertEqual(summary(run), (1268, 1268, 0))
         self.assertGreater(statuses.get("413", 0), 0, statuses)
         self.assertEqual(count("it-413-*"), 1268)
         self.assertTrue(frame_numbers_are_unique("it-413-*", 1268))
@@ -105,7 +105,7 @@ class TestProxyLimits(unittest.TestCase):
                               "-X", "espcap:gzip=false"])
             statuses = proxy.status_counts()
         self.assertEqual(run.returncode, 0, run.stderr)
-        self.assertEqual(summary(run.stderr), (108, 108, 0))
+        self.assertEqual(summary(run), (108, 108, 0))
         self.assertGreater(statuses.get("413", 0), 0, statuses)
         self.assertEqual(count("it-64k-*"), 108)
         self.assertTrue(frame_numbers_are_unique("it-64k-*", 108))
@@ -121,7 +121,7 @@ class TestProxyLimits(unittest.TestCase):
                               "-X", f"espcap:dead_letter={dead}"])
             statuses = proxy.status_counts()
             kept = read_ndjson(dead) if os.path.exists(dead) else []
-        packets, indexed, failed = summary(run.stderr)
+        packets, indexed, failed = summary(run)
         self.assertEqual((packets, indexed + failed), (1268, 1268), run.stderr)
         self.assertGreater(statuses.get("413", 0), 0, statuses)  # a plain body went first
         self.assertEqual(count("it-64kgz-*"), indexed)
@@ -142,7 +142,7 @@ class TestProxyLimits(unittest.TestCase):
                               "-X", "espcap:index=it-413one", "-X", "espcap:gzip=false",
                               "-X", f"espcap:dead_letter={dead}"])
             kept = read_ndjson(dead) if os.path.exists(dead) else []
-        packets, indexed, failed = summary(run.stderr)
+        packets, indexed, failed = summary(run)
         self.assertEqual(packets, 60)
         self.assertGreater(failed, 0)
         self.assertEqual(indexed + failed, 60)
@@ -178,7 +178,7 @@ class TestTlsAndAuthentication(unittest.TestCase):
 
             run, output = self.run_through(proxy, f"ca_file={proxy.ca_file}", f"password={self.PASSWORD}")
             self.assertEqual(run.returncode, 0, output)
-            self.assertEqual(summary(run.stderr), (108, 108, 0))
+            self.assertEqual(summary(run), (108, 108, 0))
             self.assertEqual(count("it-tls-*"), 108)
 
             run, output = self.run_through(proxy, "tls_verify=false", f"password={self.PASSWORD}")
@@ -202,7 +202,7 @@ class TestMappingConflict(unittest.TestCase):
                               "-X", "espcap:trace=true"])
             kept = read_ndjson(dead)
         self.assertEqual(run.returncode, 2)
-        self.assertEqual(summary(run.stderr), (1268, 1268 - len(conflicting), len(conflicting)))
+        self.assertEqual(summary(run), (1268, 1268 - len(conflicting), len(conflicting)))
         self.assertEqual(sorted(int(k["document"]["layers"]["frame"]["frame_frame_number"]) for k in kept),
                          conflicting)
         self.assertTrue(all("http_http_host" in k["error"] for k in kept))
@@ -325,7 +325,7 @@ class TestSilentNode(unittest.TestCase):
             started = time.monotonic()
             no_node = run_tshark(["-r", big, "-q", "-X", "espcap:file=/dev/null"])
             no_node_seconds = time.monotonic() - started
-            packets = summary(no_node.stderr)[0]
+            packets = summary(no_node)[0]
             self.assertGreater(packets, 40000)
             spool = os.path.join(tmp, "spool")
             with HostileServer(bulk="silent", probe="silent") as server:
@@ -338,7 +338,7 @@ class TestSilentNode(unittest.TestCase):
             print(f"\nsilent node: {packets} packets in {silent_seconds:.1f} s; "
                   f"without a node {no_node_seconds:.1f} s; timeout {timeout} s")
             self.assertEqual(run.returncode, 3, text)
-            self.assertEqual(summary(run.stderr), (packets, 0, 0), text)
+            self.assertEqual(summary(run), (packets, 0, 0), text)
             self.assertIn(f"{packets} spooled", text)
             self.assertLess(silent_seconds / no_node_seconds, 2.5, text)
             # The spool folder is named after the node it waits for: move it to the real one.
@@ -421,7 +421,7 @@ class TestSpool(unittest.TestCase):
             for pcap, index, packets in ((HTTP, "it-spool-a", 1268), (DNS, "it-spool-b", 108)):
                 run = self.espcap(pcap, index, spool)
                 self.assertEqual(run.returncode, 3, run.stderr)
-                self.assertEqual(summary(run.stderr), (packets, 0, 0))
+                self.assertEqual(summary(run), (packets, 0, 0))
                 self.assertIn(f"{packets} spooled to {folder}".encode(), run.stderr)
             run = self.espcap(DNS, "it-spool-c", other_spool)
             self.assertEqual(run.returncode, 3, run.stderr)
@@ -443,7 +443,7 @@ class TestSpool(unittest.TestCase):
             # The next tshark run sends the spool first, then its own packets (already there).
             run = self.espcap(DNS, "it-spool-b", spool)
             self.assertEqual(run.returncode, 0, run.stderr)
-            self.assertEqual(summary(run.stderr), (108, 0, 0))
+            self.assertEqual(summary(run), (108, 0, 0))
             self.assertIn(b"1376 replayed from spool, 108 already indexed", run.stderr)
             self.assertEqual(self.count("it-spool-a-*"), 1268)
             self.assertEqual(self.count("it-spool-b-*"), 108)

@@ -242,7 +242,7 @@ class TestFlowsInElasticsearch(unittest.TestCase):
         self.assertEqual(first.returncode, 0, first.stderr)
         packets = tshark_packet_count(pcap)
         flow_count = sum(sum(rows.values()) for rows in conversations(pcap).values())
-        self.assertEqual(summary(first.stderr), (packets, packets + flow_count, 0))
+        self.assertEqual(summary(first), (packets, packets + flow_count, 0))
         self.assertIn(f", {flow_count} flow records".encode(), first.stderr)
         self.assertEqual(count(f"{self.PREFIX}-flows-*"), flow_count)
         self.assertEqual(count(f"{self.PREFIX}-2*"), packets)
@@ -262,7 +262,7 @@ class TestFlowsInElasticsearch(unittest.TestCase):
         # Deterministic ids: the same capture again creates nothing.
         second = run_tshark(args)
         self.assertEqual(second.returncode, 0, second.stderr)
-        self.assertEqual(summary(second.stderr), (packets, 0, 0))
+        self.assertEqual(summary(second), (packets, 0, 0))
         self.assertIn(f"{packets + flow_count} already indexed".encode(), second.stderr)
         self.assertEqual(count(f"{self.PREFIX}-flows-*"), flow_count)
         delete_indices(f"{self.PREFIX}*")

@@ -26,7 +26,7 @@ class TestPcapsGoToTheirUtcDay(unittest.TestCase):
         run = run_tshark(["-r", os.path.join(TEST_PCAPS, "test_http.pcap"), "-q",
                           "-X", f"espcap:node={ES_NODE}"])
         self.assertEqual(run.returncode, 0, run.stderr)
-        self.assertEqual(summary(run.stderr), (1268, 1268, 0))
+        self.assertEqual(summary(run), (1268, 1268, 0))
         self.assertEqual(index_counts("packets-2015-07-30"), {"packets-2015-07-30": 1268})
 
     def test_dns_capture_gives_108_documents(self):
@@ -46,7 +46,7 @@ class TestIndexingTwice(unittest.TestCase):
         self.assertEqual(first.returncode, 0, first.stderr)
         second = run_tshark(args)
         self.assertEqual(second.returncode, 0, second.stderr)
-        self.assertEqual(summary(second.stderr), (108, 0, 0))
+        self.assertEqual(summary(second), (108, 0, 0))
         self.assertIn(b"108 already indexed", second.stderr)
         self.assertEqual(count("it-twice-*"), 108)
 
@@ -57,7 +57,7 @@ class TestDocumentsEqualTsharkEk(unittest.TestCase):
     def check_capture(self, pcap, prefix):
         expected_packets = tshark_packet_count(pcap)
         run, sources = index_and_read_back(self, pcap, prefix)
-        self.assertEqual(summary(run.stderr), (expected_packets, expected_packets, 0))
+        self.assertEqual(summary(run), (expected_packets, expected_packets, 0))
         self.assertEqual(len(sources), expected_packets)
 
         reference = ek.tshark_documents(pcap)
@@ -176,9 +176,9 @@ class TestIdsNameThePacket(unittest.TestCase):
     def check_subset_then_whole(self, prefix, subset_args, subset_size, whole_args=()):
         delete_indices(f"{prefix}-*")
         first = self.run_espcap(self.DNS, prefix, *subset_args)
-        self.assertEqual(summary(first.stderr), (subset_size, subset_size, 0))
+        self.assertEqual(summary(first), (subset_size, subset_size, 0))
         whole = self.run_espcap(self.DNS, prefix, *whole_args)
-        self.assertEqual(summary(whole.stderr), (108, 108 - subset_size, 0))
+        self.assertEqual(summary(whole), (108, 108 - subset_size, 0))
         self.assertIn(f"{subset_size} already indexed".encode(), whole.stderr)
         self.assert_each_packet_stored_once(self.DNS, prefix)
 
@@ -202,11 +202,11 @@ class TestIdsNameThePacket(unittest.TestCase):
             with open(growing, "wb") as f:
                 f.write(whole[:offsets[50]])  # the first 50 packets, as a capture in progress
             first = self.run_espcap(growing, prefix)
-            self.assertEqual(summary(first.stderr), (50, 50, 0))
+            self.assertEqual(summary(first), (50, 50, 0))
             with open(growing, "ab") as f:
                 f.write(whole[offsets[50]:])
             second = self.run_espcap(growing, prefix)
-            self.assertEqual(summary(second.stderr), (108, 58, 0))
+            self.assertEqual(summary(second), (108, 58, 0))
             self.assertIn(b"50 already indexed", second.stderr)
             self.assert_each_packet_stored_once(growing, prefix)
 
@@ -228,7 +228,7 @@ class TestPacketsWithoutTimestamp(unittest.TestCase):
             self.assertEqual(shown.stdout.decode().split(), ["1"])  # a frame, and no time
             run = run_tshark(["-r", pem, "-q", "-X", f"espcap:node={ES_NODE}", "-X", f"espcap:index={prefix}"])
         self.assertEqual(run.returncode, 0, run.stderr)
-        self.assertEqual(summary(run.stderr), (1, 1, 0))
+        self.assertEqual(summary(run), (1, 1, 0))
         self.assertIn(f"({prefix}-no-timestamp)".encode(), run.stderr)
         self.assertEqual(index_counts(f"{prefix}-*"), {f"{prefix}-no-timestamp": 1})
 
@@ -248,7 +248,7 @@ class TestSeveralSenders(unittest.TestCase):
             run = run_tshark(["-r", pcap, "-q", "-X", f"espcap:node={ES_NODE}", "-X", "espcap:index=it-senders",
                               "-X", "espcap:senders=8", "-X", "espcap:chunk=7", "-X", f"espcap:file={out}"])
             self.assertEqual(run.returncode, 0, run.stderr)
-            self.assertEqual(summary(run.stderr), (1268, 1268, 0))
+            self.assertEqual(summary(run), (1268, 1268, 0))
             with open(out, "rb") as f:
                 lines = f.read().split(b"\n")
         documents = [json.loads(line) for line in lines[1:-1:2]]

@@ -162,7 +162,7 @@ class TestLiveCapture(unittest.TestCase):
         self.assertEqual(status, 0, capture.stderr)
         captured = capture.captured()
         self.assertIsNotNone(captured, capture.stderr)
-        self.assertEqual(summary(capture.stderr), (captured, captured, 0))
+        self.assertEqual(summary(capture), (captured, captured, 0))
         self.assertEqual(count(f"{self.index}-*"), captured)
         # Every query and every answer, found by name.
         self.assertEqual(count(f"{self.index}-*", query), 2 * len(names))
@@ -183,7 +183,7 @@ class TestLiveCapture(unittest.TestCase):
         sender.join()
         self.assertEqual(status, 0, capture.stderr)
         self.assertEqual(capture.captured(), 500)
-        self.assertEqual(summary(capture.stderr), (500, 500, 0))
+        self.assertEqual(summary(capture), (500, 500, 0))
         self.assertEqual(count(f"{self.index}-*"), 500)
 
     def test_session_resets_keep_every_packet(self):
@@ -198,7 +198,7 @@ class TestLiveCapture(unittest.TestCase):
         self.assertEqual(status, 0, capture.stderr)
         self.assertEqual(capture.captured(), 1000)
         self.assertGreaterEqual(capture.stderr.count(b"resetting session"), 4, capture.stderr)
-        self.assertEqual(summary(capture.stderr), (1000, 1000, 0))
+        self.assertEqual(summary(capture), (1000, 1000, 0))
         self.assertEqual(count(f"{self.index}-*"), 1000)
         # 1000 different packets: each at its own place in tshark's capture file.
         offsets = {"terms": {"field": "file_offset", "size": 2000}}
@@ -224,7 +224,7 @@ class TestLiveCapture(unittest.TestCase):
         self.assertEqual(status, 0, capture.stderr)
         captured = capture.captured()
         self.assertGreater(captured, 100)
-        self.assertEqual(summary(capture.stderr), (captured, captured, 0))
+        self.assertEqual(summary(capture), (captured, captured, 0))
         self.assertEqual(count(f"{self.index}-*"), captured)
 
 

@@ -24,7 +24,7 @@ class TestNdjsonOfEveryCapture(unittest.TestCase):
             self.assertEqual(run.returncode, 0, stderr)
             with open(out, "rb") as f:
                 lines = f.read().decode("utf-8").splitlines()  # strict: espcap writes valid UTF-8
-        self.assertEqual(summary(run.stderr), (readable, None, None), stderr)
+        self.assertEqual(summary(run), (readable, None, None), stderr)
         self.assertIn(f", {readable} written to file", stderr)
         self.assertEqual(len(lines), 2 * readable)
         reference = ek.tshark_documents(pcap)

@@ -138,7 +138,7 @@ class TestCorpusInOneTypedIndex(unittest.TestCase):
             stderr = run.stderr.decode(errors="replace")
             self.assertEqual(run.returncode, 0, f"{pcap}: {stderr}")
             self.assertNotIn("warning", stderr, pcap)  # a mapping that could not be put
-            packets, ok, failed = summary(run.stderr)
+            packets, ok, failed = summary(run)
             self.assertEqual((ok, failed), (packets, 0), pcap)
             indexed += ok
         self.assertEqual(indexed, len(self.frames))
@@ -147,7 +147,7 @@ class TestCorpusInOneTypedIndex(unittest.TestCase):
             run = run_tshark(["-r", os.path.join(CORPUS, copy), "-q", "-X", f"espcap:node={ES_NODE}",
                               "-X", f"espcap:index={self.INDEX}", "-X", "espcap:daily=false",
                               *[arg for option in self.OPTIONS for arg in ("-X", f"espcap:{option}")]])
-            packets, ok, failed = summary(run.stderr)
+            packets, ok, failed = summary(run)
             self.assertEqual((run.returncode, ok, failed), (0, 0, 0), run.stderr)
             self.assertIn(f" {packets} already indexed".encode(), run.stderr)
         self.assertEqual(self.hits({"match_all": {}}), len(self.frames))

@@ -39,7 +39,7 @@ def captures():
 def index(pcap, prefix, cwd=None):
     run = run_tshark(["-r", pcap, "-q", "-X", f"espcap:node={ES_NODE}", "-X", f"espcap:index={prefix}",
                       "-X", "espcap:spool=off"], cwd=cwd)
-    counts = summary(run.stderr)
+    counts = summary(run)
     assert run.returncode == 0 and counts and counts[2] == 0, f"{pcap}: {run.stderr.decode(errors='replace')}"
     return counts[0]
 

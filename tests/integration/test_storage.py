@@ -228,7 +228,7 @@ class TestNothingMapsDynamically(unittest.TestCase):
                 for pcap in CAPTURES:
                     run = run_tshark(["-r", pcap, "-q", "-X", f"espcap:node={ES_NODE}", "-X",
                                       f"espcap:index={self.INDEX}", "-X", f"espcap:profile={profile}"])
-                    packets, indexed, failed = summary(run.stderr)
+                    packets, indexed, failed = summary(run)
                     self.assertEqual((indexed, failed), (packets, 0), run.stderr.decode(errors="replace")[-1500:])
                 documents = all_sources(f"{self.INDEX}-*")
                 self.assertGreater(len(documents), 1000)
@@ -300,7 +300,7 @@ class TestCompactIsSearchable(unittest.TestCase):
     def test_no_document_refused(self):
         for (index, pcap), run in self.runs.items():
             self.assertEqual(run.returncode, 0, run.stderr.decode(errors="replace"))
-            packets, indexed, failed = summary(run.stderr)
+            packets, indexed, failed = summary(run)
             self.assertEqual((indexed, failed), (packets, 0), f"{index} {pcap}")
         self.assertEqual(count(self.COMPACT), count(self.FULL))
         self.assertGreater(count(self.FULL), 1000)

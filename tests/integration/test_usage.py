@@ -59,7 +59,7 @@ class TestBadOptions(unittest.TestCase):
         lines = [line for line in stderr.splitlines() if "espcap" in line]
         self.assertEqual(len(lines), 1, stderr)
         self.assertIn(f"option '{key}'", lines[0])
-        self.assertIsNone(summary(run.stderr), stderr)
+        self.assertIsNone(summary(run), stderr)
 
     def test_index_prefixes_elasticsearch_refuses_stop_the_run_before_a_packet(self):
         # Issue 13 item 3: non-UTF-8 aborted tshark (exit 134) at the first packet; a tab
@@ -86,7 +86,7 @@ class TestUnreachableNode(unittest.TestCase):
         stderr = run.stderr.decode(errors="replace")
         self.assertEqual(run.returncode, 2, stderr)
         self.assertIn("cannot reach Elasticsearch", stderr)
-        packets, indexed, failed = summary(run.stderr)
+        packets, indexed, failed = summary(run)
         self.assertEqual(indexed, 0)
         self.assertEqual(failed, packets)  # nothing claimed, nothing silently dropped
 
@@ -97,7 +97,7 @@ class TestUnreachableNode(unittest.TestCase):
             stderr = run.stderr.decode(errors="replace")
             self.assertEqual(run.returncode, 3, stderr)  # 3: nothing lost, not indexed yet
             self.assertIn("warning: cannot reach Elasticsearch", stderr)
-            self.assertEqual(summary(run.stderr), (1268, 0, 0))
+            self.assertEqual(summary(run), (1268, 0, 0))
             self.assertIn(f"1268 spooled to {spool}/127.0.0.1_1", stderr)
             self.assertTrue(os.listdir(os.path.join(spool, "127.0.0.1_1")))
 
@@ -107,7 +107,7 @@ class TestUnreachableNode(unittest.TestCase):
             run = run_tshark(["-r", DNS, "-q", "-X", f"espcap:node={ES_NODE}", "-X", "espcap:index=it-nospool"],
                              cwd=cwd)
             self.assertEqual(run.returncode, 0, run.stderr)
-            self.assertEqual(summary(run.stderr), (108, 108, 0))
+            self.assertEqual(summary(run), (108, 108, 0))
             self.assertEqual(os.listdir(cwd), [])  # the default spool folder is made only when needed
             delete_indices("it-nospool-*")
 
@@ -131,7 +131,7 @@ class TestOverlappingPrefixes(unittest.TestCase):
         for prefix in ("it-ovl", "it-ovl-two"):
             run = run_tshark(["-r", DNS, "-q", "-X", f"espcap:node={ES_NODE}", "-X", f"espcap:index={prefix}"])
             self.assertEqual(run.returncode, 0, run.stderr)
-            self.assertEqual(summary(run.stderr), (108, 108, 0))
+            self.assertEqual(summary(run), (108, 108, 0))
         self.assertEqual(count("it-ovl-two-*"), 108)
         self.assertEqual(count("it-ovl-2015-*"), 108)
 
@@ -168,7 +168,7 @@ class TestCompression(unittest.TestCase):
                 run = run_tshark(["-r", HTTP, "-q", "-X", f"espcap:node={ES_NODE}", "-X", f"espcap:gzip={gzip}",
                                   "-X", f"espcap:index=it-gzip-{gzip}", "-X", f"espcap:file={out}"])
                 self.assertEqual(run.returncode, 0, run.stderr)
-                self.assertEqual(summary(run.stderr), (1268, 1268, 0))
+                self.assertEqual(summary(run), (1268, 1268, 0))
                 sent[gzip] = self.bytes_sent(run.stderr), os.path.getsize(out)
         plain_sent, plain_file = sent["auto"]
         self.assertAlmostEqual(plain_sent / plain_file, 1.0, delta=0.01)  # the body as written, to 3 digits
@@ -231,7 +231,7 @@ class TestFileOutput(unittest.TestCase):
                           "-X", "espcap:index=it-fullfile"])
         stderr = run.stderr.decode(errors="replace")
         self.assertEqual(run.returncode, 2, stderr)
-        self.assertEqual(summary(run.stderr), (108, 108, 0))
+        self.assertEqual(summary(run), (108, 108, 0))
         self.assertIn("0 written to file, 108 not written to file", stderr)
         self.assertEqual(count("it-fullfile-*"), 108)
 
@@ -255,7 +255,7 @@ class TestFilterOption(unittest.TestCase):
         run = run_tshark(["-r", HTTP, "-q", "-X", f"espcap:node={ES_NODE}", "-X", "espcap:index=it-filter",
                           "-X", f"espcap:filter={wanted}"])
         self.assertEqual(run.returncode, 0, run.stderr)
-        self.assertEqual(summary(run.stderr), (expected, expected, 0))
+        self.assertEqual(summary(run), (expected, expected, 0))
         self.assertEqual(count("it-filter-*"), expected)
         self.assertEqual(count("it-filter-*", {"exists": {"field": "layers.http.http_http_request"}}), expected)
 
@@ -272,7 +272,7 @@ class TestRejectedDocuments(unittest.TestCase):
                 kept = [json.loads(line) for line in f]
         stderr = run.stderr.decode(errors="replace")
         self.assertEqual(run.returncode, 2, stderr)
-        self.assertEqual(summary(run.stderr), (108, 0, 108))
+        self.assertEqual(summary(run), (108, 0, 108))
         self.assertIn("strict_dynamic_mapping_exception", stderr)
         self.assertIn(f"108 kept in {dead_letter}", stderr)
         self.assertEqual(len(kept), 108)

@@ -228,12 +228,14 @@ TEST_CASE("A flow document carries ECS fields and the frame range", "[flows]") {
     std::vector<Flow> ended;
     table.drain(ended);
     espcap::JsonBuffer out_json;
-    write_flow_document(ended.at(0), R"(,"file_name":"a.pcap")", out_json);
+    write_flow_document(ended.at(0), R"(,"file_name":"a.pcap")", out_json, R"(,"observer":{"name":"dmz"})");
     const std::string text = out_json.str();
+    CHECK(text.find(R"("event":{"kind":"event","category":["network"],"dataset":"espcap.flow","module":"espcap",)") !=
+          std::string::npos);
     CHECK(text.find(R"("source":{"ip":"10.0.0.1","port":50000,"packets":1,"bytes":60})") != std::string::npos);
     CHECK(text.find(R"("flow":{"first_frame":7,"last_frame":7,"stream":0,"tcp_flags":["SYN"]})") != std::string::npos);
     CHECK(text.find(R"("start":"2015-03-18T16:40:13.000000000Z")") != std::string::npos);
-    CHECK(text.find(R"(,"file_name":"a.pcap"})") != std::string::npos);
+    CHECK(text.find(R"(,"file_name":"a.pcap","observer":{"name":"dmz"}})") != std::string::npos);
 }
 
 TEST_CASE("A flow record lists its packets' file offsets, at most max_file_offsets of them", "[flows]") {
