@@ -42,6 +42,9 @@ std::string RunStats::summary_line() const {
         line += ", " + std::to_string(documents_failed) + " failed";
         if (documents_dead_lettered > 0)
             line += " (" + std::to_string(documents_dead_lettered) + " kept in " + dead_letter_path + ")";
+        // Failed and not kept: the file full, or not writable. Said here, whatever came first.
+        if (!dead_letter_error.empty())
+            line += " (not kept: " + printable_for_terminal(dead_letter_error, dead_letter_error.size()) + ")";
         if (documents_spooled > 0)
             line += ", " + std::to_string(documents_spooled) + " spooled to " + spool_folder;
         if (replayed_indexed + replayed_duplicates > 0)
