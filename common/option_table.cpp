@@ -345,10 +345,17 @@ const std::vector<OptionSpec> &option_specs() {
         option("tls_verify", "Verify TLS certificates", boolean(&Options::tls_verify), is("true"), kConnecting,
                "`false` accepts any certificate, with a warning on every run."),
         option("dead_letter", "Dead-letter file", text(&Options::dead_letter), is("espcap-dead-letter.ndjson"),
-               kSending, "Where documents Elasticsearch refuses for good are kept, with the reason."),
+               kSending,
+               "Where documents Elasticsearch refuses for good are kept, with the reason; created 0600. As root, give "
+               "an absolute path: the relative default is not written."),
+        option("dead_letter_max", "Dead-letter file size limit",
+               byte_size(&Options::dead_letter_max, kMega, 1024 * kGiga, "10g"), is("1g"), kSending,
+               "Most bytes the dead-letter file may hold, earlier runs' lines included, {values}; past it refused "
+               "documents still count as failed, and the summary says the file is full."),
         option("spool", "Spool folder", folder_or_off(&Options::spool), is("espcap-spool"), kSending,
-               "Folder where batches wait while no node answers, in a subfolder named after the first node. `off` "
-               "turns spooling off: such documents then fail."),
+               "Folder where batches wait while no node answers, in a subfolder named after the first node (0700, "
+               "one user's: replay refuses files of others). `off` turns spooling off: such documents then fail. As "
+               "root, give an absolute path: the relative default is not written."),
         option("spool_max", "Spool size limit", byte_size(&Options::spool_max, kMega, 1024 * kGiga, "10g"),
                is("1g"), kSending, "Most bytes (gzipped) the spool subfolder may hold, {values}."),
         option("index", "Index prefix", index_prefix(), is("packets"), kConnecting,

@@ -69,6 +69,7 @@ struct Options {
     std::string not_protocols_file;  // replaces the built-in config/not_protocols.list
     bool trace = false;              // print every bulk error in full
     std::uint64_t spool_max = 0;
+    std::uint64_t dead_letter_max = 0;
     // "flows": flow records in PREFIX-flows-YYYY-MM-DD beside the packets (on), none
     // (off), or flow records alone (only: no packet documents). Off by default: see
     // docs/flows.md for the measured cost.

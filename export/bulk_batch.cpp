@@ -5,18 +5,7 @@ namespace espcap::exporter {
 
 void BulkBatch::begin_document(std::string_view index_name, std::string_view id, std::uint64_t version) {
     document_starts_.push_back(body_.size());
-    body_ += version == 0 ? R"({"create":{"_index":")" : R"({"index":{"_index":")";
-    body_ += index_name;
-    body_ += R"(","_id":")";
-    body_ += id;
-    if (version == 0) {
-        body_ += "\"}}\n";
-        return;
-    }
-    body_ += R"(","version":)";
-    body_ += std::to_string(version);
-    body_ += R"(,"version_type":"external"}})";
-    body_ += '\n';
+    append_action_line(body_, index_name, id, version);
 }
 
 void BulkBatch::end_document() { body_ += '\n'; }

@@ -24,6 +24,25 @@
 
 namespace espcap::exporter {
 
+// The action line of a document, newline included, as espcap writes it: the one
+// place that says so, for batches and for what a replay accepts (replay_policy.h).
+// `Out` is a JsonBuffer or a std::string.
+template <typename Out>
+void append_action_line(Out &out, std::string_view index_name, std::string_view id, std::uint64_t version) {
+    out += version == 0 ? R"({"create":{"_index":")" : R"({"index":{"_index":")";
+    out += index_name;
+    out += R"(","_id":")";
+    out += id;
+    if (version == 0) {
+        out += "\"}}\n";
+        return;
+    }
+    out += R"(","version":)";
+    out += std::to_string(version);
+    out += R"(,"version_type":"external"}})";
+    out += '\n';
+}
+
 class BulkBatch {
 public:
     // `index_name` and `id` must not need JSON escaping (both are made by espcap).

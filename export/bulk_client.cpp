@@ -186,7 +186,7 @@ void BulkClient::send_part(const BulkBatch &batch, std::vector<std::size_t> pend
 
     for (unsigned attempt = 0; !pending.empty(); ++attempt) {
         if (attempt > 0 && !resend_at_once) {
-            if (Clock::now() >= deadline) break;
+            if (Clock::now() >= deadline || cancelled_) break;
             outcome.retried += pending.size();
             std::this_thread::sleep_for(backoff_full_jitter(timing_.backoff_base, timing_.backoff_cap, attempt, random_));
         }

@@ -13,6 +13,7 @@
 // - A node that cannot be reached is skipped for a while.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -79,8 +80,13 @@ public:
 
     BulkOutcome send(const BulkBatch &batch);
 
-    // From any thread: ends the request in flight and every later one (HttpTransport::cancel).
-    void cancel() { http_->cancel(); }
+    // From any thread: ends the request in flight and every later one (HttpTransport::cancel),
+    // retries included: a cancelled send gives its documents up at once.
+    void cancel() {
+        cancelled_ = true;
+        http_->cancel();
+    }
+    bool cancelled() const { return cancelled_; }
 
 private:
     using Clock = std::chrono::steady_clock;
@@ -108,6 +114,7 @@ private:
     DeliveryTiming timing_;
     std::size_t max_request_bytes_ = SIZE_MAX;  // learned from 413 replies
     std::unique_ptr<HttpTransport> http_;
+    std::atomic<bool> cancelled_{false};
     std::mt19937 random_;
 };
 

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bounded_json.h"
 #include "missing_privilege.h"
 #include "server_text.h"
 
@@ -37,17 +38,13 @@ std::string describe_error(const nlohmann::json &error) {
 
 BulkResponse parse_bulk_response(std::string_view body) {
     BulkResponse response;
-    bool too_deep = false;
-    const auto limit_depth = [&too_deep](int depth, nlohmann::json::parse_event_t, nlohmann::json &) {
-        if (depth > kMaxReplyDepth) too_deep = true;
-        return !too_deep;
-    };
-    const nlohmann::json reply = nlohmann::json::parse(body, limit_depth, /*allow_exceptions=*/false);
-    if (too_deep) {
-        response.problem = "the reply is nested more than " + std::to_string(kMaxReplyDepth) + " levels deep";
+    nlohmann::json reply;
+    std::string problem;
+    if (!parse_bounded_json(body, kMaxReplyDepth, reply, problem)) {
+        response.problem = "the reply is " + problem;
         return response;
     }
-    if (reply.is_discarded() || !reply.is_object()) {
+    if (!reply.is_object()) {
         response.problem = "the reply is not a JSON object";
         return response;
     }

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "dead_letter.h"
 
+#include <sys/stat.h>
+
 #include <nlohmann/json.hpp>
+
+#include "private_file.h"
 
 #include <cerrno>
 #include <cstring>
@@ -13,9 +17,14 @@ DeadLetterFile::~DeadLetterFile() {
 }
 
 std::string DeadLetterFile::write(long status, const std::string &error, std::string_view lines) {
+    if (!refusal_.empty()) return refusal_;
     if (file_ == nullptr) {
-        file_ = std::fopen(path_.c_str(), "ab");
-        if (file_ == nullptr) return "cannot open dead-letter file '" + path_ + "': " + std::strerror(errno);
+        std::string problem;
+        file_ = open_private_file(path_, PrivateFileMode::append, problem);
+        if (file_ == nullptr) return "cannot open the dead-letter file: " + problem;
+        // What earlier runs left counts against the bound too.
+        struct stat file_status {};
+        bytes_ = ::fstat(::fileno(file_), &file_status) == 0 ? static_cast<std::uint64_t>(file_status.st_size) : 0;
     }
     const auto newline = lines.find('\n');
     std::string_view action = lines.substr(0, newline);
@@ -30,8 +39,11 @@ std::string DeadLetterFile::write(long status, const std::string &error, std::st
     line += ",\"document\":";
     line += document.empty() ? std::string_view("null") : document;
     line += "}\n";
+    if (bytes_ + line.size() > max_bytes_)
+        return "dead-letter file '" + path_ + "' is full (dead_letter_max " + std::to_string(max_bytes_) + " bytes)";
     if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0)
         return "cannot write dead-letter file '" + path_ + "': " + std::strerror(errno);
+    bytes_ += line.size();
     return "";
 }
 

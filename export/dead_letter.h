@@ -5,9 +5,13 @@
 //
 //   {"status":400,"error":"mapper_parsing_exception: ...","action":{...},"document":{...}}
 //
-// The file is opened (for appending) only when the first document arrives.
+// The file is opened (for appending) only when the first document arrives, created
+// readable by its owner alone (private_file.h): it holds packet contents. It grows to
+// dead_letter_max bytes at most, earlier runs' lines included; past that a document is
+// refused with a message that says so, and the caller counts it as failed.
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -16,7 +20,10 @@ namespace espcap::exporter {
 
 class DeadLetterFile {
 public:
-    explicit DeadLetterFile(std::string path) : path_(std::move(path)) {}
+    // `refusal` (refuse_relative_default_as_root()): not empty, the file is never
+    // written and each write() says this.
+    DeadLetterFile(std::string path, std::uint64_t max_bytes, std::string refusal = "")
+        : path_(std::move(path)), max_bytes_(max_bytes), refusal_(std::move(refusal)) {}
     ~DeadLetterFile();
     DeadLetterFile(const DeadLetterFile &) = delete;
     DeadLetterFile &operator=(const DeadLetterFile &) = delete;
@@ -28,6 +35,9 @@ public:
 
 private:
     std::string path_;
+    std::uint64_t max_bytes_;
+    std::string refusal_;
+    std::uint64_t bytes_ = 0;  // in the file, once open
     std::FILE *file_ = nullptr;
 };
 

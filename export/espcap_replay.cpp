@@ -9,8 +9,12 @@
 // of that name, and the fields are mapped before the documents go. It installs no
 // template of its own unless given template=true (then a basic one for index=PREFIX,
 // without Wireshark's field types).
+// Only files such as espcap spools, from this user, are sent (replay_policy.h); others
+// are set aside (FILE.refused, FILE.damaged) and said.
 // Exit status: 0 when the spool is empty afterwards, 1 bad usage, 2 documents rejected
-// (kept in the dead-letter file), 3 files still wait.
+// (kept in the dead-letter file) or a file set aside, 3 files still wait.
+#include <sys/prctl.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -70,6 +74,9 @@ int main(int argc, char **argv) {
     for (const std::string &warning : espcap::connection_warnings(options))
         std::fprintf(stderr, "espcap-replay: warning: %s\n", warning.c_str());
     options.output_file.clear();
+    // Credentials and packet contents sit in this process's memory from here on: no
+    // core dump (nor a same-user ptrace) may take them away.
+    if (!options.password.empty() || !options.api_key.empty()) ::prctl(PR_SET_DUMPABLE, 0);
 
     // Another process replaying the same folder (a tshark run that found the node back,
     // or a second espcap-replay) takes the files it listed; ours are what it leaves. So
@@ -109,6 +116,10 @@ int main(int argc, char **argv) {
                  static_cast<unsigned long long>(total.replayed_duplicates),
                  static_cast<unsigned long long>(total.documents_failed + total.replayed_failed));
     if (total.documents_dead_lettered > 0) std::fprintf(stderr, " (kept in %s)", total.dead_letter_path.c_str());
+    if (!total.dead_letter_error.empty())
+        std::fprintf(stderr, " (not kept: %s)",
+                     espcap::exporter::printable_for_terminal(total.dead_letter_error, total.dead_letter_error.size())
+                         .c_str());
     std::fprintf(stderr, "; %zu files left in %s", left, spool_folder.c_str());
     if (!total.first_error.empty())
         std::fprintf(stderr, "; first error: %s",

@@ -6,12 +6,20 @@
 #include <random>
 
 #include "backoff.h"
+#include "guarded.h"
 #include "http_client.h"
 #include "retention.h"
+#include "private_file.h"
 #include "spooled_mappings.h"
 
 namespace espcap::exporter {
 namespace {
+// The option table's defaults (common/option_table.cpp), the one place they are said.
+const Options &default_options() {
+    static const Options defaults = parse_options({}).options;
+    return defaults;
+}
+
 std::vector<std::size_t> every_document(const BulkBatch &batch) {
     std::vector<std::size_t> all(batch.document_count());
     for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
@@ -24,7 +32,8 @@ Exporter::Exporter(const Options &options, Reporter &reporter)
 
 Exporter::Exporter(const Options &options, Reporter &reporter, DeliverySetup setup)
     : options_(options), reporter_(reporter), setup_(std::move(setup)), mappings_(options, reporter),
-      dead_letter_(options.dead_letter) {
+      dead_letter_(options.dead_letter, options.dead_letter_max,
+                   refuse_relative_default_as_root(options.dead_letter, default_options().dead_letter, "dead_letter")) {
     if (!options_.nodes.empty()) {
         for (unsigned i = 0; i < std::max(1u, options_.senders); ++i)
             clients_.push_back(std::make_unique<BulkClient>(options_, reporter_, setup_));
@@ -45,10 +54,15 @@ std::string Exporter::start(FirstAnswer wait) {
     if (!clients_.empty()) {
         HttpClient::global_init();
         if (!options_.spool.empty()) {
-            spool_ = std::make_unique<Spool>(options_.spool, options_.nodes, options_.spool_max);
+            spool_ = std::make_unique<Spool>(
+                options_.spool, options_.nodes, options_.spool_max,
+                refuse_relative_default_as_root(options_.spool, default_options().spool, "spool"));
             if (std::string error = spool_->open(); !error.empty()) return error;
         }
-        connector_ = std::thread(&Exporter::connect_loop, this);
+        connector_ = std::thread([this] {
+            guarded("the connector thread", [this](const std::string &what) { connector_failed(what); },
+                    [this] { connect_loop(); });
+        });
         std::unique_lock<std::mutex> lock(connection_mutex_);
         const auto answered = [&] { return first_attempt_done_; };
         // Without a spool, documents have nowhere to wait for a late answer.
@@ -68,10 +82,16 @@ std::string Exporter::start(FirstAnswer wait) {
     } else if (std::string error = mappings_.install_template(nullptr); !error.empty()) {
         return error;  // only template_file to write
     }
+    const auto start_sender = [this](BulkClient *client) {
+        senders_.emplace_back([this, client] {
+            guarded("a sender thread", [this](const std::string &what) { note_thread_error(what); },
+                    [this, client] { send_loop(client); });
+        });
+    };
     if (clients_.empty()) {
-        senders_.emplace_back(&Exporter::send_loop, this, nullptr);  // the file alone
+        start_sender(nullptr);  // the file alone
     } else {
-        for (const auto &client : clients_) senders_.emplace_back(&Exporter::send_loop, this, client.get());
+        for (const auto &client : clients_) start_sender(client.get());
     }
     return "";
 }
@@ -227,11 +247,14 @@ void Exporter::send_loop(BulkClient *client) {
             }
         }
         file_turn.unlock();
-        if (client != nullptr) {
-            if (options_.retention_days > 0 && last_sweep_day_.load() != utc_today() && node_ready())
-                sweep_retention(*client);  // a capture that goes on past midnight
-            deliver(*client, batch);
-        }
+        // A batch that meets an internal error fails, said, and kept in the dead-letter
+        // file: the thread goes on with the next.
+        if (client != nullptr)
+            guarded("a sender thread", [&](const std::string &what) { fail_batch(batch, what); }, [&] {
+                if (options_.retention_days > 0 && last_sweep_day_.load() != utc_today() && node_ready())
+                    sweep_retention(*client);  // a capture that goes on past midnight
+                deliver(*client, batch);
+            });
         batch.clear();
         lock.lock();
         spare_batches_.push_back(std::move(batch));
@@ -279,7 +302,7 @@ bool Exporter::map_new_fields(BulkClient &client) {
     thread_local std::mt19937 random{std::random_device{}()};  // one per sender thread
     for (unsigned attempt = 0; !mappings_.apply(client); ++attempt) {
         const auto now = Clock::now();
-        if (now >= deadline) return false;
+        if (now >= deadline || client.cancelled()) return false;
         const auto pause = backoff_full_jitter(setup_.timing.mapping_retry_first_pause,
                                                setup_.timing.mapping_retry_longest_pause, attempt, random);
         std::this_thread::sleep_for(std::min<Clock::duration>(pause, deadline - now));
@@ -353,49 +376,101 @@ void Exporter::replay_spool(BulkClient &client) {
             spool_->unlock_replay();
             return;
         }
+        replaying_ = true;
     }
     BulkBatch batch;
     std::string mappings;
     for (const std::string &file : files) {
+        if (client.cancelled()) break;  // finish() cut the replay short: the rest waits in the spool
         std::string error;
-        if (!spool_->load(file, batch, mappings, error)) {
-            std::lock_guard<std::mutex> record(record_mutex_);
-            stats_.note_error("spool: " + error + "; kept as " + spool_->set_aside(file));
+        if (const Spool::Loaded loaded = spool_->load(file, batch, mappings, error); loaded != Spool::Loaded::ok) {
+            set_aside(file, loaded, error);
             continue;
         }
         std::size_t own_documents = 0;  // this run's packets leave `spooled` here
-        {
+        try {
+            {
+                std::lock_guard<std::mutex> record(record_mutex_);
+                if (const auto own = own_spool_files_.find(file); own != own_spool_files_.end()) {
+                    own_documents = own->second;
+                    stats_.documents_spooled -= own_documents;
+                    own_spool_files_.erase(own);
+                }
+            }
+            if (!mappings.empty()) mappings_.add_spooled(mappings, client);  // mapped before the batch goes
+            const std::vector<std::size_t> later =
+                send_and_account(client, batch, own_documents > 0 ? Origin::this_run : Origin::earlier_run);
             std::lock_guard<std::mutex> record(record_mutex_);
-            if (const auto own = own_spool_files_.find(file); own != own_spool_files_.end()) {
-                own_documents = own->second;
-                stats_.documents_spooled -= own_documents;
-                own_spool_files_.erase(own);
+            if (!later.empty()) {
+                // The node went away again: what is left of this file waits for next time.
+                mark_node_away_locked();  // the caller holds connection_mutex_
+                std::string kept_in;
+                const std::string store_error = spool_->store(batch, later, mappings, &kept_in);
+                if (!store_error.empty()) {
+                    stats_.note_error("spool: " + store_error);
+                    kept_in = file;  // keep the whole file rather than lose its remainder
+                }
+                if (own_documents > 0) {
+                    stats_.documents_spooled += later.size();
+                    own_spool_files_[kept_in] = later.size();
+                }
+                if (!store_error.empty()) break;
             }
+            spool_->remove(file);
+            if (!node_ready_) break;
+        } catch (const std::exception &problem) {
+            // What a file brought made an internal error: it is kept aside, never tried
+            // again in a loop, and the replay goes on.
+            set_aside(file, Spool::Loaded::refused, file + ": internal error: " + problem.what());
+            std::lock_guard<std::mutex> record(record_mutex_);
+            stats_.documents_spooled += own_documents;  // still in the folder, set aside
         }
-        if (!mappings.empty()) mappings_.add_spooled(mappings, client);  // mapped before the batch goes
-        const std::vector<std::size_t> later =
-            send_and_account(client, batch, own_documents > 0 ? Origin::this_run : Origin::earlier_run);
-        std::lock_guard<std::mutex> record(record_mutex_);
-        if (!later.empty()) {
-            // The node went away again: what is left of this file waits for next time.
-            mark_node_away_locked();  // the caller holds connection_mutex_
-            std::string kept_in;
-            const std::string store_error = spool_->store(batch, later, mappings, &kept_in);
-            if (!store_error.empty()) {
-                stats_.note_error("spool: " + store_error);
-                kept_in = file;  // keep the whole file rather than lose its remainder
-            }
-            if (own_documents > 0) {
-                stats_.documents_spooled += later.size();
-                own_spool_files_[kept_in] = later.size();
-            }
-            if (!store_error.empty()) break;
-        }
-        spool_->remove(file);
-        if (!node_ready_) break;
     }
+    {
+        std::lock_guard<std::mutex> record(record_mutex_);
+        spool_->unlock_replay();
+        replaying_ = false;
+    }
+    replay_ended_.notify_all();
+}
+
+void Exporter::set_aside(const std::string &file, Spool::Loaded why, const std::string &error) {
     std::lock_guard<std::mutex> record(record_mutex_);
-    spool_->unlock_replay();
+    const std::string message = "spool: " + error + "; kept as " + spool_->set_aside(file, why);
+    stats_.note_error(message);
+    constexpr std::size_t kMaxSaid = 2048;
+    reporter_.warning(printable_for_terminal(message, kMaxSaid));
+}
+
+void Exporter::connector_failed(const std::string &what) {
+    {
+        std::lock_guard<std::mutex> record(record_mutex_);
+        if (spool_) spool_->unlock_replay();  // another process may replay the folder
+        replaying_ = false;
+    }
+    replay_ended_.notify_all();
+    {
+        // As a node that refuses us: senders spool, start() returns, finish() says why.
+        std::lock_guard<std::mutex> lock(connection_mutex_);
+        node_ready_ = false;
+        if (node_refused_.empty()) node_refused_ = what;
+        first_attempt_done_ = true;
+    }
+    connection_changed_.notify_all();
+}
+
+void Exporter::note_thread_error(const std::string &what) {
+    std::lock_guard<std::mutex> record(record_mutex_);
+    stats_.note_error(what);
+}
+
+void Exporter::fail_batch(const BulkBatch &batch, const std::string &what) {
+    std::lock_guard<std::mutex> record(record_mutex_);
+    stats_.note_error(what);
+    for (std::size_t d = 0; d < batch.document_count(); ++d) {
+        ++stats_.documents_failed;
+        dead_letter(batch, d, 0, what);
+    }
 }
 
 void Exporter::trace_rejection(const BulkBatch &batch, const Rejection &rejection) const {
@@ -413,7 +488,14 @@ void Exporter::dead_letter(const BulkBatch &batch, std::size_t document, long st
         stats_.dead_letter_path = dead_letter_.path();
     } else {
         stats_.note_error(problem);
+        if (stats_.dead_letter_error.empty()) stats_.dead_letter_error = problem;
     }
+}
+
+void Exporter::cut_replay_after_timeout() {
+    std::unique_lock<std::mutex> record(record_mutex_);
+    const auto timeout = std::chrono::seconds(options_.timeout_seconds);
+    if (!replay_ended_.wait_for(record, timeout, [&] { return !replaying_; })) connector_client_->cancel();
 }
 
 std::size_t Exporter::spool_files_left() const {
@@ -432,6 +514,7 @@ RunStats Exporter::finish() {
             closing_ = true;
         }
         queue_not_empty_.notify_all();
+        cut_replay_after_timeout();
         for (std::thread &sender : senders_) sender.join();
         senders_.clear();
     }

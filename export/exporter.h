@@ -134,6 +134,10 @@ private:
     void connect_loop();
     ConnectAttempt connect_once(BulkClient &client);
     void stop_connector();
+    // At the end of the run (SIGINT, SIGTERM too), a replay in progress gets `timeout`
+    // to end: it holds the senders back, and a large spool would outlast a service
+    // manager's patience. Then it is cut, and what it has not sent waits in the spool.
+    void cut_replay_after_timeout();
 
     // The rest run on sender threads (and the connector); `client` is the caller's own.
     void deliver(BulkClient &client, const BulkBatch &batch);
@@ -149,6 +153,13 @@ private:
     void keep_for_later(const BulkBatch &batch, const std::vector<std::size_t> &documents,
                         const std::string &reason);
     void trace_rejection(const BulkBatch &batch, const Rejection &rejection) const;
+    // Out of the way of later replays, said as a warning and in the summary.
+    void set_aside(const std::string &file, Spool::Loaded why, const std::string &error);
+    // What a thread body's exception (guarded.h) means: the connector as a node that
+    // refuses us; a batch failed, kept in the dead-letter file; otherwise an error said.
+    void connector_failed(const std::string &what);
+    void fail_batch(const BulkBatch &batch, const std::string &what);
+    void note_thread_error(const std::string &what);
     void dead_letter(const BulkBatch &batch, std::size_t document, long status, const std::string &error);
 
     // Batches closed and not yet sent, queued or in a sender's hands: with up to four
@@ -188,6 +199,8 @@ private:
     // this run's packets, so they leave `spooled` for `indexed`.
     std::unordered_map<std::string, std::size_t> own_spool_files_;
     DeadLetterFile dead_letter_;
+    bool replaying_ = false;  // the connector is sending spool files
+    std::condition_variable replay_ended_;
 
     // Taken before a batch leaves the queue and held while it is written to the file,
     // so the file keeps the capture's order whichever sender sends it.

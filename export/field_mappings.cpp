@@ -4,14 +4,16 @@
 #include "flow_template.h"
 
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 
 #include <nlohmann/json.hpp>
 
+#include "bounded_json.h"
 #include "field_storage.h"
 #include "mapping_path.h"
+#include "private_file.h"
 #include "server_text.h"
 #include "spooled_mappings.h"
 
@@ -21,6 +23,15 @@ namespace {
 using nlohmann::json;
 
 constexpr unsigned kMaxWarnings = 5;
+
+// A mapping reply is {"INDEX":{"mappings":{"properties":{"a":{"properties":...}}}}}: two
+// levels per object level, and the engines stop at index.mapping.depth.limit (20 object
+// levels unless raised). Deeper is not a mapping.
+constexpr int kMaxMappingReplyDepth = 256;
+constexpr int kMaxSettingsReplyDepth = 8;  // {"INDEX":{"defaults":{"name":"value"}}}
+// Larger than any index holds (the engines slow to a crawl long before), and small
+// enough that the room added above it cannot overflow.
+constexpr long kMaxTotalFieldsLimit = 1'000'000'000;
 
 // Room left above what the mapped fields need, for the odd dynamically mapped one.
 // Room left for what espcap does not map itself (strings it has no type for map
@@ -40,20 +51,27 @@ std::string stored_type(const std::string &type, const SearchEngine &engine) {
 }
 
 // Records every field of a mapping's "properties", objects included, and counts them
-// as the engines count towards index.mapping.total_fields.limit.
-std::size_t read_properties(const json &properties, const std::string &prefix,
-                            std::map<std::string, std::string> &types) {
+// as the engines count towards index.mapping.total_fields.limit. A walk with a list of
+// its own, not a recursion: how deep a node's reply nests is the node's choice.
+std::size_t read_properties(const json &properties, std::map<std::string, std::string> &types) {
     std::size_t count = 0;
-    for (const auto &[name, field] : properties.items()) {
-        const std::string path = prefix.empty() ? name : prefix + "." + name;
-        ++count;
-        if (!field.is_object()) continue;
-        if (field.contains("properties")) {
-            types[path] = "object";
-            count += read_properties(field["properties"], path, types);
-        } else {
-            types[path] = field.value("type", "object");
-            if (field.contains("fields")) count += field["fields"].size();
+    std::vector<std::pair<const json *, std::string>> levels{{&properties, ""}};  // with their paths
+    while (!levels.empty()) {
+        const auto [level, prefix] = std::move(levels.back());
+        levels.pop_back();
+        if (!level->is_object()) continue;
+        for (const auto &[name, field] : level->items()) {
+            const std::string path = prefix.empty() ? name : prefix + "." + name;
+            ++count;
+            if (!field.is_object()) continue;
+            if (const auto inner = field.find("properties"); inner != field.end()) {
+                types[path] = "object";
+                levels.emplace_back(&*inner, path);
+            } else {
+                const auto type = field.find("type");
+                types[path] = type != field.end() && type->is_string() ? type->get<std::string>() : "object";
+                if (const auto multi = field.find("fields"); multi != field.end()) count += multi->size();
+            }
         }
     }
     return count;
@@ -77,6 +95,58 @@ std::string failure(const HttpResponse &response) {
 
 }  // namespace
 
+bool parse_mapping_reply(std::string_view body, const std::string &index, std::map<std::string, std::string> &types,
+                         std::size_t &field_count, std::string &problem) {
+    json reply;
+    if (!parse_bounded_json(body, kMaxMappingReplyDepth, reply, problem)) {
+        problem = "the _mapping reply is " + problem;
+        return false;
+    }
+    const json *mappings = nullptr;
+    if (const auto of_index = reply.is_object() ? reply.find(index) : reply.end();
+        of_index != reply.end() && of_index->is_object()) {
+        if (const auto found = of_index->find("mappings"); found != of_index->end() && found->is_object())
+            mappings = &*found;
+    }
+    if (mappings == nullptr) {
+        problem = "the _mapping reply has no mappings for " + index;
+        return false;
+    }
+    types.clear();
+    const auto properties = mappings->find("properties");
+    field_count = properties != mappings->end() ? read_properties(*properties, types) : 0;
+    return true;
+}
+
+bool parse_field_limit_reply(std::string_view body, const std::string &index, long &limit, std::string &problem) {
+    json reply;
+    if (!parse_bounded_json(body, kMaxSettingsReplyDepth, reply, problem)) {
+        problem = "the _settings reply is " + problem;
+        return false;
+    }
+    const auto of_index = reply.is_object() ? reply.find(index) : reply.end();
+    if (of_index == reply.end() || !of_index->is_object()) {
+        problem = "the _settings reply has no settings for " + index;
+        return false;
+    }
+    for (const char *part : {"defaults", "settings"}) {  // an explicit setting wins
+        const auto values = of_index->find(part);
+        if (values == of_index->end() || !values->is_object()) continue;
+        const auto value = values->find("index.mapping.total_fields.limit");
+        if (value == values->end()) continue;
+        const std::string text = value->is_string() ? value->get<std::string>() : value->dump();
+        long parsed = 0;
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), parsed);
+        // Checked before any sum uses it: a hostile node's LONG_MIN would overflow.
+        if (error != std::errc() || end != text.data() + text.size() || parsed < 0 || parsed > kMaxTotalFieldsLimit) {
+            problem = "index.mapping.total_fields.limit " + printable_for_terminal(text, 64) + " is out of range";
+            return false;
+        }
+        limit = parsed;
+    }
+    return true;
+}
+
 IndexMappings::IndexMappings(const Options &options, Reporter &reporter) : options_(options), reporter_(reporter) {}
 
 std::string IndexMappings::install_template(BulkClient *client, bool *retry_later) {
@@ -96,10 +166,14 @@ std::string IndexMappings::install_template(BulkClient *client, bool *retry_late
     spec.engine = engine_;
     const std::string body = index_template_body(spec);
     if (!options_.template_file.empty()) {
-        std::ofstream file(options_.template_file, std::ios::binary | std::ios::trunc);
-        file << body << '\n';
-        if (!file.flush())
-            return "cannot write template_file '" + options_.template_file + "': " + std::strerror(errno);
+        std::string error;
+        std::FILE *file = open_private_file(options_.template_file, PrivateFileMode::truncate, error);
+        if (file == nullptr) return "cannot write template_file: " + error;
+        const bool written = std::fwrite(body.data(), 1, body.size(), file) == body.size() && std::fputc('\n', file) != EOF;
+        const int write_errno = errno;
+        if (std::fclose(file) != 0 || !written)
+            return "cannot write template_file '" + options_.template_file + "': " +
+                   std::strerror(written ? errno : write_errno);
     }
     if (client == nullptr || !options_.install_template) return "";
     const std::string path = index_template_path(spec);
@@ -241,7 +315,7 @@ std::size_t IndexMappings::template_field_count() {
     const json &holder = body.contains("template") ? body.at("template") : body;  // composable or legacy
     std::map<std::string, std::string> ignored;
     template_field_count_ = holder.contains("mappings") && holder.at("mappings").contains("properties")
-                                ? read_properties(holder.at("mappings").at("properties"), "", ignored)
+                                ? read_properties(holder.at("mappings").at("properties"), ignored)
                                 : 0;
     return *template_field_count_;
 }
@@ -253,7 +327,7 @@ std::string IndexMappings::creation_body(const std::vector<FieldSpec> &fields) {
         if (paths.insert(field.path).second) once.push_back(&field);
     json properties = properties_of(once, engine_, options_.aggregatable);
     std::map<std::string, std::string> types;
-    const std::size_t needed = read_properties(properties, "", types) + template_field_count();
+    const std::size_t needed = read_properties(properties, types) + template_field_count();
     json body = {{"mappings", {{"properties", std::move(properties)}}}};
     if (static_cast<long>(needed) > kDefaultTotalFieldsLimit - kHeadroom)
         body["settings"] = {{"index.mapping.total_fields.limit", field_limit_for(needed)}};
@@ -288,20 +362,15 @@ bool IndexMappings::read_index(BulkClient &client, const std::string &index, Ind
     unreachable = node_unavailable(mapping) || node_unavailable(settings);
     if (unreachable) return false;
     // Replies are read defensively: a proxy or a broken node may answer anything.
-    try {
-        const json mapping_json = json::parse(mapping.body);
-        const json &mappings = mapping_json.at(index).at("mappings");
-        state.types.clear();
-        state.field_count =
-            mappings.contains("properties") ? read_properties(mappings.at("properties"), "", state.types) : 0;
-        const json settings_json = json::parse(settings.body);
-        for (const char *part : {"defaults", "settings"}) {
-            const json &values = settings_json.at(index);
-            if (values.contains(part) && values[part].contains("index.mapping.total_fields.limit"))
-                state.field_limit = std::stol(values[part]["index.mapping.total_fields.limit"].get<std::string>());
-        }
-    } catch (const std::exception &) {
-        warn("cannot read the mapping of " + index + ": " + failure(mapping.status != 200 ? mapping : settings));
+    std::string problem;
+    if (mapping.status != 200)
+        problem = failure(mapping);
+    else if (settings.status != 200)
+        problem = failure(settings);
+    else if (parse_mapping_reply(mapping.body, index, state.types, state.field_count, problem))
+        parse_field_limit_reply(settings.body, index, state.field_limit, problem);
+    if (!problem.empty()) {
+        warn("cannot read the mapping of " + index + ": " + problem);
         return false;
     }
     return true;
@@ -397,7 +466,7 @@ void IndexMappings::warn(const std::string &message) {
     // Mapping trouble costs types, not documents: say so, without stopping the run.
     // Index names and types come from the node's replies too: shown, never obeyed.
     constexpr std::size_t kMaxWarningBytes = 1024;
-    if (warnings_++ < kMaxWarnings)
+    if (warnings_.fetch_add(1) < kMaxWarnings)  // from several senders and the connector
         reporter_.warning(printable_for_terminal(message, kMaxWarningBytes));
 }
 

@@ -31,12 +31,14 @@
 // (a batch for an older one carries every field the run knows, a superset).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -50,6 +52,15 @@
 #include "reporter.h"
 
 namespace espcap::exporter {
+
+// Reads a node's GET /INDEX/_mapping reply: every mapped path with its type ("object"
+// too), and how many fields count towards index.mapping.total_fields.limit. False, with
+// `problem`, when it is not such a reply (nested deeper than a mapping can be, too).
+bool parse_mapping_reply(std::string_view body, const std::string &index, std::map<std::string, std::string> &types,
+                         std::size_t &field_count, std::string &problem);
+// Reads index.mapping.total_fields.limit from GET /INDEX/_settings/...?include_defaults;
+// `limit` is left alone where the reply has none. A value out of range is a problem.
+bool parse_field_limit_reply(std::string_view body, const std::string &index, long &limit, std::string &problem);
 
 class IndexMappings {
 public:
@@ -122,7 +133,7 @@ private:
     std::set<std::string> template_prefixes_in_place_;  // installed or found on the node
     bool told_template_kept_ = false;
     Reporter &reporter_;
-    unsigned warnings_ = 0;
+    std::atomic<unsigned> warnings_{0};
 };
 
 }  // namespace espcap::exporter

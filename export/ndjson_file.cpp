@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "private_file.h"
+
 namespace espcap::exporter {
 
 NdjsonFile::~NdjsonFile() { close(); }
@@ -17,8 +19,10 @@ std::string NdjsonFile::open(const std::string &path) {
     }
     // Appending: espcap-index runs one tshark per capture into the same file, and a
     // document written twice is harmless (its create action answers 409 the second time).
-    file_ = std::fopen(path.c_str(), "ab");
-    if (file_ == nullptr) return "cannot open '" + path + "' for writing: " + std::strerror(errno);
+    // Packet contents: readable by this user alone (private_file.h).
+    std::string error;
+    file_ = open_private_file(path, PrivateFileMode::append, error);
+    if (file_ == nullptr) return error;
     owns_file_ = true;
     return "";
 }

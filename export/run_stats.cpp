@@ -45,6 +45,7 @@ void RunStats::merge(const RunStats &other) {
     documents_duplicate += other.documents_duplicate;
     documents_dead_lettered += other.documents_dead_lettered;
     if (!other.dead_letter_path.empty()) dead_letter_path = other.dead_letter_path;
+    if (dead_letter_error.empty()) dead_letter_error = other.dead_letter_error;
     documents_spooled += other.documents_spooled;
     if (!other.spool_folder.empty()) spool_folder = other.spool_folder;
     replayed_indexed += other.replayed_indexed;
@@ -72,6 +73,9 @@ std::string RunStats::summary_line() const {
         line += ", " + std::to_string(documents_failed) + " failed";
         if (documents_dead_lettered > 0)
             line += " (" + std::to_string(documents_dead_lettered) + " kept in " + dead_letter_path + ")";
+        // Failed and not kept: the file full, or not writable. Said here, whatever came first.
+        if (!dead_letter_error.empty())
+            line += " (not kept: " + printable_for_terminal(dead_letter_error, dead_letter_error.size()) + ")";
         if (documents_spooled > 0)
             line += ", " + std::to_string(documents_spooled) + " spooled to " + spool_folder;
         if (replayed_indexed + replayed_duplicates > 0)

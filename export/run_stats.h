@@ -18,6 +18,7 @@ struct RunStats {
     std::uint64_t documents_duplicate = 0;  // already indexed by an earlier run
     std::uint64_t documents_dead_lettered = 0;  // failed ones kept in the dead-letter file
     std::string dead_letter_path;
+    std::string dead_letter_error;  // the first failed document it could not keep: why
     // This run's documents still in the spool at the end, for a later run (or
     // espcap-replay); those it replayed itself count as indexed. So packets = indexed +
     // already indexed + failed + spooled; the replayed_* counts are other runs' packets.

@@ -10,11 +10,12 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <system_error>
 
 #include "gzip.h"
+#include "private_file.h"
+#include "replay_policy.h"
+#include "spooled_mappings.h"
 
 namespace espcap::exporter {
 namespace fs = std::filesystem;
@@ -73,7 +74,7 @@ int sync_folder(const fs::path &folder) {
 // the whole file or none of it, and a file counted as kept is on disk. 0 on success,
 // else an errno.
 int write_durably(const fs::path &temporary_path, const fs::path &final_path, std::string_view data) {
-    const int fd = ::open(temporary_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    const int fd = ::open(temporary_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) return errno;
     std::size_t written = 0;
     int write_errno = 0;
@@ -101,10 +102,46 @@ int write_durably(const fs::path &temporary_path, const fs::path &final_path, st
     return 0;
 }
 
+// Reads a spool file as replay_policy.h allows: not through a symbolic link, owned by
+// this user and writable by nobody else, at most `max_bytes`.
+Spool::Loaded read_spool_file(const std::string &path, std::size_t max_bytes, std::string &contents, std::string &error) {
+    contents.clear();
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        const int open_errno = errno;
+        if (open_errno == ENOENT) return Spool::Loaded::absent;
+        error = path + (open_errno == ELOOP ? ": refused: a symbolic link" : ": " + system_error_text(open_errno));
+        return open_errno == ELOOP ? Spool::Loaded::refused : Spool::Loaded::damaged;
+    }
+    Spool::Loaded result = Spool::Loaded::ok;
+    if (const std::string refused = check_spool_file_owner(fd); !refused.empty()) {
+        error = path + ": refused: " + refused;
+        result = Spool::Loaded::refused;
+    }
+    char chunk[64 * 1024];
+    while (result == Spool::Loaded::ok) {
+        const ssize_t n = ::read(fd, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            error = path + ": " + system_error_text(errno);
+            result = Spool::Loaded::damaged;
+        } else if (n == 0) {
+            break;
+        } else if (contents.size() + static_cast<std::size_t>(n) > max_bytes) {
+            error = path + ": larger than any spool file espcap writes";
+            result = Spool::Loaded::damaged;
+        } else {
+            contents.append(chunk, static_cast<std::size_t>(n));
+        }
+    }
+    ::close(fd);
+    return result;
+}
+
 // An flock held for the life of the object; blocks until it is free.
 class FolderLock {
 public:
-    explicit FolderLock(const fs::path &path) : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+    explicit FolderLock(const fs::path &path) : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) {
         while (fd_ >= 0 && ::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {}
     }
     ~FolderLock() {
@@ -132,8 +169,9 @@ std::string spool_folder_name(const std::vector<Endpoint> &nodes) {
     return name;
 }
 
-Spool::Spool(const std::string &root, const std::vector<Endpoint> &nodes, std::uint64_t max_bytes)
-    : folder_((fs::path(root) / spool_folder_name(nodes)).string()), max_bytes_(max_bytes) {}
+Spool::Spool(const std::string &root, const std::vector<Endpoint> &nodes, std::uint64_t max_bytes,
+             std::string refusal)
+    : folder_((fs::path(root) / spool_folder_name(nodes)).string()), max_bytes_(max_bytes), refusal_(std::move(refusal)) {}
 
 Spool::~Spool() { unlock_replay(); }
 
@@ -170,15 +208,15 @@ std::uint64_t Spool::bytes_in_folder() const {
 
 std::string Spool::store(const BulkBatch &batch, const std::vector<std::size_t> &documents,
                          std::string_view mappings_json, std::string *stored_file) {
+    if (!refusal_.empty()) return refusal_;
     const bool whole_batch = documents.size() == batch.document_count();
     std::string subset;  // a copy only when part of the batch is kept
     if (!whole_batch)
         for (std::size_t d : documents) subset += batch.document_lines(d);
     const std::string compressed = gzip_compress(whole_batch ? batch.body() : std::string_view(subset));
     const std::string compressed_mappings = mappings_json.empty() ? "" : gzip_compress(mappings_json);
-    std::error_code folder_error;
-    fs::create_directories(folder_, folder_error);
-    if (folder_error) return "cannot create spool folder " + folder_ + ": " + folder_error.message();
+    // Its batches hold packet contents: readable by this user alone.
+    if (std::string error = make_private_folders(folder_); !error.empty()) return error;
 
     // spool_max bounds the folder, whoever wrote to it: several runs may spool here at
     // once, so what it holds is counted afresh, with the others kept out until written.
@@ -221,35 +259,64 @@ std::vector<std::string> Spool::pending_files() const {
     return files;
 }
 
-bool Spool::load(const std::string &file, BulkBatch &batch, std::string &mappings_json, std::string &error) const {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {
-        error = "cannot open " + file;
-        return false;
-    }
-    const std::string compressed((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+Spool::Loaded Spool::load(const std::string &file, BulkBatch &batch, std::string &mappings_json,
+                          std::string &error) const {
+    std::string compressed;
+    if (const Loaded read = read_spool_file(file, kMaxBatchBytes, compressed, error); read != Loaded::ok) return read;
     std::string body;
     if (!gzip_decompress(compressed, kMaxBatchBytes, body, error)) {
         error = file + ": " + error;
-        return false;
+        return Loaded::damaged;
     }
     if (!batch.assign_body(body)) {
         error = file + ": not a bulk body (action and document line pairs)";
-        return false;
+        return Loaded::damaged;
+    }
+    if (const std::string refused = check_replayable_actions(batch); !refused.empty()) {
+        error = file + ": refused: " + refused;
+        return Loaded::refused;
     }
     // Spooled by a run that left mappings alone (template=false), or by hand: none.
     mappings_json.clear();
-    if (std::ifstream mappings{mappings_file_of(file), std::ios::binary}) {
-        const std::string compressed_mappings((std::istreambuf_iterator<char>(mappings)),
-                                              std::istreambuf_iterator<char>());
-        std::string mappings_error;
-        if (!gzip_decompress(compressed_mappings, kMaxMappingsBytes, mappings_json, mappings_error))
-            mappings_json.clear();  // its fields then map as the node decides, and it says so
-    } else if (std::ifstream plain{mappings_file_of(file, kPlainMappingsSuffix), std::ios::binary}) {
-        mappings_json.assign(std::istreambuf_iterator<char>(plain), std::istreambuf_iterator<char>());
-        if (mappings_json.size() > kMaxMappingsBytes) mappings_json.clear();
+    std::string mappings_error;
+    const Loaded mappings = read_spool_file(mappings_file_of(file), kMaxMappingsBytes, compressed, mappings_error);
+    if (mappings == Loaded::ok) {
+        if (!gzip_decompress(compressed, kMaxMappingsBytes, mappings_json, mappings_error)) {
+            error = mappings_file_of(file) + ": " + mappings_error;
+            return Loaded::damaged;
+        }
+    } else if (mappings == Loaded::absent) {
+        const std::string plain = mappings_file_of(file, kPlainMappingsSuffix);
+        const Loaded plain_read = read_spool_file(plain, kMaxMappingsBytes, mappings_json, mappings_error);
+        if (plain_read == Loaded::absent) return Loaded::ok;
+        if (plain_read != Loaded::ok) {
+            error = mappings_error;
+            return plain_read;
+        }
+    } else {
+        error = mappings_error;
+        return mappings;
     }
-    return true;
+    // Read like a node's reply: its prefix becomes a template pattern, its indices
+    // request paths. A batch's mappings name the batch's own indices, no others.
+    SpooledMappings spooled;
+    std::string refused;
+    if (parse_spooled_mappings(mappings_json, spooled, &refused)) {
+        std::vector<std::string_view> actions;
+        for (std::size_t d = 0; d < batch.document_count(); ++d) {
+            const std::string_view lines = batch.document_lines(d);
+            actions.push_back(lines.substr(0, lines.find('\n')));
+        }
+        const std::vector<std::string> indices = indices_of_actions(actions);
+        for (const FieldSpec &field : spooled.fields)
+            if (std::find(indices.begin(), indices.end(), field.index) == indices.end())
+                refused = "its mappings name an index its batch does not use";
+    }
+    if (!refused.empty()) {
+        error = file + ": refused: " + refused;
+        return Loaded::refused;
+    }
+    return Loaded::ok;
 }
 
 void Spool::remove(const std::string &file) {
@@ -259,14 +326,15 @@ void Spool::remove(const std::string &file) {
     }
 }
 
-std::string Spool::set_aside(const std::string &file) {
-    const std::string damaged = file + ".damaged";
+std::string Spool::set_aside(const std::string &file, Loaded why) {
+    const char *mark = why == Loaded::refused ? ".refused" : ".damaged";
+    const std::string kept = file + mark;
     std::error_code error;
-    fs::rename(file, damaged, error);
+    fs::rename(file, kept, error);
     if (error) return file;
     for (const char *suffix : {kMappingsSuffix, kPlainMappingsSuffix})  // kept with it, if any
-        fs::rename(mappings_file_of(file, suffix), mappings_file_of(file, suffix) + ".damaged", error);
-    return damaged;
+        fs::rename(mappings_file_of(file, suffix), mappings_file_of(file, suffix) + mark, error);
+    return kept;
 }
 
 bool Spool::begin_replay(std::vector<std::string> &files) {
@@ -289,7 +357,7 @@ bool Spool::wait_for_other_replay() {
 bool Spool::try_lock_replay() {
     if (lock_fd_ >= 0) return true;
     const std::string lock_path = (fs::path(folder_) / kReplayLockName).string();
-    lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (lock_fd_ < 0) return false;
     if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
         ::close(lock_fd_);

@@ -26,7 +26,10 @@ namespace espcap::exporter {
 class Spool {
 public:
     // `root` is the spool option; the folder used is root/<name of the first node>.
-    Spool(const std::string &root, const std::vector<Endpoint> &nodes, std::uint64_t max_bytes);
+    // `refusal` (refuse_relative_default_as_root()): not empty, store() stores nothing
+    // and says this; files already there are still replayed.
+    Spool(const std::string &root, const std::vector<Endpoint> &nodes, std::uint64_t max_bytes,
+          std::string refusal = "");
     ~Spool();
     Spool(const Spool &) = delete;
     Spool &operator=(const Spool &) = delete;
@@ -45,12 +48,16 @@ public:
 
     // Files waiting for replay, oldest first. To replay them, use begin_replay().
     std::vector<std::string> pending_files() const;
-    // `mappings_json` is left empty where the file has none.
-    bool load(const std::string &file, BulkBatch &batch, std::string &mappings_json, std::string &error) const;
+    // What load() found: `damaged` (unreadable, not a bulk body) or `refused` (not one
+    // replay_policy.h lets a replay send); `absent` only for a file's own mappings.
+    enum class Loaded { ok, absent, damaged, refused };
+    // `mappings_json` is left empty where the file has none. Otherwise `error` says why not.
+    Loaded load(const std::string &file, BulkBatch &batch, std::string &mappings_json, std::string &error) const;
     void remove(const std::string &file);  // with its mappings
-    // Renames a damaged file out of the replay's way (FILE.damaged) so it is kept for a
-    // person to look at but not tried again and again.
-    std::string set_aside(const std::string &file);
+    // Renames a file load() did not take out of the replay's way (FILE.damaged,
+    // FILE.refused), with its mappings, so it is kept for a person to look at but not
+    // tried again and again. Returns its new name.
+    std::string set_aside(const std::string &file, Loaded why);
 
     // Replay is exclusive across processes; false when another process holds it.
     bool try_lock_replay();
@@ -67,6 +74,7 @@ private:
 
     std::string folder_;
     std::uint64_t max_bytes_;
+    std::string refusal_;
     std::uint64_t sequence_ = 0;
     int lock_fd_ = -1;
 };

@@ -20,8 +20,10 @@ struct SpooledMappings {
 };
 
 std::string spooled_mappings_json(const SpooledMappings &mappings);
-// False when `json` is not what spooled_mappings_json() writes.
-bool parse_spooled_mappings(std::string_view json, SpooledMappings &out);
+// False, with `problem` (when given) saying why, when `json` is not what
+// spooled_mappings_json() writes for espcap's own indices (replay_policy.h): a spool
+// file is read like a node's reply, since anyone able to write the folder wrote it.
+bool parse_spooled_mappings(std::string_view json, SpooledMappings &out, std::string *problem = nullptr);
 
 // The distinct "_index" values of bulk action lines such as espcap writes them.
 std::vector<std::string> indices_of_actions(const std::vector<std::string_view> &action_lines);

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "flow_document.h"
 
+#include <algorithm>
+#include <limits>
+
 #include <arpa/inet.h>
 
 #include "json_writer.h"
@@ -25,6 +28,24 @@ void append_time(JsonBuffer &out, std::int64_t secs, std::int32_t nsecs) {
     out += '.';
     append_decimal(out, static_cast<std::uint64_t>(nsecs), 9);
     out += "Z\"";
+}
+
+// From the first packet to the last: 0 when the last is not later, and at most what a
+// long field holds. Counted in unsigned arithmetic, since a crafted capture's timestamps
+// near the INT64 limits overflow any signed difference.
+std::uint64_t duration_nanoseconds(const Flow &flow) {
+    constexpr std::uint64_t kNanosecondsPerSecond = 1000000000;
+    constexpr auto kLongest = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+    if (flow.last_secs < flow.first_secs || (flow.last_secs == flow.first_secs && flow.last_nsecs <= flow.first_nsecs))
+        return 0;
+    const std::uint64_t seconds = static_cast<std::uint64_t>(flow.last_secs) - static_cast<std::uint64_t>(flow.first_secs);
+    if (seconds > kLongest / kNanosecondsPerSecond) return kLongest;
+    std::uint64_t nanoseconds = seconds * kNanosecondsPerSecond;  // < 2^63: room for the sum below
+    if (flow.last_nsecs >= flow.first_nsecs)
+        nanoseconds += static_cast<std::uint64_t>(std::int64_t{flow.last_nsecs} - flow.first_nsecs);
+    else
+        nanoseconds -= static_cast<std::uint64_t>(std::int64_t{flow.first_nsecs} - flow.last_nsecs);
+    return std::min(nanoseconds, kLongest);
 }
 
 void append_endpoint(JsonBuffer &out, const Flow &flow, bool source) {
@@ -81,9 +102,8 @@ void write_flow_document(const Flow &flow, std::string_view where, JsonBuffer &o
     out += R"(,"end":)";
     append_time(out, flow.last_secs, flow.last_nsecs);
     // ECS durations are nanoseconds.
-    const std::int64_t duration = (flow.last_secs - flow.first_secs) * 1000000000 + (flow.last_nsecs - flow.first_nsecs);
     out += R"(,"duration":)";
-    append_decimal(out, static_cast<std::uint64_t>(duration > 0 ? duration : 0));
+    append_decimal(out, duration_nanoseconds(flow));
     if (flow.final) {
         out += R"(,"reason":")";
         out += flow_end_name(flow.end);

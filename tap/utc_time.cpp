@@ -25,7 +25,10 @@ std::int64_t epoch_day(std::int64_t epoch_seconds) { return floor_div(epoch_seco
 
 UtcDateTime to_utc(std::int64_t epoch_seconds) {
     const std::int64_t days = epoch_day(epoch_seconds);
-    const std::int64_t secs_of_day = epoch_seconds - days * kSecondsPerDay;
+    // The remainder itself, not seconds - days * 86400: near INT64_MIN that product
+    // does not fit (a crafted pcapng timestamp).
+    std::int64_t secs_of_day = epoch_seconds % kSecondsPerDay;
+    if (secs_of_day < 0) secs_of_day += kSecondsPerDay;
 
     // Civil-from-days over 400-year eras (proleptic Gregorian calendar).
     const std::int64_t z = days + 719468;

@@ -33,7 +33,8 @@ request must carry them (basic or ApiKey), or gets 401. `mapping="empty_indices"
 answers index creation and mapping calls like an empty index would; `mapping=
 "down_at_first_read"` does too, except that the first read of an index's mapping finds
 the node gone: that request and every one in the next DOWN_SECONDS get the connection
-closed without a reply. `requests` lists
+closed without a reply; `mapping="deep"` answers each read of a mapping with
+DEEP_MAPPING_LEVELS nested objects. `requests` lists
 every "METHOD /path" answered, in order.
 
     with HostileServer(bulk="garbage") as server:
@@ -51,6 +52,7 @@ import urllib.request
 
 HUGE_REPLY_BYTES = 100 * 1024 * 1024
 DOWN_SECONDS = 1.5
+DEEP_MAPPING_LEVELS = 200_000  # mapping="deep": nested objects in the _mapping reply
 ROOT_REPLY = json.dumps({"name": "hostile", "version": {"number": "8.8.2"}, "tagline": "You Know, for Search"})
 
 
@@ -177,7 +179,7 @@ class HostileServer:
                 return True
             self.reply(sock, 200, '{"acknowledged":true}')
             return True
-        if self.mapping in ("empty_indices", "down_at_first_read") and not path.startswith("/_"):
+        if self.mapping in ("empty_indices", "down_at_first_read", "deep") and not path.startswith("/_"):
             return self.answer_index_call(sock, method, path)
         if self.mapping == "status_502" and not path.startswith("/_"):
             self.reply(sock, 502, "<html>502 Bad Gateway</html>", "text/html")
@@ -197,7 +199,12 @@ class HostileServer:
                 self.requests.pop()  # not answered
                 self.down_until = time.monotonic() + DOWN_SECONDS
                 return False
-            self.reply(sock, 200, json.dumps({index: {"mappings": {}}}))
+            if self.mapping == "deep":  # issue 27: about 4 MB, under the reply cap
+                levels = DEEP_MAPPING_LEVELS
+                properties = '{"a":{"properties":' * levels + "{}" + "}}" * levels
+                self.reply(sock, 200, '{"%s":{"mappings":{"properties":%s}}}' % (index, properties))
+            else:
+                self.reply(sock, 200, json.dumps({index: {"mappings": {}}}))
         elif method == "GET" and rest.startswith("_settings"):
             self.reply(sock, 200, json.dumps({index: {"settings": {}}}))
         else:  # PUT /index, PUT /index/_mapping, PUT /index/_settings

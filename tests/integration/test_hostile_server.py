@@ -148,8 +148,10 @@ class TestAnsweringButFailingAtStart(unittest.TestCase):
 
     def check_spooled(self, **behaviour):
         with tempfile.TemporaryDirectory() as tmp, HostileServer(**behaviour) as server:
+            # Named: as root, the default (relative) spool is not written (issue 27).
             status, _, stderr, seconds, _ = run_measured(
-                ["-r", DNS, "-q", "-X", f"espcap:node={server.node}", *FAST_GIVE_UP], cwd=tmp)
+                ["-r", DNS, "-q", "-X", f"espcap:node={server.node}", "-X",
+                 f"espcap:spool={os.path.join(tmp, 'espcap-spool')}", *FAST_GIVE_UP], cwd=tmp)
             text = stderr.decode(errors="replace")
             self.assertEqual(status, 3, text)
             self.assertNotIn("stopping", text)
@@ -193,6 +195,23 @@ class TestDefinitiveAnswerAtStart(unittest.TestCase):
             self.assertFalse(os.path.exists(os.path.join(tmp, "espcap-dead-letter.ndjson")), text)
             self.assertEqual(server.bulk_requests, 0, text)
             self.assertLess(seconds, LONGEST_RUN_SECONDS, text)
+
+
+class TestDeepMappingReply(unittest.TestCase):
+    def test_a_mapping_reply_200000_levels_deep_is_an_error_not_a_crash(self):
+        """Issue 27: a node answering GET /INDEX/_mapping with 200,000 nested objects
+        (about 4 MB) killed tshark with SIGSEGV. Now the mapping is said unreadable, the
+        fields map dynamically and every document is delivered."""
+        with tempfile.TemporaryDirectory() as tmp, HostileServer(mapping="deep") as server:
+            status, _, stderr, seconds, _ = run_measured(
+                ["-r", DNS, "-q", "-X", f"espcap:node={server.node}", *FAST_GIVE_UP], cwd=tmp)
+            mapping_reads = [r for r in server.requests if r.startswith("GET ") and r.endswith("/_mapping")]
+        text = stderr.decode(errors="replace")
+        self.assertTrue(mapping_reads, text)  # the deep reply was sent
+        self.assertEqual(status, 0, text)
+        self.assertIn("nested more than", text)
+        self.assertEqual(delivery_counts(stderr), (DNS_PACKETS, DNS_PACKETS, 0, 0), text)
+        self.assertLess(seconds, LONGEST_RUN_SECONDS, text)
 
 
 class TestLostReply(unittest.TestCase):
@@ -259,10 +278,12 @@ class TestNoCredentialInAnyOutput(unittest.TestCase):
 
     def run_against(self, credentials, args, bulk="reject_all"):
         with tempfile.TemporaryDirectory() as tmp, HostileServer(bulk=bulk, credentials=credentials) as server:
-            # cwd=tmp: the default dead-letter file and spool folder land where we search.
+            # The dead-letter file and spool folder land where we search (named: as root,
+            # the relative defaults are not written).
             status, stdout, stderr, _, _ = run_measured(
                 ["-r", DNS, "-q", "-X", f"espcap:node={server.node}", "-X", "espcap:file=-", *FAST_GIVE_UP, *TRACE,
-                 *args], cwd=tmp)
+                 "-X", f"espcap:dead_letter={os.path.join(tmp, 'espcap-dead-letter.ndjson')}",
+                 "-X", f"espcap:spool={os.path.join(tmp, 'espcap-spool')}", *args], cwd=tmp)
             self.assert_nowhere(tmp, stdout, stderr)
             files = [os.path.relpath(os.path.join(folder, name), tmp)
                      for folder, _, names in os.walk(tmp) for name in names]

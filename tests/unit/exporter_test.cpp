@@ -5,10 +5,13 @@
 
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -230,6 +233,49 @@ TEST_CASE("A node that keeps silent does not hold up the start or the end of a r
     const RunStats stats = exporter.finish();  // cancels the connector's request
     CHECK(stats.documents_spooled == 3);
     CHECK(exporter.spool_files_left() == 1);
+}
+
+TEST_CASE("The end of a run cuts a replay short after `timeout`, and the rest waits in the spool",
+          "[export][exporter][spool][issue27]") {
+    TemporaryFolder folder;
+    FakeNode node;
+    CapturingReporter reporter;
+    Options options = node_options();
+    options.spool = (folder.path / "spool").string();
+    options.dead_letter = (folder.path / "dead-letter.ndjson").string();
+    options.chunk = 5;
+    options.senders = 1;
+    options.timeout_seconds = 1;
+    node.set_up(false);
+    {
+        Exporter earlier(options, reporter, fast_delivery(options, node));
+        REQUIRE(earlier.start().empty());
+        add_documents(earlier, 0, 20);
+        REQUIRE(earlier.finish().documents_spooled == 20);  // four files
+    }
+    Exporter exporter(options, reporter, fast_delivery(options, node, std::chrono::minutes(1)));
+    REQUIRE(exporter.start().empty());  // the node away: the replay starts once it answers
+    node.set_silent_after_bulks(1);     // the replay's second request gets no answer
+    node.set_up(true);
+    REQUIRE(node.wait_until(holds(5)));
+
+    // Waiting out the replay (as before issue 27), finish() would hang on this node: the
+    // guard lets the test fail instead.
+    std::atomic<bool> finished{false};
+    std::thread guard([&] {
+        eventually([&] { return finished.load(); }, std::chrono::seconds(20));
+        node.set_silent_after_bulks(SIZE_MAX);
+    });
+    const auto started = std::chrono::steady_clock::now();
+    const RunStats stats = exporter.finish();
+    const auto took = std::chrono::steady_clock::now() - started;
+    finished = true;
+    guard.join();
+    CHECK(took < std::chrono::seconds(5));  // timeout=1, then the cut
+    CHECK(stats.replayed_indexed == 5);
+    CHECK(node.stored_count() == 5);
+    CHECK(exporter.spool_files_left() == 3);  // the cut file's documents stored again, and two untouched
+    CHECK(stats.replayed_failed == 0);
 }
 
 TEST_CASE("New fields are mapped before the batch that uses them, through 429 and 5xx", "[export][exporter][mappings]") {

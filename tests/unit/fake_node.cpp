@@ -82,6 +82,14 @@ void FakeNode::set_up(bool up) {
     changed_.notify_all();
 }
 
+void FakeNode::set_silent_after_bulks(std::size_t bulks) {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        silent_after_bulks_ = bulks;
+    }
+    changed_.notify_all();
+}
+
 void FakeNode::set_silent(bool silent) {
     std::lock_guard<std::mutex> lock(mutex_);
     silent_ = silent;
@@ -167,7 +175,8 @@ void FakeNode::cancel(bool &cancelled) {
 HttpResponse FakeNode::answer(const exporter::HttpRequest &request, const bool &cancelled) {
     std::unique_lock<std::mutex> lock(mutex_);
     HttpResponse response;
-    changed_.wait(lock, [&] { return !silent_ || cancelled; });
+    const bool bulk = request.url.find("/_bulk") != std::string::npos;
+    changed_.wait(lock, [&] { return cancelled || (!silent_ && !(bulk && state_.bulks.size() >= silent_after_bulks_)); });
     if (cancelled) {
         response.transport_error = "cancelled";
         return response;

@@ -78,6 +78,9 @@ public:
     // Silent: every request waits until the node speaks again or the transport is
     // cancelled (a node that accepts connections and never answers).
     void set_silent(bool silent);
+    // Silent for bulk requests alone once it has answered `bulks` of them (SIZE_MAX:
+    // never): a node that goes quiet in the middle of a replay.
+    void set_silent_after_bulks(std::size_t bulks);
     // A bulk body larger than this (before compression) gets 413, as a proxy says it.
     void set_max_request_bytes(std::size_t bytes);
     // Every bulk request gets this status and no items (0: answer as usual).
@@ -122,6 +125,7 @@ private:
     NodeState state_;
     bool up_ = true;
     bool silent_ = false;
+    std::size_t silent_after_bulks_ = SIZE_MAX;
     std::size_t max_request_bytes_ = SIZE_MAX;
     long bulk_status_ = 0;
     std::map<std::string, std::deque<long>> refusals_;  // id -> statuses to answer next

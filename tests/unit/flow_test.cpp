@@ -283,3 +283,26 @@ TEST_CASE("flows and flow_timeout are validated options", "[flows][options]") {
     CHECK(espcap::parse_options({{"flow_timeout", "0"}}).error ==
           "option 'flow_timeout': expects seconds from 1 to 86400, got '0'");
 }
+
+TEST_CASE("A flow spanning the INT64 limits has a duration that fits, without overflow (issue 27)",
+          "[flows][issue27]") {
+    FlowTable table(FlowLimits{});
+    table.observe(packet(tuple(17, "10.0.0.1", "10.0.0.2", 5000, 53), 1, 1426696813, 60));
+    std::vector<Flow> ended;
+    table.drain(ended);
+    Flow flow = ended.at(0);
+    const auto duration_of = [&flow](std::int64_t first, std::int64_t last) {
+        flow.first_secs = first;
+        flow.last_secs = last;
+        espcap::JsonBuffer out;
+        write_flow_document(flow, "", out);
+        const std::string text = out.str();
+        const std::size_t at = text.find(R"("duration":)");
+        REQUIRE(at != std::string::npos);
+        return text.substr(at + 11, text.find_first_of(",}", at) - at - 11);
+    };
+    CHECK(duration_of(INT64_MIN, INT64_MAX) == "9223372036854775807");  // saturated
+    CHECK(duration_of(INT64_MAX, INT64_MIN) == "0");                    // the last before the first
+    CHECK(duration_of(INT64_MAX - 2, INT64_MAX) == "2000000000");
+    CHECK(duration_of(INT64_MIN, INT64_MIN + 9223372036) == "9223372036000000000");
+}

@@ -167,3 +167,40 @@ TEST_CASE("A field already mapped with another type is a warning", "[export][map
     REQUIRE(warnings.size() == 1);
     CHECK_THAT(warnings[0], Contains("layers.proto.f0 is already mapped as long, not ip"));
 }
+
+TEST_CASE("A mapping reply nested 200,000 levels deep is an error, not a crash", "[export][mappings][issue27]") {
+    Run run;
+    run.create_bare();  // so the mapping is read, not created
+    constexpr int kLevels = 200'000;
+    std::string deep = std::string(R"({")") + kIndex + R"(":{"mappings":{"properties":)";
+    for (int level = 0; level < kLevels; ++level) deep += R"({"a":{"properties":)";
+    deep += "{}";
+    for (int level = 0; level < kLevels; ++level) deep += "}}";
+    deep += "}}}";
+    HttpResponse hostile;
+    hostile.status = 200;
+    hostile.body = std::move(deep);
+    run.node.script("GET", "/_mapping", hostile);
+
+    CHECK(run.apply(fields(0, 2)));  // answered: the batch may go, its fields map dynamically
+    const auto warnings = run.reporter.warnings();
+    REQUIRE(warnings.size() == 1);
+    CHECK_THAT(warnings[0], Contains("cannot read the mapping of " + std::string(kIndex)) &&
+                                Contains("nested more than"));
+}
+
+TEST_CASE("A field limit out of range is refused before any sum uses it", "[export][mappings][issue27]") {
+    Run run;
+    run.create_bare();
+    const std::string limit = GENERATE(as<std::string>{}, "-9223372036854775808", "9223372036854775807", "-1");
+    HttpResponse hostile;
+    hostile.status = 200;
+    hostile.body = std::string(R"({")") + kIndex + R"(":{"settings":{"index.mapping.total_fields.limit":")" + limit +
+                   R"("}}})";
+    run.node.script("GET", "/_settings", hostile);
+
+    CHECK(run.apply(fields(0, 2)));
+    const auto warnings = run.reporter.warnings();
+    REQUIRE(warnings.size() == 1);
+    CHECK_THAT(warnings[0], Contains("index.mapping.total_fields.limit " + limit + " is out of range"));
+}

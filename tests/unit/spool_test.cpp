@@ -9,6 +9,7 @@
 
 #include "bulk_batch.h"
 #include "spool.h"
+#include "spooled_mappings.h"
 #include "temporary_folder.h"
 
 namespace fs = std::filesystem;
@@ -30,6 +31,14 @@ BulkBatch batch_of(int documents) {
         batch.end_document();
     }
     return batch;
+}
+
+// Mappings as a run writes them for batch_of()'s index; `tag` tells two apart.
+std::string mappings_of(const std::string &tag) {
+    espcap::exporter::SpooledMappings mappings;
+    mappings.template_spec.index_prefix = "packets";
+    mappings.fields = {{"packets-2015-07-30", "layers." + tag + ".field", "long"}};
+    return espcap::exporter::spooled_mappings_json(mappings);
 }
 
 Endpoint node(const std::string &host, std::uint16_t port) {
@@ -56,10 +65,10 @@ TEST_CASE("A spooled batch comes back document for document", "[export][spool]")
     REQUIRE(files.size() == 2);
     BulkBatch loaded;
     std::string mappings = "stale", error;
-    REQUIRE(spool.load(files[0], loaded, mappings, error));
+    REQUIRE(spool.load(files[0], loaded, mappings, error) == Spool::Loaded::ok);
     CHECK(mappings.empty());  // stored without any
     CHECK(loaded.body() == sent.body());
-    REQUIRE(spool.load(files[1], loaded, mappings, error));
+    REQUIRE(spool.load(files[1], loaded, mappings, error) == Spool::Loaded::ok);
     REQUIRE(loaded.document_count() == 2);
     CHECK(loaded.document_lines(0) == sent.document_lines(1));
     CHECK(loaded.document_lines(1) == sent.document_lines(3));
@@ -73,15 +82,15 @@ TEST_CASE("A spooled batch keeps its mappings, and loses them with it", "[export
     Spool spool(root.path.string(), {node("127.0.0.1", 9200)}, 1 << 20);
     REQUIRE(spool.open().empty());
     const BulkBatch sent = batch_of(3);
-    REQUIRE(spool.store(sent, {0, 1, 2}, R"({"fields":"first"})").empty());
-    REQUIRE(spool.store(sent, {2}, R"({"fields":"second"})").empty());
+    REQUIRE(spool.store(sent, {0, 1, 2}, mappings_of("first")).empty());
+    REQUIRE(spool.store(sent, {2}, mappings_of("second")).empty());
     const auto files = spool.pending_files();
     REQUIRE(files.size() == 2);  // mappings files are not batches to replay
 
     BulkBatch loaded;
     std::string mappings, error;
-    REQUIRE(spool.load(files[1], loaded, mappings, error));
-    CHECK(mappings == R"({"fields":"second"})");
+    REQUIRE(spool.load(files[1], loaded, mappings, error) == Spool::Loaded::ok);
+    CHECK(mappings == mappings_of("second"));
     CHECK(loaded.document_count() == 1);
 
     spool.remove(files[1]);
@@ -89,7 +98,7 @@ TEST_CASE("A spooled batch keeps its mappings, and loses them with it", "[export
     for (const auto &entry : fs::directory_iterator(spool.folder()))
         left += entry.path().filename().string()[0] != '.';
     CHECK(left == 2);  // the first batch and its mappings
-    const std::string damaged = spool.set_aside(files[0]);
+    const std::string damaged = spool.set_aside(files[0], Spool::Loaded::damaged);
     CHECK(fs::exists(damaged));
     REQUIRE(spool.pending_files().empty());
 }
@@ -137,9 +146,9 @@ TEST_CASE("Damaged spool files are refused and set aside", "[export][spool]") {
     std::ofstream(damaged) << "this is not gzip";
     BulkBatch batch;
     std::string mappings, error;
-    CHECK_FALSE(spool.load(damaged, batch, mappings, error));
+    CHECK(spool.load(damaged, batch, mappings, error) == Spool::Loaded::damaged);
     CHECK_THAT(error, Catch::Contains("damaged gzip data"));
-    CHECK(spool.set_aside(damaged) == damaged + ".damaged");
+    CHECK(spool.set_aside(damaged, Spool::Loaded::damaged) == damaged + ".damaged");
     CHECK(spool.pending_files().empty());
 }
 
@@ -194,11 +203,12 @@ TEST_CASE("A batch's mappings are kept gzipped, and older plain ones still read"
     Spool spool(root.path.string(), {node("127.0.0.1", 9200)}, 1 << 20);
     REQUIRE(spool.open().empty());
     // Thousands of fields, as a day index of a rich capture has.
-    std::string mappings = R"({"index_prefix":"packets","fields":{"packets-2015-07-30":[)";
+    espcap::exporter::SpooledMappings many;
+    many.template_spec.index_prefix = "packets";
     for (int i = 0; i < 3000; ++i)
-        mappings += (i ? "," : "") + std::string(R"(["layers.proto)") + std::to_string(i % 300) + ".proto_field_" +
-                    std::to_string(i) + R"(","long"])";
-    mappings += "]}}";
+        many.fields.push_back({"packets-2015-07-30",
+                               "layers.proto" + std::to_string(i % 300) + ".proto_field_" + std::to_string(i), "long"});
+    const std::string mappings = espcap::exporter::spooled_mappings_json(many);
     REQUIRE(spool.store(batch_of(2), {0, 1}, mappings).empty());
     const auto files = spool.pending_files();
     REQUIRE(files.size() == 1);
@@ -209,14 +219,14 @@ TEST_CASE("A batch's mappings are kept gzipped, and older plain ones still read"
     CHECK(kept * 5 < mappings.size());  // measured: 130 KB of JSON keep in 10 KB
     BulkBatch loaded;
     std::string read_back, error;
-    REQUIRE(spool.load(batch_file, loaded, read_back, error));
+    REQUIRE(spool.load(batch_file, loaded, read_back, error) == Spool::Loaded::ok);
     CHECK(read_back == mappings);
 
     // A spool written by an older espcap: NAME.mappings.json, plain.
     fs::remove(stem + ".mappings.json.gz");
-    std::ofstream(stem + ".mappings.json") << R"({"fields":"plain"})";
-    REQUIRE(spool.load(batch_file, loaded, read_back, error));
-    CHECK(read_back == R"({"fields":"plain"})");
+    std::ofstream(stem + ".mappings.json") << mappings_of("plain");
+    REQUIRE(spool.load(batch_file, loaded, read_back, error) == Spool::Loaded::ok);
+    CHECK(read_back == mappings_of("plain"));
     spool.remove(batch_file);
     CHECK_FALSE(fs::exists(stem + ".mappings.json"));
 }

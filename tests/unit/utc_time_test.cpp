@@ -51,3 +51,11 @@ TEST_CASE("A packet without a timestamp goes to PREFIX-no-timestamp, not to 1970
     CHECK(index.name_for(false, 1438233730) == "lab-no-timestamp");
     CHECK(index.name_for(true, 1438233730) == "lab-2015-07-30");
 }
+
+TEST_CASE("Timestamps at the INT64 limits convert without overflow (issue 27)", "[tap][time][issue27]") {
+    // Checked against Python's calendar moved by whole 400-year cycles of 146097 days.
+    CHECK(date_time(INT64_MAX) == "292277026596-12-04T15:30:07");
+    CHECK(date_time(INT64_MIN) == "-292277022657-01-27T08:29:52");
+    CHECK(date_time(INT64_MIN + 1) == "-292277022657-01-27T08:29:53");
+    CHECK(espcap::tap::epoch_day(INT64_MIN) == -106751991167301);
+}

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Wireshark calls us from C: an exception that leaves a tap, preference, init, shutdown
-// or menu callback cannot unwind through its frames and ends the program (std::terminate).
-// Each such entry point runs its work through guarded(), which reports the exception
-// instead; the caller decides what the failure means (a packet counted as failed...).
+// or menu callback cannot unwind through its frames and ends the program
+// (std::terminate), as does one that leaves a thread's body (the exporter's sender and
+// connector threads). Each such entry point runs its work through guarded(), which
+// reports the exception instead; the caller decides what the failure means (a packet
+// counted as failed...).
 //
 //   guarded("packet tap", report, [&] { index_packet(pinfo, edt); });
 #pragma once
