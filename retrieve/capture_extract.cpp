@@ -53,11 +53,14 @@ std::vector<SeenPacket> parse_fields(const std::string &out) {
     return seen;
 }
 
+// Compares what the index knows: a flow record (flow=) knows its first packet's time and
+// no lengths, so empty values are not compared.
 std::string differs(const SeenPacket &seen, const IndexedPacket &indexed) {
-    if (seen.time_epoch != indexed.time_epoch)
+    if (!indexed.time_epoch.empty() && seen.time_epoch != indexed.time_epoch)
         return "time " + seen.time_epoch + ", indexed " + indexed.time_epoch;
-    if (seen.frame_len != indexed.frame_len) return "length " + seen.frame_len + ", indexed " + indexed.frame_len;
-    if (seen.cap_len != indexed.cap_len)
+    if (!indexed.frame_len.empty() && seen.frame_len != indexed.frame_len)
+        return "length " + seen.frame_len + ", indexed " + indexed.frame_len;
+    if (!indexed.cap_len.empty() && seen.cap_len != indexed.cap_len)
         return "captured length " + seen.cap_len + ", indexed " + indexed.cap_len;
     return "";
 }
@@ -191,7 +194,9 @@ BatchOutcome extract_batch(const FileRequest &request, const Locator &locator,
 }  // namespace
 
 std::string source_comment(const std::string &file_name, const IndexedPacket &packet) {
-    std::string comment = "espcap-pcap: " + file_name + " frame " + packet.frame_number;
+    // A flow record's packets (flow=) have no frame number, only their offset.
+    std::string comment = "espcap-pcap: " + file_name;
+    if (!packet.frame_number.empty()) comment += " frame " + packet.frame_number;
     if (packet.has_file_offset) comment += " (offset " + std::to_string(packet.file_offset) + ")";
     return comment;
 }

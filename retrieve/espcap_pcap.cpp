@@ -165,8 +165,29 @@ int run(const espcap::Options &options, const espcap::retrieve::PcapOptions &too
             (root.reached() ? "HTTP " + std::to_string(root.status) : root.transport_error) + ")");
         return kSomeMissing;
     }
-    espcap::retrieve::SearchOutcome found =
-        espcap::retrieve::find_packets(http, node, engine, options.index_prefix, tool.query, tool.max_packets);
+    espcap::retrieve::SearchOutcome found;
+    std::size_t unlisted = 0;  // packets of long flows their records do not list
+    if (!tool.flow.empty()) {
+        const espcap::retrieve::FlowSearchOutcome flows =
+            espcap::retrieve::find_flows(http, node, options.index_prefix, tool.flow);
+        if (!flows.error.empty()) {
+            say(flows.error);
+            return flows.query_refused ? kBadUsage : kSomeMissing;
+        }
+        say(plural(flows.records.size(), "flow record") + " match");
+        for (const espcap::retrieve::FlowRecord &record : flows.records) {
+            if (record.offsets_complete) continue;
+            const std::uint64_t missing = record.packets > record.file_offsets.size() ? record.packets - record.file_offsets.size() : 0;
+            unlisted += missing;
+            say("not delivered: " + plural(missing, "packet") + " of flow " + record.id +
+                (record.file_offsets.empty() ? ": its record names no file offsets (no capture file)"
+                                             : ": its record lists only its first " +
+                                                   std::to_string(record.file_offsets.size())));
+        }
+        found.packets = espcap::retrieve::flow_packets(flows.records);
+    } else {
+        found = espcap::retrieve::find_packets(http, node, engine, options.index_prefix, tool.query, tool.max_packets);
+    }
     if (!found.error.empty()) {
         say(found.error);
         return found.query_refused || found.too_many ? kBadUsage : kSomeMissing;
@@ -182,7 +203,7 @@ int run(const espcap::Options &options, const espcap::retrieve::PcapOptions &too
             "leave those documents out with query= or from=/to=");
         return kBadUsage;
     }
-    const std::size_t wanted = found.packets.size() - sorted.duplicates;
+    const std::size_t wanted = found.packets.size() - sorted.duplicates + unlisted;
     say(std::to_string(wanted) + " documents match in " + plural(sorted.files.size(), "capture file") +
         (sorted.live > 0 ? " and " + std::to_string(sorted.live) + " live" : ""));
     if (sorted.live > 0) say("not delivered: " + plural(sorted.live, "packet") + " from live captures that wrote no file");
@@ -265,7 +286,14 @@ int main(int argc, char **argv) {
     if (options.nodes.empty()) return usage("node= is required");
     if (tool.output.empty() && !tool.count && !tool.list) return usage("-w OUT.pcapng, count=true or list=true is required");
     std::string problem;
-    if (espcap::retrieve::search_query_json(tool.query, problem).empty()) return usage(problem);
+    if (!tool.flow.empty()) {
+        const espcap::retrieve::PacketQuery &q = tool.query;
+        if (!q.lucene.empty() || !q.dsl.empty() || !q.from.empty() || !q.to.empty())
+            return usage("flow= and community_id= name their packets themselves: not with query=, query_dsl=, from= "
+                         "or to=");
+    } else if (espcap::retrieve::search_query_json(tool.query, problem).empty()) {
+        return usage(problem);
+    }
     espcap::retrieve::CaptureFolder folder;
     if (!espcap::retrieve::open_capture_folder(tool.captures_dir, tool.absolute_paths, folder, problem))
         return usage(problem);

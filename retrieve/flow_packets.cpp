@@ -47,7 +47,7 @@ std::string flow_search_body(const FlowQuery &query, std::size_t most_records) {
     if (!query.community_id.empty()) filters.push_back({{"term", {{"network.community_id", query.community_id}}}});
     return json{{"size", most_records},
                 {"query", {{"bool", {{"filter", filters}}}}},
-                {"_source", {"file_name", "network.community_id", "event.start", "flow.file_offsets",
+                {"_source", {"file_name", "network.community_id", "network.packets", "event.start", "flow.file_offsets",
                              "flow.file_offsets_complete"}},
                 {"sort", json::array({{{"@timestamp", "asc"}}})}}
         .dump();
@@ -85,6 +85,9 @@ bool parse_flow_hits(const std::string &reply_text, std::vector<FlowRecord> &rec
         record.file_name = string_at(source, "file_name");
         const json *network = source ? member(*source, "network") : nullptr;
         record.community_id = string_at(network, "community_id");
+        if (const json *packets = network ? member(*network, "packets") : nullptr;
+            packets != nullptr && packets->is_number_unsigned())
+            record.packets = packets->get<std::uint64_t>();
         const json *event = source ? member(*source, "event") : nullptr;
         record.start_epoch = epoch_of_iso_time(string_at(event, "start"));
         const json *flow = source ? member(*source, "flow") : nullptr;

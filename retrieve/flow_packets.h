@@ -22,6 +22,7 @@ struct FlowQuery {
 struct FlowRecord {
     std::string id, index, community_id, file_name;
     std::string start_epoch;  // event.start as frame.time_epoch prints it: the first packet's time
+    std::uint64_t packets = 0;  // network.packets: how many the flow had
     std::vector<std::uint64_t> file_offsets;
     bool offsets_complete = true;  // false: a long flow's record lists its first packets only
 };

@@ -67,6 +67,14 @@ const std::vector<PcapOptionSpec> &pcap_option_specs() {
              error = "query_dsl: cannot read '" + value + "'";
              return false;
          }},
+        {"flow", nullptr,
+         "A flow record's id (`_id` in `PREFIX-flows-*`): that flow's packets, read from its capture file at the "
+         "offsets the record lists, with `flows=only` too. Not with `query`, `query_dsl`, `from` or `to`.",
+         text([](PcapOptions &o) -> std::string & { return o.flow.flow_id; })},
+        {"community_id", nullptr,
+         "A Community ID (`1:...`): the packets of every flow record with that `network.community_id`, as "
+         "`flow`.",
+         text([](PcapOptions &o) -> std::string & { return o.flow.community_id; })},
         {"from", nullptr,
          "The packets' earliest time (inclusive) on `timestamp`: epoch milliseconds, an ISO 8601 date or time "
          "(`2024-05-01`, `2024-05-01T12:00:00Z`) or date math (`now-1h`).",

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "flow_packets.h"
 #include "packet_search.h"
 
 namespace espcap::retrieve {
@@ -22,6 +23,7 @@ struct PcapOptions {
     bool absolute_paths = false;
     std::size_t max_packets = 0;
     std::string display_filter;  // filter=: decided by tshark on the original files
+    FlowQuery flow;              // flow=, community_id=: a flow's packets, from its records
     bool count = false;          // print how many packets, on stdout
     bool list = false;           // print one line per packet, on stdout
     std::string output;          // -w

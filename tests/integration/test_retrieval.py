@@ -417,3 +417,76 @@ class TestDisplayFilters(PcapAssertions, unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+FLOW_INDEX = "it-flowpivot"
+
+
+def communityid_rows(pcap, community_id, directory):
+    """The packets Wireshark's own communityid dissector gives `community_id`, as read_pcapng rows."""
+    out = os.path.join(directory, "communityid.pcapng")
+    run = run_tshark(["-r", pcap, "--enable-protocol", "communityid", "-Y", f'communityid == "{community_id}"',
+                      "-F", "pcapng", "-w", out])
+    assert run.returncode == 0, run.stderr.decode(errors="replace")
+    rows = read_pcapng(out)[0]
+    os.remove(out)
+    return rows
+
+
+class TestFlowPivot(unittest.TestCase):
+    """flow= and community_id=: a flow's packets read back through its record's file
+    offsets, with flows=only (no packet documents at all), compared with the packets
+    Wireshark's communityid dissector selects in the original file."""
+
+    PCAP = os.path.join(TEST_PCAPS, "test_http.pcap")
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="espcap-flowpivot-")
+        delete_indices(f"{FLOW_INDEX}-*")
+        run = run_tshark(["-r", cls.PCAP, "-q", "-X", f"espcap:node={ES_NODE}", "-X", f"espcap:index={FLOW_INDEX}",
+                          "-X", "espcap:spool=off", "-X", "espcap:flows=only", "-X", "espcap:flow_timeout=86400"])
+        assert run.returncode == 0, run.stderr.decode(errors="replace")
+        refresh(f"{FLOW_INDEX}-*")
+        reply = es("POST", f"/{FLOW_INDEX}-flows-*/_search?size=1000",
+                   {"query": {"match_all": {}}, "_source": ["network.community_id", "network.packets"]})
+        cls.flows = [(hit["_id"], hit["_source"]["network"]["community_id"], hit["_source"]["network"]["packets"])
+                     for hit in reply["hits"]["hits"]]
+        assert es("POST", f"/{FLOW_INDEX}-*/_count", {"query": {"exists": {"field": "layers"}}})["count"] == 0
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def pivot(self, key, value):
+        out = os.path.join(self.tmp, f"{key}-{abs(hash(value))}.pcapng")
+        run = espcap_pcap(f"index={FLOW_INDEX}", "absolute_paths=true", f"{key}={value}", "-w", out)
+        self.assertEqual(run.returncode, 0, (key, value, run.stderr.decode(errors="replace")))
+        rows = read_pcapng(out)[0]
+        os.remove(out)
+        return rows
+
+    def test_each_flow_gives_the_packets_wireshark_s_communityid_selects(self):
+        self.assertEqual(len(self.flows), 18)  # tshark -z conv: the capture's conversations
+        shared = collections.Counter(community_id for _, community_id, _ in self.flows)
+        for flow_id, community_id, packets in self.flows:
+            with self.subTest(flow=flow_id):
+                got = self.pivot("flow", flow_id)
+                self.assertEqual(len(got), packets)
+                if shared[community_id] == 1:  # else a reused tuple: several flows, one id
+                    self.assertEqual(sorted(got), sorted(communityid_rows(self.PCAP, community_id, self.tmp)))
+        for community_id in shared:
+            with self.subTest(community_id=community_id):
+                self.assertEqual(sorted(self.pivot("community_id", community_id)),
+                                 sorted(communityid_rows(self.PCAP, community_id, self.tmp)))
+
+    def test_an_unknown_flow_delivers_nothing_and_says_so(self):
+        run = espcap_pcap(f"index={FLOW_INDEX}", "flow=no-such-flow", "count=true")
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertIn(b"0 flow records match", run.stderr)
+        self.assertEqual(run.stdout.strip(), b"0")
+
+    def test_flow_with_a_query_is_bad_usage(self):
+        run = espcap_pcap(f"index={FLOW_INDEX}", "flow=x", "query=protocol:dns", "count=true")
+        self.assertEqual(run.returncode, 1)
+        self.assertIn(b"not with query=", run.stderr)
