@@ -7,20 +7,15 @@
 //   exporter.add_document(index, id, json);   // or a document already written
 //   RunStats stats = exporter.finish();        // everything queued is sent first
 //
-// A batch closes at `chunk` documents, at `bulk_bytes`, or `flush_interval` after its
-// first document, whichever comes first, so a quiet live link still shows its packets
-// promptly. The queue is bounded: when Elasticsearch is slower than dissection,
-// add_document() waits, so memory stays flat instead of growing with the capture.
-//
-// `senders` threads each have a request in flight, so Elasticsearch parses one batch
-// while it indexes another. The NDJSON file still gets batches in order.
+// Batches close by size or age, and a full queue makes add_document() wait, so memory
+// stays flat (batch_queue.h). `senders` threads each have a request in flight, so
+// Elasticsearch parses one batch while it indexes another. The NDJSON file still gets
+// batches in order.
 //
 // When Elasticsearch stays unreachable past the retry budget (or from the start), batches
-// go to the spool folder instead. A connector thread of its own asks every few seconds
-// whether a node answers again, so a node that accepts connections and keeps silent
-// never holds up the read; once one answers, the connector replays the spool, oldest
-// first, while the senders wait, so the spool goes before anything new. What this run
-// spooled and then replayed counts as indexed, not as spooled (docs/delivery.md).
+// go to the spool folder instead, until the connector finds a node answering again and
+// replays the spool before anything new (node_connector.h). What this run spooled and
+// then replayed counts as indexed, not as spooled (docs/delivery.md).
 //
 // The parts, one job each (threads and locks: docs/architecture.md):
 //   BatchQueue          the open batch, the bounded queue, the flush interval
@@ -102,8 +97,8 @@ public:
         add_document(index, id, [document](JsonBuffer &out) { out += document; });
     }
 
-    // Sends the open batch and everything queued, stops the sender and returns the
-    // delivery counts. Safe to call more than once.
+    // Sends the open batch and everything queued, stops the senders and the connector
+    // and returns the delivery counts. Safe to call more than once.
     RunStats finish();
 
     // After finish(): batches still waiting in the spool folder ("" when spooling is off).
