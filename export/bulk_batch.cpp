@@ -16,6 +16,12 @@ void BulkBatch::abandon_document() {
     document_starts_.pop_back();
 }
 
+std::vector<std::size_t> BulkBatch::every_document() const {
+    std::vector<std::size_t> all(document_count());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+    return all;
+}
+
 std::string_view BulkBatch::document_lines(std::size_t i) const {
     const std::size_t start = document_starts_[i];
     const std::size_t end = i + 1 < document_starts_.size() ? document_starts_[i + 1] : body_.size();

@@ -57,6 +57,8 @@ public:
     std::size_t byte_size() const { return body_.size(); }
     bool empty() const { return document_starts_.empty(); }
     std::string_view body() const { return body_.view(); }
+    // 0, 1, ... document_count() - 1: the whole batch, where a subset of it is asked for.
+    std::vector<std::size_t> every_document() const;
 
     // The action + document lines of document `i`, newline included.
     std::string_view document_lines(std::size_t i) const;

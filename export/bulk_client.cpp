@@ -6,9 +6,9 @@
 #include <thread>
 
 #include "backoff.h"
+#include "bulk_reply.h"
 #include "bulk_response.h"
 #include "gzip.h"
-#include "missing_privilege.h"
 #include "search_engine.h"
 #include "server_text.h"
 
@@ -18,23 +18,32 @@ namespace {
 // Only the statuses we need per item; keeps replies small.
 constexpr const char *kBulkPath = "/_bulk?filter_path=errors,items.*.status,items.*.error";
 
-bool is_transient(long status) { return status == 429 || status == 502 || status == 503 || status == 504; }
+// The body of one request: the batch as it is when every document is pending, else
+// the pending documents reassembled; compressed when asked. Built again only after
+// changed(): fewer documents pending, or compression switched on.
+class RequestBody {
+public:
+    explicit RequestBody(const BulkBatch &batch) : batch_(batch) {}
+    void prepare(const std::vector<std::size_t> &pending, bool compress) {
+        if (ready_) return;
+        subset_.clear();
+        if (pending.size() != batch_.document_count())
+            for (std::size_t d : pending) subset_ += batch_.document_lines(d);
+        if (compress) compressed_ = gzip_compress(plain());
+        ready_ = true;
+    }
+    void changed() { ready_ = false; }
+    std::string_view plain() const { return subset_.empty() ? batch_.body() : std::string_view(subset_); }
+    std::string_view wire(bool compressed) const { return compressed ? std::string_view(compressed_) : plain(); }
+
+private:
+    const BulkBatch &batch_;
+    std::string subset_;
+    std::string compressed_;
+    bool ready_ = false;
+};
 
 }  // namespace
-
-std::string describe_http_failure(long status, const std::string &body) {
-    std::string text = "HTTP " + std::to_string(status);
-    if (status == 401) text += " (authentication failed: check user/password or api_key)";
-    if (status == 403) {
-        // Elasticsearch's own reply names the privilege: that line says all.
-        if (const std::string missing = missing_privilege(body); !missing.empty())
-            return text + " (forbidden: " + server_excerpt(missing) + ")";
-        text += " (forbidden: the credentials lack a privilege this needs)";
-    }
-    if (status == 413) text += " (request too large for the server)";
-    if (!body.empty()) text += ": " + server_excerpt(body);
-    return text;
-}
 
 bool node_is_not_a_search_engine(const HttpResponse &response) {
     const long status = response.status;
@@ -152,9 +161,7 @@ std::vector<std::vector<std::size_t>> BulkClient::split_to_fit(const BulkBatch &
 
 BulkOutcome BulkClient::send(const BulkBatch &batch) {
     BulkOutcome outcome;
-    std::vector<std::size_t> all(batch.document_count());
-    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
-    std::vector<std::vector<std::size_t>> work = split_to_fit(batch, std::move(all));
+    std::vector<std::vector<std::size_t>> work = split_to_fit(batch, batch.every_document());
     std::reverse(work.begin(), work.end());  // a stack: the back is sent next
     while (!work.empty()) {
         std::vector<std::size_t> part = std::move(work.back());
@@ -166,18 +173,12 @@ BulkOutcome BulkClient::send(const BulkBatch &batch) {
 
 void BulkClient::send_part(const BulkBatch &batch, std::vector<std::size_t> pending, BulkOutcome &outcome,
                            std::vector<std::vector<std::size_t>> &work) {
-    auto reject_all = [&](long status, const std::string &error, bool gave_up = false) {
-        for (std::size_t d : pending) outcome.rejected.push_back(Rejection{d, status, error, gave_up});
-    };
-    std::string body_storage;
-    std::string compressed;
-    bool body_ready = false;
+    RequestBody body(batch);
     std::string last_transient_error;
-    // Set once a try may have reached Elasticsearch while its reply did not reach us (a
-    // timeout, a dropped connection, a gateway error, a reply cut short). A 409 on a
-    // later try then most likely answers that try, not an earlier run: the document is
-    // counted as indexed. One flag is enough: what is pending later is always part of
-    // what was pending then.
+    // Set once a try may have reached Elasticsearch while its reply did not reach us
+    // (ReplyVerdict::maybe_stored). A 409 on a later try then most likely answers that
+    // try, not an earlier run: the document is counted as indexed. One flag is enough:
+    // what is pending later is always part of what was pending then.
     bool maybe_stored = false;
     bool resend_at_once = false;  // the body changed, not the node's state: no back-off
     // Transient trouble (a node restarting, a full write queue) is retried until the
@@ -191,104 +192,101 @@ void BulkClient::send_part(const BulkBatch &batch, std::vector<std::size_t> pend
             std::this_thread::sleep_for(backoff_full_jitter(timing_.backoff_base, timing_.backoff_cap, attempt, random_));
         }
         resend_at_once = false;
-        if (!body_ready) {  // the whole batch is sent as it is; a subset is reassembled
-            body_storage.clear();
-            if (pending.size() != batch.document_count())
-                for (std::size_t d : pending) body_storage += batch.document_lines(d);
-            const std::string_view plain = body_storage.empty() ? batch.body() : std::string_view(body_storage);
-            if (gzip_) compressed = gzip_compress(plain);
-            body_ready = true;
-        }
-        const std::string_view plain = body_storage.empty() ? batch.body() : std::string_view(body_storage);
-        const std::string_view wire = gzip_ ? std::string_view(compressed) : plain;
-
+        body.prepare(pending, gzip_);
+        const std::string_view wire = body.wire(gzip_);
         NodeState &node = pick_node();
-        const HttpResponse response = http_->send(
-            {"POST", node.endpoint.url() + kBulkPath, wire, "application/x-ndjson", gzip_ ? "gzip" : nullptr});
-        if (!response.reached()) {
-            mark_down(node);
-            maybe_stored = maybe_stored || response.request_sent;
-            last_transient_error = node.endpoint.url() + ": " + response.transport_error;
-            trace("POST " + node.endpoint.url() + "/_bulk: " + response.transport_error);
-            continue;
-        }
-        if (response.status != 200) trace("POST " + node.endpoint.url() + "/_bulk: HTTP " +
-                                          std::to_string(response.status) + ": " + response.body);
-        mark_up(node);
-        outcome.bytes_sent += wire.size();
-        if (response.status == 413) {
-            if (!gzip_ && may_compress_) {
-                // A proxy's body limit, met by a plain body because the node looked
-                // local: compressed, the same request most likely fits.
-                trace("request of " + std::to_string(plain.size()) + " bytes too large: compressing from now on");
-                gzip_ = true;
-                body_ready = false;
-                resend_at_once = true;
-                continue;
-            }
-            if (pending.size() == 1) {
-                std::string size = std::to_string(plain.size()) + " bytes";
-                if (gzip_) size += " (" + std::to_string(wire.size()) + " compressed)";
-                reject_all(413, describe_http_failure(413, "") + ": one document of " + size);
-                return;
-            }
-            // Halve what we send from now on, and send this part again in pieces.
-            max_request_bytes_ = std::max<std::size_t>(1, std::min(max_request_bytes_, plain.size()) / 2);
-            auto pieces = split_to_fit(batch, std::move(pending));
-            if (pieces.size() == 1) {  // one document over the limit alone: split by count
-                auto &only = pieces.front();
-                std::vector<std::size_t> second(only.begin() + static_cast<long>(only.size() / 2), only.end());
-                only.resize(only.size() / 2);
-                pieces.push_back(std::move(second));
-            }
-            for (auto it = pieces.rbegin(); it != pieces.rend(); ++it) work.push_back(std::move(*it));
-            return;
-        }
-        if (is_transient(response.status)) {
-            // A gateway answers these when Elasticsearch went silent or away, maybe
-            // after it took the request.
-            if (response.status == 502 || response.status == 504) maybe_stored = true;
-            last_transient_error = node.endpoint.url() + ": HTTP " + std::to_string(response.status);
-            continue;
-        }
-        if (response.status != 200) {
-            reject_all(response.status, node.endpoint.url() + ": " + describe_http_failure(response.status, response.body));
-            return;
-        }
-        const BulkResponse reply = parse_bulk_response(response.body);
-        if (!reply.parsed || reply.items.size() != pending.size()) {
-            // Unconfirmed: nothing of this request may be counted as indexed.
-            trace("POST " + node.endpoint.url() + "/_bulk: unconfirmed reply: " + response.body);
-            maybe_stored = true;
-            last_transient_error = node.endpoint.url() + ": unexpected bulk reply (" +
-                                   (reply.parsed ? "item count differs" : reply.problem) + ")";
-            continue;
-        }
+        const std::string url = node.endpoint.url();
+        const HttpResponse response =
+            http_->send({"POST", url + kBulkPath, wire, "application/x-ndjson", gzip_ ? "gzip" : nullptr});
+        const ReplyVerdict verdict =
+            classify(response, {url, pending.size(), body.plain().size(), wire.size(), gzip_, may_compress_});
+        note_reply(node, response, verdict, wire.size(), outcome);
+        maybe_stored = maybe_stored || verdict.maybe_stored;
 
-        std::vector<std::size_t> again;
-        for (std::size_t k = 0; k < reply.items.size(); ++k) {
-            const BulkItemResult &item = reply.items[k];
-            if (item.succeeded()) {
-                ++outcome.indexed;
-            } else if (item.status == 409) {
-                // Indexed by the try whose reply was lost, or else by an earlier run:
-                // either way the goal is met.
-                ++(maybe_stored ? outcome.indexed : outcome.duplicates);
-            } else if (is_transient(item.status)) {
-                again.push_back(pending[k]);
-                last_transient_error = "HTTP " + std::to_string(item.status) + ": " + item.error;
-                trace("item " + std::to_string(pending[k]) + ": HTTP " + std::to_string(item.status) + ": " +
-                      item.error + " (will retry)");
-            } else {
-                outcome.rejected.push_back(Rejection{pending[k], item.status, item.error});
-            }
+        switch (verdict.action) {
+        case ReplyAction::retry:
+            last_transient_error = verdict.reason;
+            break;
+        case ReplyAction::compress:
+            trace("request of " + std::to_string(body.plain().size()) + " bytes too large: compressing from now on");
+            gzip_ = true;
+            body.changed();
+            resend_at_once = true;
+            break;
+        case ReplyAction::split:
+            split_again(batch, std::move(pending), body.plain().size(), work);
+            return;
+        case ReplyAction::reject:
+            for (std::size_t d : pending) outcome.rejected.push_back(Rejection{d, response.status, verdict.reason});
+            return;
+        case ReplyAction::done: {
+            std::vector<std::size_t> again = take_item_results(verdict.items, pending, maybe_stored, outcome,
+                                                              last_transient_error);
+            if (again.size() != pending.size()) body.changed();
+            pending = std::move(again);
+            break;
         }
-        if (again.size() != pending.size()) body_ready = false;
-        pending = std::move(again);
+        }
     }
-    if (!pending.empty())
-        reject_all(0, "gave up after retrying for " + describe_duration(timing_.retry_budget) + ": " +
-                          last_transient_error, true);
+    const std::string gave_up =
+        "gave up after retrying for " + describe_duration(timing_.retry_budget) + ": " + last_transient_error;
+    for (std::size_t d : pending) outcome.rejected.push_back(Rejection{d, 0, gave_up, true});
+}
+
+// Traces what went wrong, and notes whether the node answered and what it was sent.
+void BulkClient::note_reply(NodeState &node, const HttpResponse &response, const ReplyVerdict &verdict,
+                            std::size_t wire_bytes, BulkOutcome &outcome) {
+    const std::string where = "POST " + node.endpoint.url() + "/_bulk: ";
+    if (!response.reached()) {
+        mark_down(node);
+        trace(where + response.transport_error);
+        return;
+    }
+    if (response.status != 200) trace(where + "HTTP " + std::to_string(response.status) + ": " + response.body);
+    mark_up(node);
+    outcome.bytes_sent += wire_bytes;
+    if (response.status == 200 && verdict.action == ReplyAction::retry) trace(where + "unconfirmed reply: " + response.body);
+}
+
+// A 413 for several documents: halves what we send from now on, and puts this part
+// back on the work stack in pieces, in order.
+void BulkClient::split_again(const BulkBatch &batch, std::vector<std::size_t> pending, std::size_t plain_bytes,
+                             std::vector<std::vector<std::size_t>> &work) {
+    max_request_bytes_ = std::max<std::size_t>(1, std::min(max_request_bytes_, plain_bytes) / 2);
+    auto pieces = split_to_fit(batch, std::move(pending));
+    if (pieces.size() == 1) {  // one document over the limit alone: split by count
+        auto &only = pieces.front();
+        std::vector<std::size_t> second(only.begin() + static_cast<long>(only.size() / 2), only.end());
+        only.resize(only.size() / 2);
+        pieces.push_back(std::move(second));
+    }
+    for (auto it = pieces.rbegin(); it != pieces.rend(); ++it) work.push_back(std::move(*it));
+}
+
+// Counts each item of a confirmed reply; returns the documents to send again (a
+// transient status).
+std::vector<std::size_t> BulkClient::take_item_results(const BulkResponse &reply,
+                                                       const std::vector<std::size_t> &pending, bool maybe_stored,
+                                                       BulkOutcome &outcome, std::string &last_transient_error) {
+    std::vector<std::size_t> again;
+    for (std::size_t k = 0; k < reply.items.size(); ++k) {
+        const BulkItemResult &item = reply.items[k];
+        if (item.succeeded()) {
+            ++outcome.indexed;
+        } else if (item.status == 409) {
+            // Indexed by the try whose reply was lost, or else by an earlier run: either
+            // way the goal is met.
+            ++(maybe_stored ? outcome.indexed : outcome.duplicates);
+        } else if (is_transient(item.status)) {
+            again.push_back(pending[k]);
+            last_transient_error = "HTTP " + std::to_string(item.status) + ": " + item.error;
+            trace("item " + std::to_string(pending[k]) + ": HTTP " + std::to_string(item.status) + ": " + item.error +
+                  " (will retry)");
+        } else {
+            outcome.rejected.push_back(Rejection{pending[k], item.status, item.error});
+        }
+    }
+    return again;
 }
 
 }  // namespace espcap::exporter

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "bulk_batch.h"
+#include "bulk_reply.h"
 #include "delivery_setup.h"
 #include "http_transport.h"
 #include "options.h"
@@ -99,8 +100,17 @@ private:
     NodeState &pick_node();
     void mark_down(NodeState &node);
     void mark_up(NodeState &node);
+    // Sends one part of a batch until each of its documents has an outcome; a part
+    // that must be split goes back on `work` in pieces.
     void send_part(const BulkBatch &batch, std::vector<std::size_t> part, BulkOutcome &outcome,
                    std::vector<std::vector<std::size_t>> &work);
+    void note_reply(NodeState &node, const HttpResponse &response, const ReplyVerdict &verdict, std::size_t wire_bytes,
+                    BulkOutcome &outcome);
+    void split_again(const BulkBatch &batch, std::vector<std::size_t> pending, std::size_t plain_bytes,
+                     std::vector<std::vector<std::size_t>> &work);
+    std::vector<std::size_t> take_item_results(const BulkResponse &reply, const std::vector<std::size_t> &pending,
+                                               bool maybe_stored, BulkOutcome &outcome,
+                                               std::string &last_transient_error);
     std::vector<std::vector<std::size_t>> split_to_fit(const BulkBatch &batch, std::vector<std::size_t> docs) const;
 
     std::vector<NodeState> nodes_;
@@ -117,8 +127,5 @@ private:
     std::atomic<bool> cancelled_{false};
     std::mt19937 random_;
 };
-
-// What the user should read for an HTTP status that ends a request.
-std::string describe_http_failure(long status, const std::string &body);
 
 }  // namespace espcap::exporter
