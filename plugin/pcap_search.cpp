@@ -81,7 +81,9 @@ std::vector<std::string> pcap_search_arguments(const std::string &program, const
                    kept.end());
         kept.push_back(entry);
     }
-    std::vector<std::string> argv = {program, "node=" + form.node};
+    // Wireshark's own exports and tshark -r of a full path name files by absolute path; the
+    // search reads them with the rights of the user who asked, into that user's Wireshark.
+    std::vector<std::string> argv = {program, "node=" + form.node, "absolute_paths=true"};
     for (const auto &[key, value] : kept) argv.push_back(key + "=" + value);
     if (!secrets.password_file.empty()) argv.push_back("password_file=" + secrets.password_file);
     if (!secrets.api_key_file.empty()) argv.push_back("api_key_file=" + secrets.api_key_file);

@@ -79,7 +79,7 @@ class TestEngine(unittest.TestCase):
 
         out = os.path.join(self.tmp, "dns.pcapng")
         pcap = subprocess.run(["espcap-pcap", f"node=127.0.0.1:{PORT}", f"index={PREFIX}", f"query={QUERY}",
-                               "-w", out], stderr=subprocess.PIPE, timeout=300, check=False)
+                               "absolute_paths=true", "-w", out], stderr=subprocess.PIPE, timeout=300, check=False)
         self.assertEqual(pcap.returncode, 0, pcap.stderr.decode(errors="replace"))
         self.assertEqual(tshark_frames(out, "frame"), expected)
 

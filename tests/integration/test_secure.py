@@ -130,7 +130,7 @@ class TestSecuredNode(unittest.TestCase):
         if self.node.count(PACKETS, {"term": {"file_name": HTTP}}) != 1268:
             self.test_1_sensor_indexes_through_tls_with_its_password_from_a_file()
         out = os.path.join(self.tmp, "http.pcapng")
-        run = subprocess.run(["espcap-pcap", f"node={self.url}", f"ca_file={CA_FILE}", "user=reader",
+        run = subprocess.run(["espcap-pcap", f"node={self.url}", f"ca_file={CA_FILE}", "user=reader", "absolute_paths=true",
                               f"password_file={password_file('reader')}", f"index={PREFIX}",
                               f'query_dsl={{"bool":{{"filter":[{{"exists":{{"field":"layers.http"}}}},'
                               f'{{"term":{{"file_name":"{HTTP}"}}}}]}}}}', "-w", out],

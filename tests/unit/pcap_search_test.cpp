@@ -36,7 +36,7 @@ TEST_CASE("The dialog's fields become espcap-pcap's keys, each one argument", "[
 
 TEST_CASE("Empty fields are left out", "[plugin][open]") {
     const auto argv = espcap::pcap_search_arguments("p", {}, {"dns", "", "", "es1"}, {}, "out");
-    CHECK(argv == std::vector<std::string>{"p", "node=es1", "filter=dns", "-w", "out"});
+    CHECK(argv == std::vector<std::string>{"p", "node=es1", "absolute_paths=true", "filter=dns", "-w", "out"});
 }
 
 TEST_CASE("Connection settings reach espcap-pcap, the last value of each key; secrets only as files",
