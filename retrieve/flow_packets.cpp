@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bounded_json.h"
 #include "http_client.h"
 
 namespace espcap::retrieve {
@@ -18,15 +19,6 @@ using nlohmann::json;
 constexpr std::size_t kMostFlowRecords = 10000;
 // A flow search reply is hits > hit > _source > flow > file_offsets: a few levels.
 constexpr int kMaxReplyDepth = 16;
-
-json parse_limited(const std::string &text, bool &too_deep) {
-    too_deep = false;
-    const auto limit_depth = [&too_deep](int depth, json::parse_event_t, json &) {
-        if (depth > kMaxReplyDepth) too_deep = true;
-        return !too_deep;
-    };
-    return json::parse(text, limit_depth, /*allow_exceptions=*/false);
-}
 
 const json *member(const json &object, const char *name) {
     if (!object.is_object()) return nullptr;
@@ -69,12 +61,13 @@ std::string epoch_of_iso_time(const std::string &iso) {
 }
 
 bool parse_flow_hits(const std::string &reply_text, std::vector<FlowRecord> &records, std::string &error) {
-    bool too_deep = false;
-    const json reply = parse_limited(reply_text, too_deep);
-    const json *hits = member(reply, "hits");
+    json reply;
+    std::string problem;
+    const bool parsed = exporter::parse_bounded_json(reply_text, kMaxReplyDepth, reply, problem);
+    const json *hits = parsed ? member(reply, "hits") : nullptr;
     hits = hits != nullptr ? member(*hits, "hits") : nullptr;
-    if (too_deep || hits == nullptr || !hits->is_array()) {
-        error = "the flow search reply has no hits";
+    if (hits == nullptr || !hits->is_array()) {
+        error = "the flow search reply has no hits" + (parsed ? "" : " (" + problem + ")");
         return false;
     }
     for (const json &hit : *hits) {
