@@ -46,7 +46,7 @@ class DamagedCaptureCase(unittest.TestCase):
         # No crash: tshark ends as it does without espcap (non-zero for a file cut short).
         self.assertEqual(run.returncode, plain.returncode, stderr)
         self.assertEqual(summary(run), (readable, readable, 0), stderr)
-        self.assertEqual(malformed_in_summary(run), tshark_malformed_count(pcap), stderr)
+        self.assertEqual(malformed_in_summary(run.stderr), tshark_malformed_count(pcap), stderr)
         if compare_documents:
             sources = all_sources(f"{prefix}-*")
             self.assertEqual(len(sources), readable)
