@@ -45,6 +45,7 @@ import unittest
 import urllib.error
 import urllib.request
 
+import espcap_test
 from espcap_test import ROOT, BENCH, TEST_PCAPS, build_bench_capture, summary, tshark_env, tshark_packet_count
 
 ES_SERVER = os.path.join(ROOT, "tests", "es-server")
@@ -60,12 +61,8 @@ ALREADY = re.compile(r"(\d+) already indexed")
 
 
 def wait_until(condition, seconds, what, every=2.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(every)
-    raise AssertionError(f"timed out after {seconds} s waiting for {what}")
+    """espcap_test.wait_until, looking every 2 s: each look asks the cluster."""
+    espcap_test.wait_until(condition, seconds, what, every)
 
 
 def small_packets_capture(directory):
