@@ -9,6 +9,7 @@
 #include "bulk_reply.h"
 #include "bulk_response.h"
 #include "gzip.h"
+#include "missing_privilege.h"
 #include "search_engine.h"
 #include "server_text.h"
 
@@ -216,9 +217,12 @@ void BulkClient::send_part(const BulkBatch &batch, std::vector<std::size_t> pend
         case ReplyAction::split:
             split_again(batch, std::move(pending), body.plain().size(), work);
             return;
-        case ReplyAction::reject:
-            for (std::size_t d : pending) outcome.rejected.push_back(Rejection{d, response.status, verdict.reason});
+        case ReplyAction::reject: {
+            const std::string missing = response.status == 403 ? missing_privilege(response.body) : "";
+            for (std::size_t d : pending)
+                outcome.rejected.push_back(Rejection{d, response.status, verdict.reason, false, missing});
             return;
+        }
         case ReplyAction::done: {
             std::vector<std::size_t> again = take_item_results(verdict.items, pending, maybe_stored, outcome,
                                                               last_transient_error);
@@ -283,7 +287,7 @@ std::vector<std::size_t> BulkClient::take_item_results(const BulkResponse &reply
             trace("item " + std::to_string(pending[k]) + ": HTTP " + std::to_string(item.status) + ": " + item.error +
                   " (will retry)");
         } else {
-            outcome.rejected.push_back(Rejection{pending[k], item.status, item.error});
+            outcome.rejected.push_back(Rejection{pending[k], item.status, item.error, false, item.missing_privilege});
         }
     }
     return again;

@@ -37,6 +37,9 @@ struct Rejection {
     long status;           // HTTP status of the item (or of the request)
     std::string error;
     bool gave_up = false;  // transient trouble outlasted the retry budget: try again later
+    // The credentials lack this privilege (a 403 of the node's security): every further
+    // document would meet the same refusal.
+    std::string missing_privilege = {};
 };
 
 struct ProbeResult {

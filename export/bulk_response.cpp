@@ -66,8 +66,8 @@ BulkResponse parse_bulk_response(std::string_view body) {
             parsed.status = status->get<int>();
         if (auto error = result.find("error"); error != result.end()) parsed.error = printable_for_terminal(describe_error(*error), kMaxItemErrorBytes);
         // A refusal by the node's security: the privilege to add first, then its words.
-        if (const std::string missing = missing_privilege(parsed.error); parsed.status == 403 && !missing.empty())
-            parsed.error = missing + "; " + parsed.error;
+        if (parsed.status == 403) parsed.missing_privilege = missing_privilege(parsed.error);
+        if (!parsed.missing_privilege.empty()) parsed.error = parsed.missing_privilege + "; " + parsed.error;
         if (parsed.status == 0) {
             response.problem = "an item of the reply has no status";
             return response;

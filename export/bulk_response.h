@@ -13,6 +13,8 @@ namespace espcap::exporter {
 struct BulkItemResult {
     int status = 0;      // HTTP status of the item
     std::string error;   // "type: reason" when the item failed
+    // A 403 of the node's security: the privilege it lacks, as missing_privilege() says.
+    std::string missing_privilege;
     bool succeeded() const { return status >= 200 && status < 300; }
 };
 

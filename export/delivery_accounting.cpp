@@ -6,6 +6,8 @@
 
 namespace espcap::exporter {
 namespace {
+constexpr std::size_t kMaxSaid = 2048;  // bytes of a server's words in one warning
+
 // The option table's defaults (common/option_table.cpp), the one place they are said.
 const Options &default_options() {
     static const Options defaults = parse_options({}).options;
@@ -53,6 +55,13 @@ std::vector<std::size_t> DeliveryAccounting::count_sent(const BulkBatch &batch, 
         }
         ++(earlier ? stats_.replayed_failed : stats_.documents_failed);
         stats_.note_error(rejection.error);
+        if (!rejection.missing_privilege.empty() && stats_.missing_privilege.empty()) {
+            // Said once: every document after it meets the same refusal.
+            stats_.missing_privilege = rejection.missing_privilege;
+            reporter_.warning(printable_for_terminal(
+                "the node refuses documents: " + rejection.missing_privilege + "; stopping", kMaxSaid));
+            privilege_refused_.store(true, std::memory_order_relaxed);
+        }
         dead_letter_locked(batch, rejection.document, rejection.status, rejection.error);
         if (options_.trace) trace_rejection(batch, rejection);
     }
@@ -108,7 +117,6 @@ void DeliveryAccounting::set_aside_after_error(const std::string &file, const st
 void DeliveryAccounting::set_aside_locked(const std::string &file, Spool::Loaded why, const std::string &error) {
     const std::string message = "spool: " + error + "; kept as " + spool_->set_aside(file, why);
     stats_.note_error(message);
-    constexpr std::size_t kMaxSaid = 2048;
     reporter_.warning(printable_for_terminal(message, kMaxSaid));
 }
 

@@ -8,6 +8,7 @@
 // accounting remembers which spool files are its own (docs/delivery.md).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -76,6 +77,9 @@ public:
     void note_indices_deleted(const std::vector<std::string> &indices);  // retention
     void note_outside_retention(std::uint64_t documents);
     std::size_t spool_files_left() const;
+    // Documents were refused for a privilege the credentials lack (RunStats says
+    // which): the front end stops reading. Safe from any thread, without the lock.
+    bool privilege_refused() const { return privilege_refused_.load(std::memory_order_relaxed); }
     RunStats stats() const;
 
 private:
@@ -93,6 +97,7 @@ private:
     // this run's packets, so they leave `spooled` for `indexed`.
     std::unordered_map<std::string, std::size_t> own_spool_files_;
     DeadLetterFile dead_letter_;
+    std::atomic<bool> privilege_refused_{false};
 };
 
 }  // namespace espcap::exporter

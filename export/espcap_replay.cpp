@@ -100,7 +100,7 @@ int main(int argc, char **argv) {
         total.merge(exporter.finish());
         left = exporter.spool_files_left();
         spool_folder = exporter.spool_folder();
-        if (left == 0) break;
+        if (left == 0 || total.refused_privilege()) break;
         // Files left: the node went away, or another process held the folder. One that
         // ended just now has left fewer files than we counted.
         const bool waited = folder.wait_for_other_replay();
@@ -125,6 +125,7 @@ int main(int argc, char **argv) {
         std::fprintf(stderr, "; first error: %s",
                      espcap::exporter::printable_for_terminal(total.first_error, total.first_error.size()).c_str());
     std::fprintf(stderr, "\n");
+    if (total.refused_privilege()) return kBadUsage;  // the warning said which privilege, and the role
     if (total.failed()) return kFailed;
     return left > 0 ? kStillSpooled : 0;
 }

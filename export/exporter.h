@@ -76,6 +76,9 @@ public:
     // A node refused us (401, 403, a certificate) or is none (another 4xx). Read once
     // start() or finish() has returned.
     bool node_refused() const { return connector_ && !connector_->refusal().empty(); }
+    // The node refused documents for a privilege the credentials lack: the run should
+    // stop reading (any thread).
+    bool privilege_refused() const { return accounting_.privilege_refused(); }
 
     // The template's inputs (before start) and the fields documents first use (before
     // add_document() of the first document that uses them).

@@ -61,6 +61,7 @@ void RunStats::merge(const RunStats &other) {
     bytes_sent += other.bytes_sent;
     seconds += other.seconds;
     note_error(other.first_error);
+    if (missing_privilege.empty()) missing_privilege = other.missing_privilege;
     indices.insert(other.indices.begin(), other.indices.end());
     sent_to_node = sent_to_node || other.sent_to_node;
     wrote_file = wrote_file || other.wrote_file;
@@ -135,8 +136,9 @@ std::string RunStats::to_json() const {
     json["sent_to_node"] = sent_to_node;
     json["wrote_file"] = wrote_file;
     json["first_error"] = first_error.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(first_error);
-    // What the exit status says (0, 2 or 3), in words.
-    json["outcome"] = failed() ? "failed" : spooled() ? "spooled" : "delivered";
+    json["missing_privilege"] = missing_privilege.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(missing_privilege);
+    // What the exit status says (1, 2, 3 or 0), in words.
+    json["outcome"] = refused_privilege() ? "refused" : failed() ? "failed" : spooled() ? "spooled" : "delivered";
     // A server's text may hold any bytes: replaced, never an exception.
     return json.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }

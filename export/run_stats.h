@@ -41,6 +41,9 @@ struct RunStats {
     std::uint64_t bytes_sent = 0;
     double seconds = 0;
     std::string first_error;
+    // Documents were refused because the credentials lack this privilege: the run
+    // stopped there, and exits 1 as when the node refuses us at start.
+    std::string missing_privilege;
     std::set<std::string> indices;
     bool sent_to_node = false;
     bool wrote_file = false;
@@ -49,6 +52,7 @@ struct RunStats {
         return documents_failed > 0 || documents_not_written > 0 || replayed_failed > 0 || !first_error.empty();
     }
     bool spooled() const { return documents_spooled > 0; }
+    bool refused_privilege() const { return !missing_privilege.empty(); }
     void note_error(const std::string &error) {
         if (first_error.empty()) first_error = error;
     }

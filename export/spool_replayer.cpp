@@ -32,6 +32,9 @@ bool SpoolReplayer::replay(BulkClient &client) {
     std::string mappings;
     for (const std::string &file : files) {
         if (client.cancelled()) return true;  // the end of the run cut the replay short: the rest waits in the spool
+        // Credentials that lack a privilege would only move the spool into the dead-letter
+        // file: the rest waits for a role that has it.
+        if (accounting_.privilege_refused()) return true;
         if (!accounting_.load_spooled(file, batch, mappings)) continue;  // set aside
         std::size_t own_documents = 0;
         try {

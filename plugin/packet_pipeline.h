@@ -92,6 +92,8 @@ public:
     bool start_failed() const { return start_failed_; }
     // The start failed because the node refused us: see Exporter::node_refused().
     bool refused_at_start() const { return start_failed_ && exporter_ && exporter_->node_refused(); }
+    // Documents met a privilege the credentials lack: reading on would only add refusals.
+    bool privilege_refused() const { return exporter_ && exporter_->privilege_refused(); }
 
     // The writer and the daily index namer, once the capture is known. May throw.
     void start_documents(const CaptureOrigin &origin);

@@ -69,6 +69,10 @@ void Session::on_packet(const packet_info *pinfo, const epan_dissect_t *edt) noe
         host::ask_to_stop();
     }
     pipeline_->on_packet(pinfo, edt);
+    if (!stop_asked_ && pipeline_->privilege_refused()) {
+        stop_asked_ = true;  // the refused documents are in the dead-letter file; the rest stay unread
+        host::ask_to_stop();
+    }
 }
 
 Session::Outcome Session::finish() noexcept {
@@ -77,7 +81,7 @@ Session::Outcome Session::finish() noexcept {
     guarded("finish", host::report_error, [&] {
         const exporter::RunStats stats = pipeline_->finish();  // the summary line goes to stderr
         pipeline_->detach_taps();
-        outcome = pipeline_->refused_at_start() ? Outcome::refused
+        outcome = pipeline_->refused_at_start() || stats.refused_privilege() ? Outcome::refused
                   : stats.failed()          ? Outcome::failed
                   : stats.spooled()         ? Outcome::spooled
                                             : Outcome::delivered;

@@ -25,7 +25,8 @@ public:
     // compiled from here on (not yet at handoff). Returns an error for the user or "".
     std::string prepare_capture();
 
-    // refused: the run stopped at start (the node refused us, or is none): exit 1.
+    // refused: the node refused us (at start, or documents for a missing privilege) or is
+    // none: exit 1.
     enum class Outcome { delivered, spooled, failed, refused };
     // Sends what is left and prints the summary.
     Outcome finish() noexcept;
@@ -39,6 +40,7 @@ private:
 
     std::unique_ptr<PacketPipeline> pipeline_;
     bool started_ = false;
+    bool stop_asked_ = false;
 };
 
 }  // namespace espcap

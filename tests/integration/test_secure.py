@@ -159,6 +159,37 @@ class TestSecuredNode(unittest.TestCase):
         self.assertFalse([f for _, _, files in os.walk(spool) for f in files], text)
         self.assertEqual(self.node.count(f"{prefix}-*"), 0)
 
+    def test_7_documents_refused_for_a_missing_privilege_stop_the_run_and_are_kept(self):
+        # Templates in place (setup ran), but a sensor role lacks one index privilege:
+        # the documents' refusal names it and the role, exit 1, each document kept in
+        # the dead-letter file, nothing spooled, nothing stored.
+        prefix = PREFIX + "-lacking"
+        self.node.delete_prefix(prefix)
+        setup = subprocess.run(["espcap-setup", f"node={self.url}", f"ca_file={CA_FILE}", "user=setup",
+                                f"password_file={password_file('setup')}", f"index={prefix}"],
+                               stderr=subprocess.PIPE, timeout=120, check=False)
+        self.assertEqual(setup.returncode, 0, setup.stderr)
+        for user, privilege in (("no_create_index", "auto_configure"), ("no_create_doc", "create_doc")):
+            with self.subTest(user=user):
+                work = tempfile.mkdtemp(dir=self.tmp)
+                dead_letter = os.path.join(work, "dead-letter.ndjson")
+                run = run_tshark(["-r", DNS, "-q", *self.connection(user=user), "-X", f"espcap:index={prefix}",
+                                  "-X", f"espcap:dead_letter={dead_letter}",
+                                  "-X", f"espcap:spool={os.path.join(work, 'spool')}"], cwd=work)
+                text = run.stderr.decode(errors="replace")
+                self.assertEqual(run.returncode, 1, text)
+                said = [line for line in text.splitlines() if "the node refuses documents" in line]
+                self.assertEqual(len(said), 1, text)
+                self.assertIn(f"privilege {privilege} is missing", said[0])
+                self.assertIn(f"add it to role espcap_{user}", said[0])
+                packets, indexed, failed = summary(run.stderr)
+                self.assertEqual((packets, indexed, failed), (108, 0, 108), text)
+                with open(dead_letter) as kept:
+                    self.assertEqual(sum(1 for _ in kept), 108)
+                self.assertFalse([f for _, _, files in os.walk(os.path.join(work, "spool")) for f in files], text)
+        self.assertEqual(self.node.count(f"{prefix}-*"), 0)
+        self.node.delete_prefix(prefix)
+
 
 if __name__ == "__main__":
     unittest.main()
