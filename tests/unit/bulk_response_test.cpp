@@ -34,6 +34,20 @@ TEST_CASE("A partial failure names each failed item's reason", "[export][bulk]")
     CHECK(reply.items[2].status == 429);
 }
 
+TEST_CASE("An item refused by the node's security names the missing privilege", "[export][bulk][security]") {
+    // Elasticsearch 8.8's item for a sensor role without create_index.
+    const auto reply = parse_bulk_response(R"({"errors":true,"items":[
+        {"create":{"status":403,"error":{"type":"security_exception","reason":"action [indices:admin/auto_create] is unauthorized for user [s] with effective roles [espcap_sensor] on indices [packets-2015-08-14], this action is granted by the index privileges [auto_configure,create_index,manage,all]"}}},
+        {"create":{"status":403,"error":{"type":"cluster_block_exception","reason":"index [packets-2015-08-14] blocked by: [FORBIDDEN/8/index write (api)];"}}}]})");
+    REQUIRE(reply.parsed);
+    REQUIRE(reply.items.size() == 2);
+    CHECK(reply.items[0].missing_privilege ==
+          "the index privilege auto_configure is missing (for indices:admin/auto_create on packets-2015-08-14): "
+          "add it to role espcap_sensor");
+    CHECK_THAT(reply.items[0].error, Catch::StartsWith(reply.items[0].missing_privilege + "; security_exception"));
+    CHECK(reply.items[1].missing_privilege.empty());  // a write block is no privilege: dead-lettered, exit 2
+}
+
 TEST_CASE("Replies that are not bulk replies are recognised", "[export][bulk]") {
     for (const char *body : {"", "<html>502 Bad Gateway</html>", "[]", R"({"error":"x"})",
                              R"({"items":[{"index":{}}]})", R"({"items":[42]})"}) {
