@@ -10,7 +10,7 @@
 #include <cstdio>
 #include <vector>
 
-#include "capture_source.h"
+#include "capture_arguments.h"
 #include "guarded.h"
 
 namespace espcap {
@@ -89,11 +89,11 @@ bool GuiExportRun::confirmed() {
 
 // The capture's name comes from Wireshark's open file, learned from its first packet.
 void GuiExportRun::start_documents(const packet_info *pinfo) {
-    capture_ = open_capture_of(pinfo);
+    capture_ = wireshark_capture_file_of(pinfo);
     const std::string file = capture_ && !capture_->is_temporary ? capture_->file_name : "";
-    CaptureOrigin origin;
-    origin.context.file_name = file;
-    origin.context.file_date_utc = file_date_utc(file);
+    tap::CaptureOrigin origin;
+    origin.file_name = file;
+    origin.file_date_utc = file_date_utc(file);
     pipeline_.start_documents(origin);
     capture_known_ = true;  // last: if anything above threw, the next packet tries again
 }

@@ -22,7 +22,7 @@
 #include <string>
 #include <thread>
 
-#include "open_capture.h"
+#include "wireshark_capture_file.h"
 #include "options.h"
 #include "packet_pipeline.h"
 #include "reporter.h"
@@ -80,7 +80,7 @@ private:
     std::string connect_warning_;  // the node did not answer; batches go to the spool
     std::string read_error_;
 
-    std::optional<OpenCapture> capture_;  // learned from the first packet
+    std::optional<WiresharkCaptureFile> capture_;  // learned from the first packet
     bool capture_known_ = false;
     std::uint64_t frames_read_ = 0;  // before the displayed-only check
     exporter::RunStats stats_;   // the final counts, once confirmed

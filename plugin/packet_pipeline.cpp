@@ -14,7 +14,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "capture_source.h"
+#include "capture_arguments.h"
 #include "guarded.h"
 #include "packet_id.h"
 #include "sensor_identity.h"
@@ -150,15 +150,15 @@ void PacketPipeline::fail_start(const std::string &error) {
 
 // Document ids name each packet itself (packet_id.h), so exporting the file again
 // (from Wireshark or tshark) stores nothing twice.
-void PacketPipeline::start_documents(const CaptureOrigin &origin) {
-    auto writer = std::make_unique<tap::PacketDocumentWriter>(origin.context, protocol_layers_, registry_.get(),
+void PacketPipeline::start_documents(const tap::CaptureOrigin &origin) {
+    auto writer = std::make_unique<tap::PacketDocumentWriter>(origin, protocol_layers_, registry_.get(),
                                                               options_.content);
     const std::string identity =
         tap::identity_members({options_.sensor, tap::local_host_name(), options_.labels});
     writer->set_identity(identity);
     daily_index_ = std::make_unique<tap::DailyIndex>(options_.index_prefix);
     ring_buffer_write_file_ = origin.ring_buffer_write_file;
-    flows_.start(exporter_.get(), origin.context.file_name, origin.live, identity);
+    flows_.start(exporter_.get(), origin.file_name, origin.live, identity);
     writer_ = std::move(writer);  // last: documents_started() says all of the above is done
 }
 

@@ -28,6 +28,7 @@
 #include "exporter.h"
 #include "flow_recorder.h"
 #include "options.h"
+#include "capture_origin.h"
 #include "packet_document.h"
 #include "protocol_layers.h"
 #include "reporter.h"
@@ -36,16 +37,6 @@ struct _packet_info;
 struct epan_dissect;
 
 namespace espcap {
-
-// Where a run's packets come from, as their documents name it.
-struct CaptureOrigin {
-    tap::CaptureContext context;
-    // tshark -b ... -w FILE: each packet is named after the ring buffer file it is in.
-    std::string ring_buffer_write_file;
-    // Packets arrive as they are captured (tshark -i): long flows' records are updated
-    // while they go on (flow_update). A file is read faster than its packets' time.
-    bool live = false;
-};
 
 class PacketPipeline {
 public:
@@ -96,7 +87,7 @@ public:
     bool privilege_refused() const { return exporter_ && exporter_->privilege_refused(); }
 
     // The writer and the daily index namer, once the capture is known. May throw.
-    void start_documents(const CaptureOrigin &origin);
+    void start_documents(const tap::CaptureOrigin &origin);
     bool documents_started() const { return writer_ != nullptr; }
 
     // One frame: counted, its flow recorded, its document handed to the exporter. A

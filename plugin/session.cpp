@@ -5,7 +5,7 @@
 #include <epan/epan_dissect.h>
 #include <epan/packet_info.h>
 
-#include "capture_source.h"
+#include "capture_arguments.h"
 #include "guarded.h"
 #include "host_program.h"
 #include "reporter.h"
@@ -43,15 +43,15 @@ std::string Session::prepare_capture() {
 void Session::start() {
     started_ = true;
     const Options &options = pipeline_->options();
-    const CaptureSource source = capture_source_from_arguments(current_process_arguments());
-    CaptureOrigin origin;
+    const CaptureArguments arguments = capture_arguments_of(current_process_arguments());
+    tap::CaptureOrigin origin;
     // A live capture that tshark also writes with -w is read back from that file, so its
     // packets can be found there again (espcap-pcap).
-    origin.context.file_name = source.read_file.empty() ? source.live_file() : source.read_file;
-    origin.live = source.read_file.empty();
-    if (source.read_file.empty() && source.ring_buffer && source.write_file != "-")
-        origin.ring_buffer_write_file = source.write_file;
-    origin.context.file_date_utc = file_date_utc(source.read_file);
+    origin.file_name = arguments.read_file.empty() ? arguments.live_file() : arguments.read_file;
+    origin.live = arguments.read_file.empty();
+    if (arguments.read_file.empty() && arguments.ring_buffer && arguments.write_file != "-")
+        origin.ring_buffer_write_file = arguments.write_file;
+    origin.file_date_utc = file_date_utc(arguments.read_file);
     pipeline_->prepare_exporter();
     pipeline_->start_documents(origin);
     for (const std::string &warning : connection_warnings(options)) stderr_reporter().warning(warning);

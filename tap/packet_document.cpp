@@ -45,12 +45,12 @@ void append_epoch_seconds(JsonBuffer &out, std::int64_t secs, int nsecs) {
     append_decimal(out, fraction, 9);
 }
 
-PacketDocumentWriter::PacketDocumentWriter(const CaptureContext &context, ProtocolLayers layers,
+PacketDocumentWriter::PacketDocumentWriter(const CaptureOrigin &origin, ProtocolLayers layers,
                                            const FieldRegistry *registry, DocumentContent content)
     : identity_members_(kPacketEventMember), tree_writer_(registry, std::move(content)), layers_(std::move(layers)) {
-    if (!context.file_name.empty()) file_members_ += encoded_string_member("file_name", context.file_name);
-    if (!context.file_date_utc.empty())
-        file_members_ += encoded_string_member("file_date_utc", context.file_date_utc);
+    if (!origin.file_name.empty()) file_members_ += encoded_string_member("file_name", origin.file_name);
+    if (!origin.file_date_utc.empty())
+        file_members_ += encoded_string_member("file_date_utc", origin.file_date_utc);
 }
 
 void PacketDocumentWriter::set_identity(const std::string &identity_members) {

@@ -12,21 +12,17 @@
 #include "json_buffer.h"
 #include "ek_tree_writer.h"
 #include "interface_names.h"
+#include "capture_origin.h"
 #include "protocol_layers.h"
 
 struct _packet_info;
 
 namespace espcap::tap {
 
-struct CaptureContext {
-    std::string file_name;      // empty for live captures
-    std::string file_date_utc;  // "YYYY-MM-DDTHH:MM:SS", empty for live captures
-};
-
 class PacketDocumentWriter {
 public:
     // `registry`, `content`: see EkTreeWriter; registry is null when nothing maps the fields.
-    PacketDocumentWriter(const CaptureContext &context, ProtocolLayers layers, const FieldRegistry *registry,
+    PacketDocumentWriter(const CaptureOrigin &origin, ProtocolLayers layers, const FieldRegistry *registry,
                          DocumentContent content = {});
 
     // `community_id`: the packet's flow (community_id.h), written as network.community_id.

@@ -18,7 +18,7 @@
 #define ESPCAP_FVALUE_IS_PUBLIC (WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR == 0)
 
 // The first member of epan.c's private struct epan_session is the packet provider, the
-// `provider` member of the host program's capture_file (plugin/open_capture.cpp). Read
+// `provider` member of the host program's capture_file (plugin/wireshark_capture_file.cpp). Read
 // in the sources of 4.0, 4.4 and 4.6; other versions are not assumed to keep it.
 #define ESPCAP_EPAN_SESSION_STARTS_WITH_PROVIDER \
     (WIRESHARK_VERSION_MAJOR == 4 && (WIRESHARK_VERSION_MINOR == 0 || WIRESHARK_VERSION_MINOR == 4 || \

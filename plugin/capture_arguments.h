@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Where the host program reads packets from, learned from its command line:
-// Wireshark's plugin API does not tell a tap which file is being read.
+// What tshark's command line says about the capture (-r, -i, -w, -b): Wireshark's
+// plugin API does not tell a tap which file is being read. The session turns it into
+// the run's tap::CaptureOrigin.
 #pragma once
 
 #include <string>
@@ -8,7 +9,7 @@
 
 namespace espcap {
 
-struct CaptureSource {
+struct CaptureArguments {
     std::string read_file;                // -r / --read-file, empty when capturing live
     std::vector<std::string> interfaces;  // -i / --interface
     std::string write_file;               // -w: where a live capture is also written ("-": stdout)
@@ -22,7 +23,7 @@ struct CaptureSource {
 
 // Reads tshark/wireshark style arguments (argv[0] first), honouring bundled short
 // options (-qr FILE), attached values (-rFILE, --read-file=FILE) and "--".
-CaptureSource capture_source_from_arguments(const std::vector<std::string> &argv);
+CaptureArguments capture_arguments_of(const std::vector<std::string> &argv);
 
 // Whether `candidate` (a file name, no folder) is one of the files dumpcap writes for
 // `-b ... -w write_file`: STEM_NNNNN_YYYYMMDDhhmmss.EXT for write_file STEM.EXT.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "open_capture.h"
+#include "wireshark_capture_file.h"
 
 #include <wireshark.h>
 #include <cfile.h>
@@ -37,10 +37,10 @@ const capture_file *capture_file_of(const epan_t *session) {
 
 }  // namespace
 
-std::optional<OpenCapture> open_capture_of(const packet_info *pinfo) {
+std::optional<WiresharkCaptureFile> wireshark_capture_file_of(const packet_info *pinfo) {
     const capture_file *file = capture_file_of(pinfo != nullptr ? pinfo->epan : nullptr);
     if (file == nullptr || file->filename == nullptr) return std::nullopt;
-    OpenCapture capture;
+    WiresharkCaptureFile capture;
     capture.file_name = file->filename;
     capture.is_temporary = file->is_tempfile != FALSE;
     capture.display_filter = file->dfilter != nullptr ? file->dfilter : "";

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "capture_source.h"
+#include "capture_arguments.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -31,8 +31,8 @@ const std::set<std::string> kLongOptionsWithValue = {
 
 }  // namespace
 
-CaptureSource capture_source_from_arguments(const std::vector<std::string> &argv) {
-    CaptureSource source;
+CaptureArguments capture_arguments_of(const std::vector<std::string> &argv) {
+    CaptureArguments source;
     auto take = [&](char option, const std::string &value) {
         if (option == 'r') source.read_file = value;
         if (option == 'i') source.interfaces.push_back(value);
@@ -72,7 +72,7 @@ CaptureSource capture_source_from_arguments(const std::vector<std::string> &argv
     return source;
 }
 
-std::string CaptureSource::live_file() const {
+std::string CaptureArguments::live_file() const {
     if (!read_file.empty() || ring_buffer || write_file == "-") return "";
     return write_file;
 }
