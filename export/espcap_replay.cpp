@@ -17,12 +17,12 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <cstring>
 #include <string>
 
 #include "exit_status.h"
 #include "exporter.h"
 #include "options.h"
+#include "program_options.h"
 #include "server_text.h"
 #include "spool.h"
 
@@ -49,30 +49,20 @@ int usage(const char *problem) {
 }  // namespace
 
 int main(int argc, char **argv) {
-    espcap::RawOptions raw;
-    for (int i = 1; i < argc; ++i) {
-        if (!std::strcmp(argv[i], "-h") || !std::strcmp(argv[i], "--help")) {
-            usage(nullptr);
-            return 0;
-        }
-        std::pair<std::string, std::string> entry;
-        std::string error;
-        if (!espcap::split_option_argument(argv[i], entry, error)) return usage(error.c_str());
-        raw.push_back(std::move(entry));
+    const espcap::ProgramOptions given = espcap::read_program_options(argc, argv);
+    if (given.help) {
+        usage(nullptr);
+        return 0;
     }
-    const espcap::OptionsResult parsed = espcap::parse_options(raw);
-    if (!parsed.ok()) return usage(parsed.error.c_str());
-    espcap::Options options = parsed.options;
+    if (!given.ok()) return usage(given.error.c_str());
+    const espcap::RawOptions &raw = given.raw;
+    espcap::Options options = given.options;
     // The spool files bring their runs' full templates (with Wireshark's field types);
     // a replay only installs the basic one when asked, so it never replaces them.
     const bool template_asked = std::any_of(raw.begin(), raw.end(), [](const auto &e) { return e.first == "template"; });
     if (!template_asked) options.install_template = false;
-    if (options.nodes.empty()) return usage("node= is required");
     if (options.spool.empty()) return usage("spool=off leaves nothing to replay");
-    for (const std::string &warning : espcap::command_line_secret_warnings(raw))
-        std::fprintf(stderr, "espcap-replay: warning: %s\n", warning.c_str());
-    for (const std::string &warning : espcap::connection_warnings(options))
-        std::fprintf(stderr, "espcap-replay: warning: %s\n", warning.c_str());
+    for (const std::string &warning : given.warnings) std::fprintf(stderr, "espcap-replay: warning: %s\n", warning.c_str());
     options.output_file.clear();
     // Credentials and packet contents sit in this process's memory from here on: no
     // core dump (nor a same-user ptrace) may take them away.

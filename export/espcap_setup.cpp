@@ -10,11 +10,11 @@
 // each index's fields by Wireshark's types as they go, which needs no cluster privilege.
 // Exit status: 0 installed, 1 not (bad usage, the node refused or did not answer).
 #include <cstdio>
-#include <cstring>
 #include <string>
 
 #include "exporter.h"
 #include "options.h"
+#include "program_options.h"
 #include "reporter.h"
 
 namespace {
@@ -31,25 +31,14 @@ int usage(const char *problem) {
 }  // namespace
 
 int main(int argc, char **argv) {
-    espcap::RawOptions raw;
-    for (int i = 1; i < argc; ++i) {
-        if (!std::strcmp(argv[i], "-h") || !std::strcmp(argv[i], "--help")) {
-            usage(nullptr);
-            return 0;
-        }
-        std::pair<std::string, std::string> entry;
-        std::string error;
-        if (!espcap::split_option_argument(argv[i], entry, error)) return usage(error.c_str());
-        raw.push_back(std::move(entry));
+    const espcap::ProgramOptions given = espcap::read_program_options(argc, argv);
+    if (given.help) {
+        usage(nullptr);
+        return 0;
     }
-    const espcap::OptionsResult parsed = espcap::parse_options(raw);
-    if (!parsed.ok()) return usage(parsed.error.c_str());
-    espcap::Options options = parsed.options;
-    if (options.nodes.empty()) return usage("node= is required");
-    for (const std::string &warning : espcap::command_line_secret_warnings(raw))
-        std::fprintf(stderr, "espcap-setup: warning: %s\n", warning.c_str());
-    for (const std::string &warning : espcap::connection_warnings(options))
-        std::fprintf(stderr, "espcap-setup: warning: %s\n", warning.c_str());
+    if (!given.ok()) return usage(given.error.c_str());
+    for (const std::string &warning : given.warnings) std::fprintf(stderr, "espcap-setup: warning: %s\n", warning.c_str());
+    espcap::Options options = given.options;
     options.install_template = true;
     options.spool.clear();  // nothing to send: a node that does not answer is an error
     options.output_file.clear();
