@@ -27,6 +27,7 @@
 #include "daily_index.h"
 #include "exporter.h"
 #include "flow_recorder.h"
+#include "geo_enricher.h"
 #include "options.h"
 #include "packet_document.h"
 #include "protocol_layers.h"
@@ -60,8 +61,8 @@ public:
     // Before anything started: the taps stay, the rest of the run takes `options`.
     void set_options(const Options &options) { options_ = options; }
 
-    // Reads the `not_protocols` file and checks the protocol names options give.
-    // Returns an error for the user, or "".
+    // Reads the `not_protocols` file, checks the protocol names options give and opens
+    // the `geoip` and `asn` databases. Returns an error for the user, or "".
     std::string prepare();
 
     // Called once per frame from the "frame" tap, after the flows' taps saw it; the hook
@@ -123,6 +124,7 @@ private:
     FrameHook on_frame_;
     bool taps_attached_ = false;
     tap::ProtocolLayers protocol_layers_;
+    std::unique_ptr<tap::GeoEnricher> geo_;  // with geoip= or asn=: packets and flows share it
 
     std::unique_ptr<tap::FieldRegistry> registry_;  // when fields get mapped
     std::unique_ptr<exporter::Exporter> exporter_;
