@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "geo_enricher.h"
 
+#include <arpa/inet.h>
+
 #include <utility>
 
 namespace espcap::tap {
@@ -18,11 +20,11 @@ std::unique_ptr<GeoEnricher> GeoEnricher::from_databases(std::shared_ptr<const G
     });
 }
 
-const std::string &GeoEnricher::members(const IpAddress &address) {
-    static const std::string none;
-    if (address.size == 0) return none;
-    key_.assign(address.key());
+const std::string &GeoEnricher::members(std::string_view text) {
+    key_.assign(text);
     if (const std::string *known = cache_.find(key_)) return *known;
+    const IpAddress address = parse_ip_address(text);
+    if (address.size == 0) return cache_.insert(key_, "");
     ++lookups_;
     return cache_.insert(key_, geo_members(look_up_(address)));
 }
@@ -31,7 +33,15 @@ const std::string &GeoEnricher::members_of_json_text(std::string_view json_text)
     static const std::string none;
     // An address is written as a plain quoted string: nothing in it needs escaping.
     if (json_text.size() < 2 || json_text.front() != '"' || json_text.back() != '"') return none;
-    return members(parse_ip_address(json_text.substr(1, json_text.size() - 2)));
+    return members(json_text.substr(1, json_text.size() - 2));
+}
+
+const std::string &GeoEnricher::members(const IpAddress &address) {
+    static const std::string none;
+    char text[INET6_ADDRSTRLEN];
+    const int family = address.size == 4 ? AF_INET : address.size == 16 ? AF_INET6 : AF_UNSPEC;
+    if (family == AF_UNSPEC || inet_ntop(family, address.bytes.data(), text, sizeof text) == nullptr) return none;
+    return members(std::string_view(text));
 }
 
 }  // namespace espcap::tap

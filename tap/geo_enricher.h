@@ -35,11 +35,15 @@ public:
     static std::unique_ptr<GeoEnricher> from_databases(std::shared_ptr<const GeoDatabase> location,
                                                        std::shared_ptr<const GeoDatabase> as);
 
-    // The members to write into the address's ECS object; "" when nothing is known.
-    const std::string &members(const IpAddress &address);
+    // The members to write into the ECS object of the address written as `text`
+    // ("10.0.0.1", "2001:db8::1"); "" when nothing is known or the text is no address.
+    // The text is the cache's key, so a packet's address is parsed only when it is new.
+    const std::string &members(std::string_view text);
     // The same for an address as the packet document wrote it: a JSON string ("10.0.0.1",
     // with the quotes). Anything else gets "".
     const std::string &members_of_json_text(std::string_view json_text);
+    // The same for an address's bytes (a flow's tuple).
+    const std::string &members(const IpAddress &address);
 
     std::size_t lookups() const { return lookups_; }  // cache misses so far
 
