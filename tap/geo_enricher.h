@@ -3,10 +3,11 @@
 // and kept in a bounded cache: a capture meets the same few addresses again and again,
 // and a lookup walks the database's tree while a cache hit is one hash.
 //
-//   GeoEnricher geo = GeoEnricher::from_databases(city, asn);   // either may be null
-//   out += geo.members(address);   // ',"geo":{...},"as":{...}', or ""
+//   auto geo = GeoEnricher::from_databases(city, asn);   // either may be null
+//   out += geo->members("10.0.0.1");   // ',"geo":{...},"as":{...}', or ""
 //
-// Used by one thread at a time (the dissecting thread, then the run's finish).
+// Used by one thread at a time (the dissecting thread, then the run's finish): the
+// cache has no lock.
 #pragma once
 
 #include <cstddef>
