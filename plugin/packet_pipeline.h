@@ -120,11 +120,12 @@ private:
 
     Options options_;
     Reporter &reporter_;
+    // With geoip= or asn=; before flows_ and writer_, which point at it, so it outlives them.
+    std::unique_ptr<tap::GeoEnricher> geo_;
     FlowRecorder flows_;  // Community IDs, and flow records when asked
     FrameHook on_frame_;
     bool taps_attached_ = false;
     tap::ProtocolLayers protocol_layers_;
-    std::unique_ptr<tap::GeoEnricher> geo_;  // with geoip= or asn=: packets and flows share it
 
     std::unique_ptr<tap::FieldRegistry> registry_;  // when fields get mapped
     std::unique_ptr<exporter::Exporter> exporter_;
