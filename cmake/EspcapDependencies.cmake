@@ -7,6 +7,7 @@
 #   ZLIB::ZLIB           inflating spool files, with a bound on the result (zlib1g-dev)
 #   nlohmann_json::nlohmann_json  parsing server replies (nlohmann-json3-dev)
 #   PkgConfig::LIBXXHASH  XXH3-128, the digest in each packet's document id (libxxhash-dev)
+#   PkgConfig::LIBMAXMINDDB  GeoIP and ASN lookups, geoip= and asn= (libmaxminddb-dev)
 #   Threads::Threads     the sender thread
 #   PkgConfig::GLIB      running Wireshark's tools from espcap-pcap (libglib2.0-dev)
 include(GNUInstallDirs)
@@ -18,6 +19,7 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBDEFLATE REQUIRED IMPORTED_TARGET libdeflate)
 pkg_check_modules(LIBXXHASH REQUIRED IMPORTED_TARGET libxxhash)
 pkg_check_modules(GLIB REQUIRED IMPORTED_TARGET glib-2.0)
+pkg_check_modules(LIBMAXMINDDB REQUIRED IMPORTED_TARGET libmaxminddb)
 find_package(nlohmann_json 3.9 REQUIRED)
 find_package(Threads REQUIRED)
 

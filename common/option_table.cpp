@@ -412,6 +412,13 @@ const std::vector<OptionSpec> &option_specs() {
         option("labels", "Labels", labels(), unset("none"), kIndexing,
                "`key:value` pairs, comma-separated, written on every packet and flow record as `labels.key` "
                "(`site:lab,rack:3`); keys of letters, digits, `_` and `-`."),
+        option("geoip", "GeoIP database", text(&Options::geoip_database), unset("none"), kIndexing,
+               "A MaxMind DB file (`.mmdb`: GeoLite2 or DB-IP City or Country): fills `source.geo.*` and "
+               "`destination.geo.*` (country, city, location) on packets and flow records "
+               "([docs/long-captures.md](docs/long-captures.md#geoip-and-asn))."),
+        option("asn", "ASN database", text(&Options::asn_database), unset("none"), kIndexing,
+               "A MaxMind DB ASN file (GeoLite2-ASN, DB-IP ASN lite): fills `source.as.number` and "
+               "`source.as.organization.name` (and the destination's)."),
         option("daily", "Index per day", boolean(&Options::daily), is("true"), kIndexing,
                "`false` sends every document to the index named exactly `PREFIX`."),
         applied_first(option(

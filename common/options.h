@@ -49,6 +49,9 @@ struct Options {
     // on every packet and flow record.
     std::string sensor;
     std::vector<std::pair<std::string, std::string>> labels;
+    // MaxMind DB files: "geoip" (City or Country) and "asn"; "" for none.
+    std::string geoip_database;
+    std::string asn_database;
     // "retention": espcap's daily indices older than this many days are deleted (0: never).
     long retention_days = 0;
     bool daily = false;             // PREFIX-YYYY-MM-DD; false: every document in PREFIX

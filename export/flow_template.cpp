@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "index_template.h"
+#include "geo_mapping.h"
 #include "mapping_path.h"
 #include "sensor_mapping.h"
 
@@ -38,6 +39,7 @@ json flow_mappings() {
         for (const char *name : {".port", ".packets", ".bytes"}) put_at_path(properties, prefix + name, count);
     }
     put_sensor_mappings(properties);
+    put_geo_mappings(properties);
     return {{"_meta", {{"created_by", "espcap"}}}, {"dynamic", true}, {"date_detection", false},
             {"dynamic_templates", json::array({labels_as_keywords()})}, {"properties", properties}};
 }

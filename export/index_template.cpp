@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "field_storage.h"
+#include "geo_mapping.h"
 #include "mapping_defaults.h"
 #include "mapping_path.h"
 #include "sensor_mapping.h"
@@ -62,6 +63,7 @@ json mappings(const TemplateSpec &spec) {
     put_at_path(properties, "network.transport", {{"type", "keyword"}});
     put_at_path(properties, "network.community_id", {{"type", "keyword"}});
     put_sensor_mappings(properties);
+    put_geo_mappings(properties);
     for (const auto &[path, type] : spec.alias_target_types) {
         json mapping = typed(type, spec.engine);
         // The template serves every profile: these are fields analysts group by anyway.

@@ -134,7 +134,8 @@ bool FlowRecorder::counts_frame(const packet_info *pinfo) const {
 }
 
 void FlowRecorder::start(exporter::Exporter *exporter, const std::string &file_name, bool live,
-                         std::string identity) {
+                         std::string identity, tap::GeoEnricher *geo) {
+    geo_ = geo;
     exporter_ = exporter;
     identity_ = std::move(identity);
     live_ = live;
@@ -313,7 +314,8 @@ void FlowRecorder::write(const std::vector<tap::Flow> &flows) {
         // In a live capture every version of a record replaces the one before (bulk_batch.h);
         // a file's records are written once and created.
         exporter_->add_document(
-            index, id.view(), [&](JsonBuffer &out) { tap::write_flow_document(flow, where(flow.interface_id), out, identity_); },
+            index, id.view(),
+            [&](JsonBuffer &out) { tap::write_flow_document(flow, where(flow.interface_id), out, identity_, geo_); },
             live_ ? flow.version() : 0);
         ++(flow.final ? flows_written_ : flow_updates_);
     }

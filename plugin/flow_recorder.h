@@ -25,6 +25,7 @@
 #include "daily_index.h"
 #include "exporter.h"
 #include "flow_table.h"
+#include "geo_enricher.h"
 #include "interface_names.h"
 #include "options.h"
 
@@ -54,8 +55,10 @@ public:
 
     // `live`: updates the records of long flows every flow_update seconds (a file's
     // flows are written once, when they end).
-    // `identity`: the sensor's pre-encoded members, written on every record.
-    void start(exporter::Exporter *exporter, const std::string &file_name, bool live, std::string identity = {});
+    // `identity`: the sensor's pre-encoded members, written on every record; `geo`: the
+    // addresses' GeoIP and ASN members (not owned), or null.
+    void start(exporter::Exporter *exporter, const std::string &file_name, bool live, std::string identity = {},
+               tap::GeoEnricher *geo = nullptr);
     // The frame's Community ID ("" when it has no IP flow); counts the frame in its
     // flows and writes those that ended.
     std::string_view end_frame(const _packet_info *pinfo, std::string_view protocol);
@@ -94,6 +97,7 @@ private:
     std::unique_ptr<tap::DailyIndex> daily_index_;
     std::string file_member_;  // ',"file_name":"..."' or ""
     std::string identity_;     // ',"observer":{...}...' (sensor_identity.h)
+    tap::GeoEnricher *geo_ = nullptr;
     tap::InterfaceNames interface_names_;
     std::vector<std::string> interface_members_;  // by interface id: file and interface members
     std::set<std::string> indices_;

@@ -51,6 +51,23 @@ std::string load_protocol_layers(const Options &options, tap::ProtocolLayers &la
     return "";
 }
 
+// The run's GeoIP and ASN lookups, or null when neither database is given.
+std::string open_geo_databases(const Options &options, std::unique_ptr<tap::GeoEnricher> &geo) {
+    geo.reset();
+    std::string error;
+    std::shared_ptr<const tap::GeoDatabase> location, as;
+    if (!options.geoip_database.empty()) {
+        location = tap::GeoDatabase::open(options.geoip_database, tap::GeoDatabase::Kind::location, error);
+        if (!location) return error;
+    }
+    if (!options.asn_database.empty()) {
+        as = tap::GeoDatabase::open(options.asn_database, tap::GeoDatabase::Kind::as, error);
+        if (!as) return error;
+    }
+    if (location || as) geo = tap::GeoEnricher::from_databases(std::move(location), std::move(as));
+    return "";
+}
+
 // Protocol names are checked here, where libwireshark knows them.
 std::string check_protocol_names(const DocumentContent &content) {
     for (const auto &[key, names] : {std::pair{"protocols", &content.only_protocols},
@@ -78,6 +95,7 @@ bool PacketPipeline::same_taps(const Options &options) const {
 
 std::string PacketPipeline::prepare() {
     if (std::string error = load_protocol_layers(options_, protocol_layers_); !error.empty()) return error;
+    if (std::string error = open_geo_databases(options_, geo_); !error.empty()) return error;
     return check_protocol_names(options_.content);
 }
 
@@ -156,9 +174,10 @@ void PacketPipeline::start_documents(const tap::CaptureOrigin &origin) {
     const std::string identity =
         tap::identity_members({options_.sensor, tap::local_host_name(), options_.labels});
     writer->set_identity(identity);
+    writer->set_geo(geo_.get());
     daily_index_ = std::make_unique<tap::DailyIndex>(options_.index_prefix);
     ring_buffer_write_file_ = origin.ring_buffer_write_file;
-    flows_.start(exporter_.get(), origin.file_name, origin.live, identity);
+    flows_.start(exporter_.get(), origin.file_name, origin.live, identity, geo_.get());
     writer_ = std::move(writer);  // last: documents_started() says all of the above is done
 }
 

@@ -27,6 +27,7 @@
 #include "daily_index.h"
 #include "exporter.h"
 #include "flow_recorder.h"
+#include "geo_enricher.h"
 #include "options.h"
 #include "capture_origin.h"
 #include "packet_document.h"
@@ -51,8 +52,8 @@ public:
     // Before anything started: the taps stay, the rest of the run takes `options`.
     void set_options(const Options &options) { options_ = options; }
 
-    // Reads the `not_protocols` file and checks the protocol names options give.
-    // Returns an error for the user, or "".
+    // Reads the `not_protocols` file, checks the protocol names options give and opens
+    // the `geoip` and `asn` databases. Returns an error for the user, or "".
     std::string prepare();
 
     // Called once per frame from the "frame" tap, after the flows' taps saw it; the hook
@@ -112,6 +113,8 @@ private:
 
     Options options_;
     Reporter &reporter_;
+    // With geoip= or asn=; before flows_ and writer_, which point at it, so it outlives them.
+    std::unique_ptr<tap::GeoEnricher> geo_;
     FlowRecorder flows_;  // Community IDs, and flow records when asked
     FrameHook on_frame_;
     bool taps_attached_ = false;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "ecs_copies.h"
 
+#include "geo_enricher.h"
+
 namespace espcap::tap {
 
 EcsCopies::Role EcsCopies::role_of(std::string_view name) {
@@ -63,7 +65,8 @@ void EcsCopies::record(Role role, std::size_t begin, std::size_t end) {
     if (ports && role == Role::destination_port) destination_port_ = {begin, end};
 }
 
-void EcsCopies::append_object(JsonBuffer &out, const char *name, const Span &address, const Span &port) {
+void EcsCopies::append_object(JsonBuffer &out, const char *name, const Span &address, const Span &port,
+                              GeoEnricher *geo) {
     if (address.empty() && port.empty()) return;
     // The values were written earlier into `out` itself: JsonBuffer::append copies from
     // its own bytes safely, even when it grows.
@@ -78,12 +81,14 @@ void EcsCopies::append_object(JsonBuffer &out, const char *name, const Span &add
         out += address.empty() ? "\"port\":" : ",\"port\":";
         out.append(out.data() + port.begin, port.end - port.begin);
     }
+    if (geo != nullptr && !address.empty())
+        out += geo->members_of_json_text({out.data() + address.begin, address.end - address.begin});
     out += '}';
 }
 
-void EcsCopies::append(JsonBuffer &out, std::string_view community_id) {
-    append_object(out, "source", source_address_, source_port_);
-    append_object(out, "destination", destination_address_, destination_port_);
+void EcsCopies::append(JsonBuffer &out, std::string_view community_id, GeoEnricher *geo) {
+    append_object(out, "source", source_address_, source_port_, geo);
+    append_object(out, "destination", destination_address_, destination_port_, geo);
     if (transport_.empty() && community_id.empty()) return;
     out += R"(,"network":{)";
     if (!transport_.empty()) {

@@ -9,7 +9,8 @@
 // ICMPv6 layer. Layers nested inside another (the packet quoted by an ICMP error) never
 // count, so an ICMP error keeps the addresses of the router that sent it.
 //
-// The tree writer reports where it wrote the values; append() copies them.
+// The tree writer reports where it wrote the values; append() copies them, and adds
+// what the GeoIP and ASN databases say about each address (geo_enricher.h).
 #pragma once
 
 #include <cstddef>
@@ -19,6 +20,8 @@
 #include "json_buffer.h"
 
 namespace espcap::tap {
+
+class GeoEnricher;
 
 class EcsCopies {
 public:
@@ -45,15 +48,16 @@ public:
     void record(Role role, std::size_t begin, std::size_t end);
 
     // Writes ',"source":{...},"destination":{...},"network":{...}' for what was found,
-    // and the packet's Community ID (computed elsewhere) as network.community_id.
-    void append(JsonBuffer &out, std::string_view community_id = {});
+    // and the packet's Community ID (computed elsewhere) as network.community_id; with
+    // `geo`, each address's geo and as members.
+    void append(JsonBuffer &out, std::string_view community_id = {}, GeoEnricher *geo = nullptr);
 
 private:
     struct Span {
         std::size_t begin = 0, end = 0;
         bool empty() const { return begin == end; }
     };
-    void append_object(JsonBuffer &out, const char *name, const Span &address, const Span &port);
+    void append_object(JsonBuffer &out, const char *name, const Span &address, const Span &port, GeoEnricher *geo);
 
     Role inside_ = Role::none;
     bool network_seen_ = false;

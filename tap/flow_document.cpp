@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 
+#include "geo_enricher.h"
 #include "json_writer.h"
 #include "utc_time.h"
 
@@ -48,7 +49,7 @@ std::uint64_t duration_nanoseconds(const Flow &flow) {
     return std::min(nanoseconds, kLongest);
 }
 
-void append_endpoint(JsonBuffer &out, const Flow &flow, bool source) {
+void append_endpoint(JsonBuffer &out, const Flow &flow, bool source, GeoEnricher *geo) {
     const int direction = source ? 0 : 1;
     out += source ? R"("source":{"ip":)" : R"(,"destination":{"ip":)";
     append_address(out, flow.initiator, source);
@@ -61,6 +62,12 @@ void append_endpoint(JsonBuffer &out, const Flow &flow, bool source) {
     append_decimal(out, flow.packets[direction]);
     out += R"(,"bytes":)";
     append_decimal(out, flow.bytes[direction]);
+    if (geo != nullptr) {
+        IpAddress address;
+        address.size = flow.initiator.address_size;
+        address.bytes = source ? flow.initiator.source : flow.initiator.destination;
+        out += geo->members(address);
+    }
     out += '}';
 }
 
@@ -92,7 +99,8 @@ std::string transport_name(std::uint8_t protocol) {
     }
 }
 
-void write_flow_document(const Flow &flow, std::string_view where, JsonBuffer &out, std::string_view identity) {
+void write_flow_document(const Flow &flow, std::string_view where, JsonBuffer &out, std::string_view identity,
+                         GeoEnricher *geo) {
     out += R"({"@timestamp":)";
     append_time(out, flow.first_secs, flow.first_nsecs);
     // An update is the record of a flow still going on: no "end" type and no reason yet.
@@ -126,8 +134,8 @@ void write_flow_document(const Flow &flow, std::string_view where, JsonBuffer &o
     out += R"(,"bytes":)";
     append_decimal(out, flow.bytes[0] + flow.bytes[1]);
     out += "},";
-    append_endpoint(out, flow, true);
-    append_endpoint(out, flow, false);
+    append_endpoint(out, flow, true, geo);
+    append_endpoint(out, flow, false, geo);
     out += R"(,"flow":{"first_frame":)";
     append_decimal(out, flow.first_frame);
     out += R"(,"last_frame":)";

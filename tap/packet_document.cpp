@@ -115,7 +115,7 @@ void PacketDocumentWriter::write(const packet_info *pinfo, const proto_node *tre
     out += R"(,"layers":)";
     if (tree != nullptr) {
         tree_writer_.write_layers(tree, out);
-        tree_writer_.ecs().append(out, community_id);
+        tree_writer_.ecs().append(out, community_id, geo_);
     } else {
         out += "{}";
     }

@@ -3,7 +3,8 @@
 // plus the ancestor's fields: file_name, file_date_utc, sniff_date_utc,
 // sniff_timestamp and protocol, file_offset (the record's byte offset in its file), the capture interface's name when the capture
 // records it (live captures, pcapng files), the sensor's identity and ECS event
-// (sensor_identity.h), and the ECS copies (ecs_copies.h).
+// (sensor_identity.h), and the ECS copies (ecs_copies.h) with their GeoIP and ASN members
+// (geo_enricher.h).
 #pragma once
 
 #include <string>
@@ -11,13 +12,15 @@
 
 #include "json_buffer.h"
 #include "ek_tree_writer.h"
-#include "interface_names.h"
 #include "capture_origin.h"
+#include "interface_names.h"
 #include "protocol_layers.h"
 
 struct _packet_info;
 
 namespace espcap::tap {
+
+class GeoEnricher;
 
 class PacketDocumentWriter {
 public:
@@ -36,6 +39,9 @@ public:
     // document with the ECS event fields.
     void set_identity(const std::string &identity_members);
 
+    // Adds GeoIP and ASN members to source and destination (null: none). Not owned.
+    void set_geo(GeoEnricher *geo) { geo_ = geo; }
+
     // Names another file for the packets written from now on (a live capture's ring
     // buffer moved on); "" names none.
     void set_file_name(const std::string &file_name);
@@ -51,6 +57,7 @@ private:
     void append_interface(const _packet_info *pinfo, JsonBuffer &out);
 
     std::string identity_members_;  // pre-encoded observer, labels and event
+    GeoEnricher *geo_ = nullptr;
     std::string file_members_;  // pre-encoded ',"file_name":...,"file_date_utc":...'
     EkTreeWriter tree_writer_;
     ProtocolLayers layers_;

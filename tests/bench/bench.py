@@ -12,6 +12,8 @@ Called by tests/bench/run, which builds the plugin and makes tshark load it. Row
   7  espcap into Elasticsearch, `-X espcap:profile=compact` (docs/storage.md)
   8  espcap into Elasticsearch, `-X espcap:flows=true` (packets and flow records)
   9  espcap into Elasticsearch, `-X espcap:flows=only` (docs/flows.md)
+ 10  row 3 with `-X espcap:geoip=... -X espcap:asn=...`: the GeoIP and ASN lookups' cost,
+     with databases (tests/geoip/make-test-databases --everywhere) where every address hits
 Each row runs --reps times, rows interleaved within a repetition so that a change in
 the machine's load hits every row alike; the table shows medians. Packets/s counts the
 whole command (tshark's start-up included). Peak RSS comes from wait4(); for row 6 it
@@ -152,6 +154,35 @@ def row_serialize(capture, packets, es):
     return m
 
 
+GEO_FOLDER = None  # set by main(): where the benchmark's GeoIP and ASN databases are kept
+
+
+def geo_databases():
+    """The City and ASN databases of row 10, made once (every address in them), and checked
+    once to answer for every address of a sample: lookups that miss would cost less."""
+    city, asn = os.path.join(GEO_FOLDER, "city.mmdb"), os.path.join(GEO_FOLDER, "asn.mmdb")
+    if not os.path.exists(asn):
+        os.makedirs(GEO_FOLDER, exist_ok=True)
+        subprocess.run([os.path.join(ROOT, "tests", "geoip", "make-test-databases"), "--everywhere", GEO_FOLDER],
+                       check=True)
+        sample = os.path.join(BENCH_PCAPS, "1kxun.pcap")  # IPv4 and IPv6
+        out = subprocess.run(["tshark", "-r", sample, "-q", "-X", "espcap:file=-", "-X", f"espcap:geoip={city}",
+                              "-X", f"espcap:asn={asn}"], check=True, capture_output=True).stdout
+        ends = [d[end] for d in map(json.loads, out.splitlines()) for end in ("source", "destination")
+                if "ip" in d.get(end, {})]
+        if not ends or any("geo" not in e or "as" not in e for e in ends):
+            raise SystemExit("bench: row 10's databases do not answer for every address of " + sample)
+    return city, asn
+
+
+def row_serialize_geo(capture, packets, es):
+    city, asn = geo_databases()
+    m, (err,) = run_measured([["tshark", "-r", capture, "-q", "-X", "espcap:file=/dev/null",
+                               "-X", f"espcap:geoip={city}", "-X", f"espcap:asn={asn}"]])
+    check_summary(err, packets, indexed=None)
+    return m
+
+
 def row_tshark_ek(capture, packets, es):
     return run_measured([["tshark", "-r", capture, "-T", "ek"]])[0]
 
@@ -247,6 +278,7 @@ ROWS = [
     (7, "espcap into Elasticsearch, `profile=compact`", row_espcap_es_compact),
     (8, "espcap into Elasticsearch, `flows=true`", row_espcap_es_flows),
     (9, "espcap into Elasticsearch, `flows=only`", row_espcap_es_flows_only),
+    (10, "espcap `file=/dev/null`, `geoip=` and `asn=`", row_serialize_geo),
 ]
 ES_ROWS = (5, 6, 7, 8, 9)
 
@@ -387,13 +419,13 @@ def callgrind_sample(cache):
 
 # --- callgrind -----------------------------------------------------------------------
 
-def callgrind_ir(capture, toggles, env=None):
+def callgrind_ir(capture, toggles, env=None, options=()):
     """Instructions executed inside the toggled functions (inclusive), whole run."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "callgrind.out")
         argv = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--collect-atstart=no",
                 *[f"--toggle-collect={t}" for t in toggles],
-                "tshark", "-r", capture, "-q", "-X", "espcap:file=/dev/null"]
+                "tshark", "-r", capture, "-q", "-X", "espcap:file=/dev/null", *options]
         run = subprocess.run(argv, capture_output=True, env=env)
         match = re.search(rb"Collected : (\d+)", run.stderr)
         if run.returncode != 0 or not match:
@@ -412,7 +444,12 @@ def measure_instructions(cache):
     # Dissection and taps with serialization off: row 2's work per packet.
     dissection = callgrind_ir(sample, ["epan_dissect_run*"],
                               env=dict(os.environ, ESPCAP_BENCH_SKIP_SERIALIZE="1"))
-    return packets, serializer / packets, dissection / packets
+    # Row 10's serializer: the same with every address looked up (each new one in the
+    # databases, then in the cache).
+    city, asn = geo_databases()
+    geo = callgrind_ir(sample, ["espcap::PacketPipeline::on_packet*"],
+                       options=["-X", f"espcap:geoip={city}", "-X", f"espcap:asn={asn}"])
+    return packets, serializer / packets, dissection / packets, geo / packets
 
 
 # --- report --------------------------------------------------------------------------
@@ -475,6 +512,11 @@ def report(capture, packets, reps, results):
         checks.append(("row 9 (flows=only) >= 3 x row 5", rate[9] / rate[5], 3))
     for line, value, target in checks:
         print(f"- {line}: {value:.2f} {'met' if value >= target else 'NOT met'}")
+    if 3 in rate and 10 in rate:
+        # Measured in the same run, rows interleaved: the cost is what row 10 loses to row 3.
+        cost = 1 - rate[10] / rate[3]
+        print(f"- row 10 (GeoIP + ASN) costs <= 5% of row 3: packets/s {rate[10] / rate[3]:.3f} x row 3, "
+              f"CPU s {cpu[10] / cpu[3]:.3f} x: {cost:.1%} {'met' if cost <= 0.05 else 'NOT met'}")
     if 8 in results:
         share = statistics.median(m.extra["flows_share"] for m in results[8])
         print(f"- row 8 flows index <= 5% of the packets index: {share:.2%} {'met' if share <= 0.05 else 'NOT met'}")
@@ -519,6 +561,8 @@ def main():
     args = parser.parse_args()
 
     os.makedirs(args.cache, exist_ok=True)
+    global GEO_FOLDER
+    GEO_FOLDER = os.path.join(args.cache, "geoip")
     es = Elasticsearch(args.es_url, args.es_pid_file) if args.es_url else None
     if args.smoke:
         captures = [os.path.join(ROOT, "test_pcaps", "test_dns.pcap")]
@@ -561,11 +605,13 @@ def main():
 
     if not args.no_callgrind:
         print("  callgrind (a few minutes)", file=sys.stderr)
-        packets, serializer, dissection = measure_instructions(args.cache)
+        packets, serializer, dissection, geo = measure_instructions(args.cache)
         print(f"\n### Instructions per packet (valgrind --tool=callgrind, {packets:,}-packet sample)\n")
         print(f"- serializer (espcap's tap call: document written into the batch, new fields handed over): {serializer:,.0f} Ir/packet")
         print(f"- dissection with the tap, serialization off (row 2's work): {dissection:,.0f} Ir/packet")
         print(f"- by instructions, row 3 would run at {dissection / (dissection + serializer):.2f} x row 2")
+        print(f"- GeoIP + ASN (row 10): {geo - serializer:,.0f} Ir/packet more, "
+              f"{(geo - serializer) / (dissection + serializer):.1%} of row 3's work by instructions")
 
 
 if __name__ == "__main__":

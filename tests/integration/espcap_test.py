@@ -116,6 +116,19 @@ def build_bench_capture(directory, copies):
     return path
 
 
+GEOIP_NETWORKS = os.path.join(ROOT, "tests", "geoip", "networks.json")
+
+
+def make_geo_databases(directory):
+    """The test GeoIP (City) and ASN databases written into `directory`
+    (tests/geoip/make-test-databases); returns (city path, asn path, their values as
+    tests/geoip/networks.json gives them)."""
+    subprocess.run([os.path.join(ROOT, "tests", "geoip", "make-test-databases"), directory], check=True)
+    with open(GEOIP_NETWORKS, encoding="utf-8") as f:
+        networks = json.load(f)
+    return os.path.join(directory, "city.mmdb"), os.path.join(directory, "asn.mmdb"), networks
+
+
 def es(method, path, body=None):
     data = None
     headers = {}

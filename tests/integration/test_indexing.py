@@ -10,7 +10,7 @@ import unittest
 
 import ek_reference as ek
 from espcap_test import (ES_NODE, CORPUS, own_captures, TEST_PCAPS, all_sources, count, delete_indices, es,
-                         index_counts, run_tshark, summary, tshark_packet_count)
+                         index_counts, make_geo_databases, run_tshark, summary, tshark_packet_count)
 
 
 def index_and_read_back(test, pcap, prefix):
@@ -106,15 +106,19 @@ class TestTemplateMapsEveryMember(unittest.TestCase):
         prefix = "it-schema"
         delete_indices(f"{prefix}-*")
         written = set()
-        # DNS and HTTP, a pcapng that names its interfaces, flows on for network.community_id.
-        for pcap in (os.path.join(TEST_PCAPS, "test_http.pcap"), os.path.join(TEST_PCAPS, "test_dns.pcap"),
-                     os.path.join(CORPUS, "many_interfaces-1.pcapng")):
-            run = run_tshark(["-r", pcap, "-q", "-X", f"espcap:node={ES_NODE}", "-X", f"espcap:index={prefix}",
-                              "-X", "espcap:flows=true"])
-            self.assertEqual(run.returncode, 0, run.stderr.decode(errors="replace"))
+        # DNS and HTTP, a pcapng that names its interfaces, flows on for network.community_id,
+        # the test GeoIP and ASN databases for source.geo.* and source.as.*.
+        with tempfile.TemporaryDirectory(prefix="espcap-geo-") as folder:
+            city, asn, _ = make_geo_databases(folder)
+            for pcap in (os.path.join(TEST_PCAPS, "test_http.pcap"), os.path.join(TEST_PCAPS, "test_dns.pcap"),
+                         os.path.join(CORPUS, "many_interfaces-1.pcapng")):
+                run = run_tshark(["-r", pcap, "-q", "-X", f"espcap:node={ES_NODE}", "-X", f"espcap:index={prefix}",
+                                  "-X", "espcap:flows=true", "-X", f"espcap:geoip={city}", "-X", f"espcap:asn={asn}"])
+                self.assertEqual(run.returncode, 0, run.stderr.decode(errors="replace"))
         for document in all_sources(f"{prefix}-2*"):
             written |= leaves({k: v for k, v in document.items() if k != "layers"})
-        for member in ("interface", "network.community_id", "source.port", "file_offset"):
+        for member in ("interface", "network.community_id", "source.port", "file_offset", "source.geo.location.lat",
+                       "source.as.organization.name", "destination.geo.city_name"):
             self.assertIn(member, written, "the captures no longer make espcap write it")
         template = es("GET", f"/_index_template/espcap-{prefix}")["index_templates"][0]["index_template"]
         properties = template["template"]["mappings"]["properties"]
@@ -130,9 +134,12 @@ def leaves(value, path=""):
 
 
 def mapped(properties, path):
-    """Whether a mapping's properties give `path` a type (aliases included)."""
+    """Whether a mapping's properties give `path` a type (aliases included). A typed field
+    whose values are objects (a geo_point's lat and lon) maps what is beneath it."""
     node = {"properties": properties}
     for name in path.split("."):
+        if "type" in node and "properties" not in node:
+            return True
         node = node.get("properties", {}).get(name)
         if node is None:
             return False

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """A sensor that runs for months (issue 29): the run's counts in a stats file, retention,
-which sensor saw a packet (observer.*, labels.*, event.*)."""
+which sensor saw a packet (observer.*, labels.*, event.*), GeoIP and ASN (geoip=, asn=)."""
 import json
 import os
 import socket
@@ -10,7 +10,7 @@ import tempfile
 import time
 import unittest
 
-from espcap_test import ES_NODE, TEST_PCAPS, count, delete_indices, es, refresh, run_tshark
+from espcap_test import ES_NODE, TEST_PCAPS, count, delete_indices, es, make_geo_databases, refresh, run_tshark
 
 DNS = os.path.join(TEST_PCAPS, "test_dns.pcap")
 
@@ -127,6 +127,126 @@ class TestSensorIdentity(unittest.TestCase):
         self.assertIsNone(run.stats)
 
 
+def tshark_count(pcap, display_filter):
+    """Packets of `pcap` that tshark's own display filter matches."""
+    run = subprocess.run(["tshark", "-r", pcap, "-Y", display_filter, "-T", "fields", "-e", "frame.number"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True)
+    return len(run.stdout.split())
+
+
+def first_source(pattern, query):
+    refresh(pattern)
+    hits = es("POST", f"/{pattern}/_search", {"size": 1, "query": query})["hits"]["hits"]
+    return hits[0]["_source"] if hits else None
+
+
+class TestGeoIP(unittest.TestCase):
+    """geoip= and asn= over test_dns.pcap (10.0.0.2 asks 75.75.75.75 and 75.75.76.76),
+    with the small databases tests/geoip/make-test-databases writes."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.folder = tempfile.TemporaryDirectory(prefix="espcap-geo-")
+        cls.city, cls.asn, networks = make_geo_databases(cls.folder.name)
+        cls.place = networks["city"]["networks"]
+        cls.as_ = networks["asn"]["networks"]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.folder.cleanup()
+
+    def geo_options(self):
+        return ["-X", f"espcap:geoip={self.city}", "-X", f"espcap:asn={self.asn}"]
+
+    def index(self, prefix, *extra):
+        delete_indices(f"{prefix}*")
+        run = run_tshark(["-r", DNS, "-q", "-X", f"espcap:node={ES_NODE}", "-X", f"espcap:index={prefix}",
+                          "-X", "espcap:daily=false", *self.geo_options(), *extra])
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertEqual((run.stats["packets"], run.stats["failed"]), (108, 0))
+        return run.stats
+
+    def test_packets_carry_the_databases_values_for_both_addresses(self):
+        self.index("it-geo")
+        ten, resolver, other = self.place["10.0.0.0/8"], self.place["75.75.75.0/24"], self.place["75.75.76.0/24"]
+        self.assertEqual(count("it-geo"), 108)
+        # Every packet from 10.0.0.2, and only those, has the 10.0.0.0/8 values.
+        from_ten = tshark_count(DNS, "ip.src == 10.0.0.0/8")
+        self.assertEqual(count("it-geo", {"term": {"source.geo.country_iso_code": ten["country"]["iso_code"]}}),
+                         from_ten)
+        self.assertEqual(count("it-geo", {"term": {"source.as.number": self.as_["10.0.0.0/8"]["autonomous_system_number"]}}),
+                         from_ten)
+        document = first_source("it-geo", {"term": {"source.ip": "10.0.0.2"}})
+        self.assertEqual(document["source"]["geo"], {
+            "country_iso_code": ten["country"]["iso_code"], "country_name": ten["country"]["names"]["en"],
+            "city_name": ten["city"]["names"]["en"],
+            "location": {"lat": ten["location"]["latitude"], "lon": ten["location"]["longitude"]}})
+        self.assertEqual(document["source"]["as"], {
+            "number": self.as_["10.0.0.0/8"]["autonomous_system_number"],
+            "organization": {"name": self.as_["10.0.0.0/8"]["autonomous_system_organization"]}})
+        # The destination's own values.
+        to_resolver = first_source("it-geo", {"term": {"destination.ip": "75.75.75.75"}})
+        self.assertEqual(to_resolver["destination"]["geo"]["city_name"], resolver["city"]["names"]["en"])
+        self.assertEqual(to_resolver["destination"]["as"]["number"],
+                         self.as_["75.75.75.0/24"]["autonomous_system_number"])
+        # 75.75.76.76: the city database knows its country alone, the ASN database nothing.
+        to_other = first_source("it-geo", {"term": {"destination.ip": "75.75.76.76"}})
+        self.assertEqual(to_other["destination"]["geo"], {"country_iso_code": other["country"]["iso_code"],
+                                                          "country_name": other["country"]["names"]["en"]})
+        self.assertNotIn("as", to_other["destination"])
+        self.assertEqual(count("it-geo", {"exists": {"field": "destination.as.number"}}),
+                         tshark_count(DNS, "ip.dst == 75.75.75.75") + tshark_count(DNS, "ip.dst == 10.0.0.2"))
+
+        # The location is a geo_point: a geo_distance query finds the packets from 10.0.0.2.
+        mapping = es("GET", "/it-geo/_mapping")["it-geo"]["mappings"]["properties"]
+        for end in ("source", "destination"):
+            geo = mapping[end]["properties"]["geo"]["properties"]
+            self.assertEqual(geo["location"]["type"], "geo_point")
+            self.assertEqual(geo["country_iso_code"]["type"], "keyword")
+            self.assertEqual(mapping[end]["properties"]["as"]["properties"]["number"]["type"], "long")
+        near_ten = {"geo_distance": {"distance": "10km", "source.geo.location": {
+            "lat": ten["location"]["latitude"], "lon": ten["location"]["longitude"]}}}
+        self.assertEqual(count("it-geo", near_ten), from_ten)
+
+    def test_flow_records_carry_the_databases_values(self):
+        stats = self.index("it-geo-flows", "-X", "espcap:flows=only")
+        self.assertGreater(stats["flow_records"], 0)
+        pattern = "it-geo-flows-flows"
+        ten = self.place["10.0.0.0/8"]
+        # Every flow starts at 10.0.0.2, the host that asks.
+        self.assertEqual(count(pattern), stats["flow_records"])
+        self.assertEqual(count(pattern, {"term": {"source.geo.country_iso_code": ten["country"]["iso_code"]}}),
+                         stats["flow_records"])
+        self.assertEqual(count(pattern, {"term": {"source.as.number": self.as_["10.0.0.0/8"]["autonomous_system_number"]}}),
+                         stats["flow_records"])
+        resolver = self.place["75.75.75.0/24"]["location"]
+        box = {"geo_bounding_box": {"destination.geo.location": {
+            "top_left": {"lat": resolver["latitude"] + 0.1, "lon": resolver["longitude"] - 0.1},
+            "bottom_right": {"lat": resolver["latitude"] - 0.1, "lon": resolver["longitude"] + 0.1}}}}
+        self.assertEqual(count(pattern, box), count(pattern, {"term": {"destination.ip": "75.75.75.75"}}))
+        self.assertGreater(count(pattern, box), 0)
+        mapping = es("GET", f"/{pattern}/_mapping")[pattern]["mappings"]["properties"]
+        self.assertEqual(mapping["source"]["properties"]["geo"]["properties"]["location"]["type"], "geo_point")
+
+    def test_a_database_that_cannot_be_used_is_bad_usage_naming_the_file(self):
+        garbage = os.path.join(self.folder.name, "not-a-database.mmdb")
+        with open(garbage, "w", encoding="utf-8") as f:
+            f.write("this is not a MaxMind DB\n")
+        missing = os.path.join(self.folder.name, "missing.mmdb")
+        for option, path, reason in (("geoip", missing, b"No such file"),
+                                     ("asn", garbage, b"metadata"),
+                                     ("asn", self.city, b"not an ASN database"),
+                                     ("geoip", self.asn, b"give it as asn=")):
+            with self.subTest(option=option, path=path):
+                run = run_tshark(["-r", DNS, "-q", "-X", f"espcap:node={ES_NODE}", "-X", "espcap:index=it-geo-bad",
+                                  "-X", f"espcap:{option}={path}"])
+                self.assertEqual(run.returncode, 1, run.stderr)
+                self.assertIn(f"option '{option}'".encode(), run.stderr)
+                self.assertIn(path.encode(), run.stderr)
+                self.assertIn(reason, run.stderr)
+                self.assertIsNone(run.stats)
+
+
 DNS_FIRST_PACKET = 1439587238  # capinfos -a -S test_dns.pcap (its 108 packets span 12 s)
 
 
@@ -174,8 +294,10 @@ class TestRetention(unittest.TestCase):
                               f"{p}-other-{old}", f"{p}-other-flows-{old}", f"{p}-notes"})
 
             stats_path = os.path.join(folder, "stats.json")
+            city, asn, networks = make_geo_databases(folder)
             run = self.index(captures[0], "-X", "espcap:retention=30", "-X", "espcap:sensor=probe-1",
-                             "-X", "espcap:labels=site:lab", "-X", f"espcap:stats_file={stats_path}")
+                             "-X", "espcap:labels=site:lab", "-X", f"espcap:stats_file={stats_path}",
+                             "-X", f"espcap:geoip={city}", "-X", f"espcap:asn={asn}")
             with open(stats_path, encoding="utf-8") as f:
                 stats = json.load(f)
             today = day_name(0)
@@ -197,6 +319,13 @@ class TestRetention(unittest.TestCase):
             self.assertEqual(document["observer"]["hostname"], hostname)
             self.assertEqual(document["labels"]["site"], "lab")
             self.assertEqual(document["event"]["kind"], "event")
+            # With the small test databases for 10.0.0.0/8: the values they hold.
+            asking = es("POST", f"/{p}-{today}/_search",
+                        {"size": 1, "query": {"term": {"source.ip": "10.0.0.2"}}})["hits"]["hits"][0]["_source"]
+            self.assertEqual(asking["source"]["geo"]["country_iso_code"],
+                             networks["city"]["networks"]["10.0.0.0/8"]["country"]["iso_code"])
+            self.assertEqual(asking["source"]["as"]["number"],
+                             networks["asn"]["networks"]["10.0.0.0/8"]["autonomous_system_number"])
 
             # Reindexing the old capture with retention on writes nothing that the next
             # sweep would delete: its packets are counted apart, and the counts add up.

@@ -14,46 +14,16 @@
 #include "flow_document.h"
 #include "flow_table.h"
 #include "flow_template.h"
+#include "geo_enricher.h"
 #include "json_buffer.h"
+#include "schema_leaves.h"
 #include "search_engine.h"
 
 using nlohmann::json;
 using namespace espcap::tap;
+using espcap::test::unmapped_leaves;
 
 namespace {
-
-// Dotted paths of a document's values; an array of values is one leaf.
-void collect_leaves(const json &value, const std::string &path, std::set<std::string> &out) {
-    if (!value.is_object()) {
-        out.insert(path);
-        return;
-    }
-    for (const auto &[key, member] : value.items()) collect_leaves(member, path.empty() ? key : path + "." + key, out);
-}
-
-// Leaves of `document` the mapping's properties give no type.
-std::set<std::string> unmapped_leaves(const json &document, const json &properties) {
-    std::set<std::string> leaves, unmapped;
-    collect_leaves(document, "", leaves);
-    for (const std::string &leaf : leaves) {
-        const json *node = &properties;
-        const json *mapping = nullptr;
-        std::string::size_type start = 0;
-        while (node) {
-            const auto dot = leaf.find('.', start);
-            const auto found = node->find(leaf.substr(start, dot - start));
-            if (found == node->end()) break;
-            if (dot == std::string::npos) {
-                mapping = &*found;
-                break;
-            }
-            node = found->contains("properties") ? &(*found)["properties"] : nullptr;
-            start = dot + 1;
-        }
-        if (!mapping || !mapping->contains("type")) unmapped.insert(leaf);
-    }
-    return unmapped;
-}
 
 FlowTuple tcp_tuple(const char *source, const char *destination, std::uint16_t sport, std::uint16_t dport) {
     FlowTuple t;
@@ -113,6 +83,26 @@ TEST_CASE("Every member of a flow record is mapped by the flows template", "[flo
     REQUIRE(document.contains("flow"));
     REQUIRE(document["network"].contains("protocol"));
     CHECK(unmapped_leaves(document, flow_properties()).empty());
+}
+
+TEST_CASE("A flow record's GeoIP and ASN members are mapped by the flows template", "[flows][schema][geo]") {
+    GeoEnricher geo([](const IpAddress &) {
+        GeoFacts all;
+        all.country_iso_code = "NL";
+        all.country_name = "Netherlands";
+        all.city_name = "Amsterdam";
+        all.location = GeoFacts::Location{52.3676, 4.9041};
+        all.as_number = 64512;
+        all.as_organization = "Lab";
+        return all;
+    });
+    espcap::JsonBuffer out;
+    write_flow_document(finished_flow(), "", out, "", &geo);
+    const json document = json::parse(out.str());
+    REQUIRE(document["destination"]["geo"]["location"] == json{{"lat", 52.3676}, {"lon", 4.9041}});
+    REQUIRE(document["source"]["as"]["organization"]["name"] == "Lab");
+    CHECK(unmapped_leaves(document, flow_properties()).empty());
+    CHECK(flow_properties()["source"]["properties"]["geo"]["properties"]["location"]["type"] == "geo_point");
 }
 
 TEST_CASE("A flow member the template does not map is found", "[flows][schema]") {
