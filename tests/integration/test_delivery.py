@@ -322,11 +322,15 @@ class TestSilentNode(unittest.TestCase):
         timeout = 60  # what each request to the silent node would wait
         with tempfile.TemporaryDirectory() as tmp:
             big = build_bench_capture(tmp, 2)
+            # The measure: the same run spooling for a node that refuses connections at
+            # once (the discard port), so both pay the spool's writes and syncs alike.
             started = time.monotonic()
-            no_node = run_tshark(["-r", big, "-q", "-X", "espcap:file=/dev/null"])
+            no_node = run_tshark(["-r", big, "-q", "-X", "espcap:node=127.0.0.1:9", "-X", "espcap:index=it-silent",
+                                  "-X", f"espcap:spool={os.path.join(tmp, 'refused')}"])
             no_node_seconds = time.monotonic() - started
             packets = summary(no_node)[0]
             self.assertGreater(packets, 40000)
+            self.assertIn(f"{packets} spooled".encode(), no_node.stderr)
             spool = os.path.join(tmp, "spool")
             with HostileServer(bulk="silent", probe="silent") as server:
                 started = time.monotonic()
@@ -336,7 +340,7 @@ class TestSilentNode(unittest.TestCase):
                 folder = os.path.join(spool, server.node.replace(":", "_"))
             text = run.stderr.decode(errors="replace")
             print(f"\nsilent node: {packets} packets in {silent_seconds:.1f} s; "
-                  f"without a node {no_node_seconds:.1f} s; timeout {timeout} s")
+                  f"with a node that refuses connections {no_node_seconds:.1f} s; timeout {timeout} s")
             self.assertEqual(run.returncode, 3, text)
             self.assertEqual(summary(run), (packets, 0, 0), text)
             self.assertIn(f"{packets} spooled", text)
