@@ -28,6 +28,37 @@ const std::vector<SharedFields> &shared_fields() {
     return table;
 }
 
+// Field prefixes that name no protocol layer of their own, or whose fields dissectors
+// put into other protocols' layers, possibly with a value the index does not hold (a
+// byte field in the compact profile). A comparison on such a field narrows nothing.
+// Found by walking `tshark -T json` over test_pcaps/ and its corpus for fields outside
+// a layer their name starts with.
+struct ForeignFields {
+    const char *prefix;
+    const char *why;
+};
+constexpr ForeignFields kForeignFields[] = {
+    {"pkcs1", "PKCS #1 fields (byte strings) sit in x509 layers; the protocol is pkcs-1"},
+    {"ber", "BER helper fields sit in the layer of the protocol being decoded"},
+    {"per", "PER helper fields sit in the layer of the protocol being decoded (t38, rdp)"},
+    {"gsm_a", "GSM A-interface fields sit in gsm_sms, gtp and other layers"},
+    {"smb", "SMB access-mask fields sit in smb2 layers"},
+    {"dcerpc", "DCE/RPC NT fields sit in smb2 layers"},
+    {"megaco", "megaco.context sits in sdp layers"},
+    {"sip", "sip.call_id_generated sits in rtp layers"},
+    {"netbios", "NetBIOS name fields sit in nbp and other layers"},
+    {"nbp", "AppleTalk NBP fields sit in other layers (solaris.snoop)"},
+    {"nmpi", "NMPI fields sit in ipx layers"},
+    {"_ws", "Wireshark's own items (expert, malformed, short) sit in any layer"},
+};
+
+bool foreign_field(const std::string &name) {
+    const std::string first = name.substr(0, name.find('.'));
+    for (const ForeignFields &foreign : kForeignFields)
+        if (first == foreign.prefix) return true;
+    return false;
+}
+
 // The document member EK makes of a name: dots become underscores (tap/json_writer.cpp).
 std::string member_name(const std::string &name) {
     std::string member = name;
@@ -275,6 +306,7 @@ private:
         while (next_is({"["}))
             if (!skip_group("[", "]")) return std::nullopt;
         if (fields_.count(word) == 0) return Requirement{};  // a literal: 10.0.0.0/8, GET, 0x02
+        if (foreign_field(word)) return Requirement{};
         return Requirement{Requirement::Kind::field, word, {}};
     }
 
