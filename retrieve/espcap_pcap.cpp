@@ -81,7 +81,9 @@ std::string merge_parts(std::vector<std::string> parts, const std::string &work_
         for (std::size_t start = 0; start < parts.size(); start += kMaxMergeInputs) {
             const std::string target =
                 last ? output : work_dir + "/merge-" + std::to_string(round) + "-" + std::to_string(start) + ".pcapng";
-            std::vector<std::string> argv = {"mergecap", "-F", "pcapng", "-w", target};
+            // -I none: mergecap 4.0 takes interface blocks that differ only in their
+            // name for the same, which would give one file's packets another's interface.
+            std::vector<std::string> argv = {"mergecap", "-I", "none", "-F", "pcapng", "-w", target};
             const auto end = std::min(parts.size(), start + kMaxMergeInputs);
             argv.insert(argv.end(), parts.begin() + static_cast<std::ptrdiff_t>(start),
                         parts.begin() + static_cast<std::ptrdiff_t>(end));
