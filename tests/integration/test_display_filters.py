@@ -27,6 +27,7 @@ from test_retrieval import index, read_pcapng
 
 INDEX = "it-dfilters"
 NO_FILE_INDEX = "it-dfnofile"  # its document has no file
+REPLACED_INDEX = "it-dfreplaced"
 # Five captures: every filter costs espcap-pcap two tshark passes per candidate file,
 # and tshark's reference one per file (cached). Together they hold IPv4 and IPv6, HTTP,
 # DNS over both, mDNS, ICMPv6 neighbour discovery, IPv6 fragments, PPP, MPLS and ICMP
@@ -190,6 +191,21 @@ class TestDisplayFilters(unittest.TestCase):
             self.assertEqual(run.returncode, 1, run.stderr)
             self.assertIn(words, run.stderr.decode())
             self.assertEqual(run.stdout, b"")
+
+    def test_a_replaced_capture_is_reported_not_filtered(self):
+        # The filter pass finds nothing of test_dns.pcap's in test_http.pcap; the check
+        # pass that follows says why.
+        copy = os.path.join(self.tmp, "replaced.pcap")
+        shutil.copyfile(os.path.join(TEST_PCAPS, "test_dns.pcap"), copy)
+        try:
+            index(copy, REPLACED_INDEX)
+            refresh(f"{REPLACED_INDEX}-*")
+            shutil.copyfile(os.path.join(TEST_PCAPS, "test_http.pcap"), copy)
+            run = espcap_pcap(f"index={REPLACED_INDEX}", "absolute_paths=true", "filter=dns", "count=true")
+            self.assertEqual(run.returncode, 2, run.stderr)
+            self.assertIn(f"not delivered: 108 packets from {copy}: changed since it was indexed".encode(), run.stderr)
+        finally:
+            delete_indices(f"{REPLACED_INDEX}-*")
 
     def test_documents_without_a_file_are_refused_only_when_they_are_candidates(self):
         hit = es("POST", f"/{INDEX}-*/_search", {"size": 1, "query": {"term": {"protocol": "dns"}}})
