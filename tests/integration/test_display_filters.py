@@ -9,7 +9,8 @@ on: a packet tshark finds protocol P in has P in its document.
 
 tshark's selections are made once per tshark version, capture and filter and then read
 from the reference cache (ek_reference.reference_output). Runs against Elasticsearch, or
-OpenSearch with ESPCAP_ENGINE=opensearch. Budget: about 2 minutes per engine.
+OpenSearch with ESPCAP_ENGINE=opensearch. Measured 250-265 s per engine at load 5-9
+(about 220 s of CPU: the tshark passes espcap-pcap makes over the candidate files).
 """
 import collections
 import concurrent.futures
