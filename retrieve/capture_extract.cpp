@@ -116,8 +116,19 @@ std::vector<std::string> tshark_pass(const FileRequest &request, const Locator &
     return argv;
 }
 
-// Finds `batch` in the file and checks each packet against its document; with filter=,
-// a second pass over the original file keeps those Wireshark's filter selects there.
+// Why `seen` (a packet tshark printed at a place asked for) is not the indexed packet
+// there, or "" when it is.
+std::string changed_problem(const SeenPacket &seen, const IndexedPacket &indexed, const Locator &locator) {
+    const std::string difference = differs(seen, indexed);
+    if (difference.empty()) return "";
+    return "changed since it was indexed (" + std::string(locator.by_offset ? "offset " : "frame ") + seen.key +
+           ": " + difference + ")";
+}
+
+// Finds `batch` in the file and checks each packet against its document. With filter=,
+// the filter pass over the original file comes first and keeps those Wireshark's
+// filter selects; the check pass then runs only when some were not selected (they must
+// still be found, or the file is not the indexed one).
 BatchOutcome extract_batch(const FileRequest &request, const Locator &locator,
                            const std::vector<const IndexedPacket *> &batch, const std::string &work_dir,
                            std::size_t &serial) {
@@ -133,32 +144,6 @@ BatchOutcome extract_batch(const FileRequest &request, const Locator &locator,
     places += '}';
     const bool filtered = !request.display_filter.empty();
     const std::string raw = request.write ? work_dir + "/part-" + std::to_string(serial++) + ".pcapng" : "";
-    const ProgramRun tshark = run_program(tshark_pass(request, locator, places, filtered ? "" : raw));
-    const std::vector<SeenPacket> seen = parse_fields(tshark.out);
-    std::map<std::string, const IndexedPacket *> missing = wanted;
-    std::size_t frame = 0;  // in the order tshark wrote them, as editcap numbers them
-    for (const SeenPacket &packet : seen) {
-        ++frame;
-        const auto found = missing.find(packet.key);
-        if (found == missing.end()) continue;  // a second record at the same place cannot be; ignore
-        if (const std::string difference = differs(packet, *found->second); !difference.empty()) {
-            outcome.problem = "changed since it was indexed (" + std::string(locator.by_offset ? "offset " : "frame ") +
-                              packet.key + ": " + difference + ")";
-            return outcome;
-        }
-        if (!filtered) {
-            outcome.selected.push_back(found->second);
-            outcome.frames_in_part.push_back(frame);
-        }
-        missing.erase(found);
-    }
-    if (!missing.empty()) {
-        // Damage after the last wanted packet is no reason to refuse the ones found.
-        if (!tshark.ok() && seen.empty()) outcome.problem = "not readable: " + tshark.describe_failure("tshark");
-        else outcome.problem = "changed since it was indexed (no packet at " +
-                               std::string(locator.by_offset ? "offset " : "frame ") + missing.begin()->first + ")";
-        return outcome;
-    }
     if (filtered) {
         // The filter was compiled alone first, so "(FILTER)" is one expression and the
         // answer lies within the places asked for; anything else is refused.
@@ -174,8 +159,41 @@ BatchOutcome extract_batch(const FileRequest &request, const Locator &locator,
                 outcome.problem = "filter= selected a packet that was not asked for (" + packet.key + ")";
                 return outcome;
             }
+            if (std::string changed = changed_problem(packet, *found->second, locator); !changed.empty()) {
+                outcome.problem = std::move(changed);
+                return outcome;
+            }
             outcome.selected.push_back(found->second);
             outcome.frames_in_part.push_back(outcome.selected.size());
+        }
+    }
+    // Every place found and checked already: no check pass needed.
+    const bool all_checked = filtered && outcome.selected.size() == wanted.size();
+    if (!all_checked) {
+        const ProgramRun tshark = run_program(tshark_pass(request, locator, places, filtered ? "" : raw));
+        const std::vector<SeenPacket> seen = parse_fields(tshark.out);
+        std::map<std::string, const IndexedPacket *> missing = wanted;
+        std::size_t frame = 0;  // in the order tshark wrote them, as editcap numbers them
+        for (const SeenPacket &packet : seen) {
+            ++frame;
+            const auto found = missing.find(packet.key);
+            if (found == missing.end()) continue;  // a second record at the same place cannot be; ignore
+            if (std::string changed = changed_problem(packet, *found->second, locator); !changed.empty()) {
+                outcome.problem = std::move(changed);
+                return outcome;
+            }
+            if (!filtered) {
+                outcome.selected.push_back(found->second);
+                outcome.frames_in_part.push_back(frame);
+            }
+            missing.erase(found);
+        }
+        if (!missing.empty()) {
+            // Damage after the last wanted packet is no reason to refuse the ones found.
+            if (!tshark.ok() && seen.empty()) outcome.problem = "not readable: " + tshark.describe_failure("tshark");
+            else outcome.problem = "changed since it was indexed (no packet at " +
+                                   std::string(locator.by_offset ? "offset " : "frame ") + missing.begin()->first + ")";
+            return outcome;
         }
     }
     if (!request.write || outcome.selected.empty()) {

@@ -27,6 +27,7 @@
 #include "capture_location.h"
 #include "display_filter_check.h"
 #include "exit_status.h"
+#include "filter_narrowing.h"
 #include "http_client.h"
 #include "options.h"
 #include "packet_listing.h"
@@ -80,7 +81,9 @@ std::string merge_parts(std::vector<std::string> parts, const std::string &work_
         for (std::size_t start = 0; start < parts.size(); start += kMaxMergeInputs) {
             const std::string target =
                 last ? output : work_dir + "/merge-" + std::to_string(round) + "-" + std::to_string(start) + ".pcapng";
-            std::vector<std::string> argv = {"mergecap", "-F", "pcapng", "-w", target};
+            // -I none: mergecap 4.0 takes interface blocks that differ only in their
+            // name for the same, which would give one file's packets another's interface.
+            std::vector<std::string> argv = {"mergecap", "-I", "none", "-F", "pcapng", "-w", target};
             const auto end = std::min(parts.size(), start + kMaxMergeInputs);
             argv.insert(argv.end(), parts.begin() + static_cast<std::ptrdiff_t>(start),
                         parts.begin() + static_cast<std::ptrdiff_t>(end));
@@ -142,13 +145,20 @@ std::string plural(std::size_t count, const char *noun) {
 // The search, the reading and the report, in `work_dir`; returns the exit status.
 int run(const espcap::Options &options, const espcap::retrieve::PcapOptions &tool,
         const espcap::retrieve::CaptureFolder &folder, const std::string &work_dir) {
+    espcap::retrieve::PacketQuery query = tool.query;
     if (!tool.display_filter.empty()) {
-        const std::vector<std::string> refused = espcap::retrieve::display_filter_errors(tool.display_filter, work_dir);
-        if (!refused.empty()) {
+        const espcap::retrieve::FilterCheck check = espcap::retrieve::check_display_filter(
+            tool.display_filter, espcap::retrieve::field_name_candidates(tool.display_filter), work_dir);
+        if (!check.errors.empty()) {
             say("filter= is not a valid display filter:");
-            for (const std::string &line : refused) say(line);
+            for (const std::string &line : check.errors) say(line);
             return kBadUsage;
         }
+        const espcap::retrieve::Narrowing narrowing =
+            espcap::retrieve::narrow_display_filter(tool.display_filter, check.fields);
+        query.narrowing = narrowing.query;
+        say(narrowing.query.empty() ? "filter= does not narrow the search: every document is a candidate"
+                                    : "filter= narrows the search to packets that may hold " + narrowing.description);
     }
     espcap::exporter::HttpClient::global_init();
     espcap::exporter::HttpSettings settings = espcap::exporter::HttpSettings::from(options);
@@ -186,7 +196,7 @@ int run(const espcap::Options &options, const espcap::retrieve::PcapOptions &too
         }
         found.packets = espcap::retrieve::flow_packets(flows.records);
     } else {
-        found = espcap::retrieve::find_packets(http, node, engine, options.index_prefix, tool.query, tool.max_packets);
+        found = espcap::retrieve::find_packets(http, node, engine, options.index_prefix, query, tool.max_packets);
     }
     if (!found.error.empty()) {
         say(found.error);
@@ -197,7 +207,8 @@ int run(const espcap::Options &options, const espcap::retrieve::PcapOptions &too
     const bool filtered = !tool.display_filter.empty();
     if (filtered && sorted.live > 0) {
         // No file to run the filter on, and no translation the engine could decide
-        // exactly: refused rather than answered differently.
+        // exactly: refused rather than answered differently. Live documents the
+        // narrowing left out are not candidates and cause no refusal.
         say("filter= cannot be decided for " + plural(sorted.live, "document") +
             " from live captures that wrote no file: display filters are decided by tshark on capture files; "
             "leave those documents out with query= or from=/to=");

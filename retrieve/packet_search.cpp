@@ -173,6 +173,15 @@ std::string search_query_json(const PacketQuery &query, std::string &error) {
         if (!query.to.empty()) range["lt"] = query.to;
         filters.push_back({{"range", {{"timestamp", range}}}});
     }
+    if (!query.narrowing.empty()) {
+        const json narrowing = json::parse(query.narrowing, nullptr, /*allow_exceptions=*/false);
+        if (!narrowing.is_object()) {
+            error = "the narrowing of filter= is not a JSON object";
+            return "";
+        }
+        filters.push_back(narrowing);
+        if (filters.size() == 1) return narrowing.dump();
+    }
     if (filters.empty() && query.everything) return json{{"match_all", json::object()}}.dump();
     if (filters.empty()) {
         error = "no query: give query=LUCENE, query_dsl=JSON|FILE, or from=/to=";

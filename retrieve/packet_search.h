@@ -29,6 +29,7 @@ struct PacketQuery {
     std::string from;    // from=: timestamp >= this (epoch milliseconds or an ISO 8601 date)
     std::string to;      // to=: timestamp < this
     bool everything = false;  // with none of the above, every document (filter= decides)
+    std::string narrowing;    // a query clause (JSON text) a hit must also match; filter_narrowing.h
 };
 
 // What a document says about its packet.

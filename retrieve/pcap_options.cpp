@@ -43,7 +43,7 @@ const std::vector<PcapOptionSpec> &pcap_option_specs() {
          "A Wireshark display filter (`dns.qry.name contains \"example\"`, `ip.addr == 10.0.0.0/8`, "
          "`udp.port in {53, 5353}`): the answer is the packets `tshark -r FILE -Y FILTER` selects, among those "
          "the other keys find. Checked by Wireshark's own compiler first; decided by tshark on the original "
-         "capture files. Alone (every document of the index is a candidate) or with the keys below.",
+         "capture files. Alone (the engine narrows the search to the packets that may match) or with the keys below.",
          [](PcapOptions &o, const std::string &value, std::string &) {
              o.display_filter = value;
              o.query.everything = true;

@@ -25,6 +25,11 @@ and the table shows bytes on disk per packet, the ratio to the capture file, the
 Elasticsearch JVM's CPU per document while indexing, the share of _source in
 _disk_usage and the fields that take the most bytes.
 
+With --retrieval (needs Elasticsearch; also part of a full run), a display filter
+whose answer is about 10,000 packets of test_pcaps/bench's six captures: `espcap-pcap
+filter=F -w` over those captures indexed, against `tshark -r FILE -Y F -w` on each file
+(what a user does without espcap), both measured in the same run.
+
 With --node-floor, each profile's documents are also loaded without espcap
 (node_floor.py): the node's own cost per document, and so the most two profiles' rates
 can differ where the node is the bottleneck.
@@ -384,6 +389,65 @@ def report_node_floor(capture, packets, es, reps):
     sys.stdout.flush()
 
 
+# --- espcap-pcap filter= against tshark -Y -------------------------------------------
+
+RETRIEVAL_INDEX = "bench-retrieval"
+# About 10,000 packets of test_pcaps/bench (TLS of tls2, many-protocols and 1kxun, the
+# HTTP of the others); the narrowing leaves out the rest.
+RETRIEVAL_FILTER = "tls || http"
+
+
+def espcap_pcap_program():
+    """tests/bench/run's build of espcap-pcap, else the one on PATH."""
+    built = os.path.join(ROOT, "build-bench", "retrieve", "espcap-pcap")
+    return built if os.path.exists(built) else "espcap-pcap"
+
+
+def pcapng_packets(path):
+    return packet_count(path) if os.path.exists(path) else 0
+
+
+def report_retrieval(es, reps):
+    files = sorted(os.path.join(BENCH_PCAPS, name) for name in os.listdir(BENCH_PCAPS))
+    node = es.url.split("://", 1)[1]
+    es.request("DELETE", f"/{RETRIEVAL_INDEX}-*?ignore_unavailable=true&allow_no_indices=true")
+    for capture in files:
+        run_measured([["tshark", "-r", capture, "-q", "-X", f"espcap:node={node}",
+                       "-X", f"espcap:index={RETRIEVAL_INDEX}", "-X", "espcap:spool=off"]])
+    es.request("POST", f"/{RETRIEVAL_INDEX}-*/_refresh")
+    documents = es.request("GET", f"/{RETRIEVAL_INDEX}-*/_count")["count"]
+    with tempfile.TemporaryDirectory(prefix="espcap-bench-retrieval-") as folder:
+        answer = os.path.join(folder, "answer.pcapng")
+        parts = [os.path.join(folder, f"tshark-{i}.pcapng") for i in range(len(files))]
+        espcap_runs, tshark_runs, candidates = [], [], None
+        for rep in range(reps):
+            print(f"  retrieval rep {rep + 1}/{reps}", file=sys.stderr)
+            m, (err,) = run_measured([[espcap_pcap_program(), f"node={node}", f"index={RETRIEVAL_INDEX}",
+                                       "absolute_paths=true", f"filter={RETRIEVAL_FILTER}", "-w", answer]])
+            espcap_runs.append(m)
+            candidates = int(re.search(rb"(\d+) documents match", err).group(1))
+            tshark_runs.append(run_measured(
+                [["sh", "-c", " && ".join(f"tshark -r '{f}' -Y '{RETRIEVAL_FILTER}' -w '{p}'"
+                                          for f, p in zip(files, parts))]])[0])
+        packets = pcapng_packets(answer)
+        expected = sum(pcapng_packets(p) for p in parts)
+    es.request("DELETE", f"/{RETRIEVAL_INDEX}-*?ignore_unavailable=true&allow_no_indices=true")
+    if packets != expected:
+        raise SystemExit(f"bench: espcap-pcap wrote {packets} packets, tshark {expected}")
+    espcap_s = statistics.median(m.seconds for m in espcap_runs)
+    tshark_s = statistics.median(m.seconds for m in tshark_runs)
+    print(f"\n### espcap-pcap `filter={RETRIEVAL_FILTER}` -w, {len(files)} captures of test_pcaps/bench "
+          f"({documents:,} packets indexed), median of {reps}\n")
+    print("| what | packets/s | s | CPU s | x tshark |")
+    print("|---|---:|---:|---:|---:|")
+    for title, runs, s in ((f"espcap-pcap (engine: {candidates:,} candidates)", espcap_runs, espcap_s),
+                           ("`tshark -r FILE -Y F -w` per file", tshark_runs, tshark_s)):
+        cpu = statistics.median(m.cpu_seconds for m in runs)
+        print(f"| {title} | {packets / s:,.0f} | {s:.1f} | {cpu:.1f} | {tshark_s / s:.2f} |")
+    print(f"\n- answer: {packets:,} packets, equal in number to tshark's")
+    sys.stdout.flush()
+
+
 # --- captures ------------------------------------------------------------------------
 
 def packet_count(capture):
@@ -554,6 +618,8 @@ def main():
     parser.add_argument("--rows", default=None, type=row_numbers,
                         help="only these rows, e.g. 5,7 (the compact target, repeated with --reps); "
                              "no size section, no callgrind")
+    parser.add_argument("--retrieval", action="store_true",
+                        help="only espcap-pcap filter= against tshark -Y (needs Elasticsearch)")
     parser.add_argument("--node-floor", action="store_true",
                         help="also each profile's documents loaded without espcap: the node's own cost "
                              "(bench capture, --reps times)")
@@ -579,6 +645,11 @@ def main():
         for capture in captures:
             report_sizes(capture, packet_count(capture), es)
         return
+    if args.retrieval:
+        if not es:
+            raise SystemExit("bench: --retrieval needs Elasticsearch")
+        report_retrieval(es, args.reps)
+        return
     chosen = args.rows or {r[0] for r in ROWS}
     if args.rows:
         args.no_size, args.no_callgrind, args.large = True, True, False
@@ -598,6 +669,9 @@ def main():
 
     if args.node_floor:
         report_node_floor(captures[0], packet_count(captures[0]), es, args.reps)
+
+    if es and not args.smoke and not args.rows:
+        report_retrieval(es, args.reps)
 
     if es and not args.smoke and not args.no_size:
         for capture in captures:
