@@ -180,3 +180,10 @@ def all_sources(pattern, size=10000):
     refresh(pattern)
     reply = es("POST", f"/{pattern}/_search?size={size}", {"query": {"match_all": {}}})
     return [hit["_source"] for hit in reply["hits"]["hits"]]
+
+
+def assert_engine_is_expected():
+    """The node at ES_NODE runs the engine ESPCAP_ENGINE names (a suite per engine must
+    not quietly test the other one)."""
+    distribution = es("GET", "/")["version"].get("distribution", "elasticsearch")
+    assert distribution == ENGINE, f"ESPCAP_ENGINE={ENGINE} but the node runs {distribution}"

@@ -23,7 +23,8 @@ import time
 import unittest
 
 from ek_reference import reference_output
-from espcap_test import ENGINE, ES_NODE, CORPUS, TEST_PCAPS, es, refresh, delete_indices, run_tshark
+from espcap_test import (assert_engine_is_expected, ENGINE, ES_NODE, CORPUS, TEST_PCAPS, es, refresh, delete_indices,
+                         run_tshark)
 from test_retrieval import index, read_pcapng
 
 INDEX = "it-dfilters"
@@ -104,8 +105,7 @@ def tshark_refusal(display_filter):
 class TestDisplayFilters(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        distribution = es("GET", "/")["version"].get("distribution", "elasticsearch")
-        assert distribution == ENGINE, f"ESPCAP_ENGINE={ENGINE} but the node runs {distribution}"
+        assert_engine_is_expected()
         cls.tmp = tempfile.mkdtemp(prefix="espcap-dfilters-")
         delete_indices(f"{INDEX},{INDEX}-*")
         with concurrent.futures.ThreadPoolExecutor(max_workers=WORKERS) as pool:

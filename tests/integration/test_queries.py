@@ -19,7 +19,8 @@ import os
 import time
 import unittest
 
-from espcap_test import ENGINE, ES_NODE, CORPUS, own_captures, TEST_PCAPS, es, refresh, run_tshark, summary
+from espcap_test import (assert_engine_is_expected, ENGINE, ES_NODE, CORPUS, own_captures, TEST_PCAPS, es, refresh,
+                         run_tshark, summary)
 
 CIDR = "192.168.0.0/16"
 PORT_BELOW = 1024
@@ -115,8 +116,7 @@ class TestCorpusInOneTypedIndex(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        distribution = es("GET", "/")["version"].get("distribution", "elasticsearch")
-        assert distribution == ENGINE, f"ESPCAP_ENGINE={ENGINE} but the node runs {distribution}"
+        assert_engine_is_expected()
         es("DELETE", f"/{cls.INDEX}?ignore_unavailable=true")
         started = time.monotonic()
 

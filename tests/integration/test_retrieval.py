@@ -19,7 +19,8 @@ import subprocess
 import tempfile
 import unittest
 
-from espcap_test import ENGINE, ES_NODE, CORPUS, own_captures, TEST_PCAPS, es, refresh, delete_indices, run_tshark, summary
+from espcap_test import (assert_engine_is_expected, ENGINE, ES_NODE, CORPUS, own_captures, TEST_PCAPS, es, refresh,
+                         delete_indices, run_tshark, summary)
 
 INDEX = "it-retrieval"
 MOVED_PREFIX = "it-moved"
@@ -143,8 +144,7 @@ class PcapAssertions:
 class TestRetrieval(PcapAssertions, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        distribution = es("GET", "/")["version"].get("distribution", "elasticsearch")
-        assert distribution == ENGINE, f"ESPCAP_ENGINE={ENGINE} but the node runs {distribution}"
+        assert_engine_is_expected()
         cls.tmp = tempfile.mkdtemp(prefix="espcap-retrieval-")
         delete_indices(f"{INDEX},{INDEX}-*,{MOVED_PREFIX},{MOVED_PREFIX}-*")
         with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
