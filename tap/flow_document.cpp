@@ -52,7 +52,9 @@ std::uint64_t duration_nanoseconds(const Flow &flow) {
 void append_endpoint(JsonBuffer &out, const Flow &flow, bool source, GeoEnricher *geo) {
     const int direction = source ? 0 : 1;
     out += source ? R"("source":{"ip":)" : R"(,"destination":{"ip":)";
+    const std::size_t address_begin = out.size();
     append_address(out, flow.initiator, source);
+    const std::size_t address_end = out.size();
     if (flow.initiator.has_ports && flow.initiator.protocol != kIpProtoIcmp &&
         flow.initiator.protocol != kIpProtoIcmpv6) {
         out += R"(,"port":)";
@@ -62,12 +64,8 @@ void append_endpoint(JsonBuffer &out, const Flow &flow, bool source, GeoEnricher
     append_decimal(out, flow.packets[direction]);
     out += R"(,"bytes":)";
     append_decimal(out, flow.bytes[direction]);
-    if (geo != nullptr) {
-        IpAddress address;
-        address.size = flow.initiator.address_size;
-        address.bytes = source ? flow.initiator.source : flow.initiator.destination;
-        out += geo->members(address);
-    }
+    // The address as written above is the enricher's key: it is not formatted twice.
+    if (geo != nullptr) out += geo->members_of_json_text({out.data() + address_begin, address_end - address_begin});
     out += '}';
 }
 

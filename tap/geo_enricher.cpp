@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "geo_enricher.h"
 
-#include <arpa/inet.h>
-
 #include <utility>
 
 namespace espcap::tap {
@@ -34,14 +32,6 @@ const std::string &GeoEnricher::members_of_json_text(std::string_view json_text)
     // An address is written as a plain quoted string: nothing in it needs escaping.
     if (json_text.size() < 2 || json_text.front() != '"' || json_text.back() != '"') return none;
     return members(json_text.substr(1, json_text.size() - 2));
-}
-
-const std::string &GeoEnricher::members(const IpAddress &address) {
-    static const std::string none;
-    char text[INET6_ADDRSTRLEN];
-    const int family = address.size == 4 ? AF_INET : address.size == 16 ? AF_INET6 : AF_UNSPEC;
-    if (family == AF_UNSPEC || inet_ntop(family, address.bytes.data(), text, sizeof text) == nullptr) return none;
-    return members(std::string_view(text));
 }
 
 }  // namespace espcap::tap

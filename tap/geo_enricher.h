@@ -43,8 +43,6 @@ public:
     // The same for an address as the packet document wrote it: a JSON string ("10.0.0.1",
     // with the quotes). Anything else gets "".
     const std::string &members_of_json_text(std::string_view json_text);
-    // The same for an address's bytes (a flow's tuple).
-    const std::string &members(const IpAddress &address);
 
     std::size_t lookups() const { return lookups_; }  // cache misses so far
 
