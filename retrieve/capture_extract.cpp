@@ -219,8 +219,9 @@ std::string source_comment(const std::string &file_name, const IndexedPacket &pa
     return comment;
 }
 
-FileExtraction extract_packets(const FileRequest &request, const std::string &work_dir, std::size_t &serial) {
+FileExtraction extract_packets(const FileRequest &request, const std::string &work_dir) {
     FileExtraction result;
+    std::size_t serial = 0;  // names the parts in work_dir
     std::error_code error;
     if (!std::filesystem::is_regular_file(request.path, error)) {
         result.problem = "missing (no file at " + request.path + ")";

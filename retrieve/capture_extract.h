@@ -38,8 +38,9 @@ struct FileExtraction {
     std::string problem;  // why the file's packets are not delivered; empty when they are
 };
 
-// Writes the parts into `work_dir`, named from `serial` (which it advances).
-FileExtraction extract_packets(const FileRequest &request, const std::string &work_dir, std::size_t &serial);
+// Writes the parts into `work_dir`, a folder of this file's own: extractions of
+// different files share nothing and may run at once.
+FileExtraction extract_packets(const FileRequest &request, const std::string &work_dir);
 
 // The packet comment that names where a packet came from.
 std::string source_comment(const std::string &file_name, const IndexedPacket &packet);

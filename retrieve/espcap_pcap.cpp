@@ -14,12 +14,16 @@
 // Exit status: 0 every matching packet delivered, 1 bad usage, a query the node refused
 // or more matches than max_packets, 2 some packets not delivered (each reason on stderr).
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <map>
 #include <set>
 #include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
 
 #include <glib.h>
 
@@ -46,6 +50,9 @@ constexpr int kAllDelivered = espcap::exit_status::kSuccess;
 constexpr int kSomeMissing = espcap::exit_status::kFailed;  // some packets not written
 // mergecap opens every input at once; more parts than this are merged in rounds.
 constexpr std::size_t kMaxMergeInputs = 256;
+// Files read at once (extract_files), at most: each is a tshark, which may hold a large
+// capture's dissection in memory.
+constexpr std::size_t kMaxExtractionWorkers = 4;
 // A line may quote a file name (4 KiB), a tool's stderr line and the node's words.
 constexpr std::size_t kMaxLineBytes = 16 * 1024;
 
@@ -138,6 +145,42 @@ Sorted sort_packets(std::vector<IndexedPacket> &packets, const espcap::retrieve:
     return sorted;
 }
 
+// Reads each file's packets, several files at a time: an extraction is tshark passes
+// over one file, mostly start-up and dissection, and extractions share nothing (each has
+// its own folder). The results keep the order of `requests`, so the report does too.
+std::vector<espcap::retrieve::FileExtraction> extract_files(
+    const std::vector<const espcap::retrieve::FileRequest *> &requests, const std::string &work_dir) {
+    std::vector<espcap::retrieve::FileExtraction> results(requests.size());
+    std::atomic<std::size_t> next{0};
+    const auto work = [&] {
+        for (std::size_t i = next++; i < requests.size(); i = next++) {
+            const std::string folder = work_dir + "/file-" + std::to_string(i);
+            std::error_code error;
+            std::filesystem::create_directory(folder, error);
+            try {
+                if (error) throw std::filesystem::filesystem_error("no working folder", folder, error);
+                results[i] = espcap::retrieve::extract_packets(*requests[i], folder);
+            } catch (const std::exception &e) {  // a thread's exception would end the program
+                results[i] = {};
+                results[i].problem = std::string("not read: ") + e.what();
+            }
+        }
+    };
+    const std::size_t workers =
+        std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, kMaxExtractionWorkers);
+    std::vector<std::thread> threads;
+    for (std::size_t w = 1; w < std::min(workers, requests.size()); ++w) {
+        try {
+            threads.emplace_back(work);
+        } catch (const std::system_error &) {  // no thread to be had: fewer workers
+            break;
+        }
+    }
+    work();
+    for (std::thread &thread : threads) thread.join();
+    return results;
+}
+
 std::string plural(std::size_t count, const char *noun) {
     return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");
 }
@@ -222,17 +265,22 @@ int run(const espcap::Options &options, const espcap::retrieve::PcapOptions &too
         say("not delivered: " + plural(sorted.malformed, "packet") +
             " whose documents cannot name them (first: " + sorted.first_malformed + ")");
 
-    std::vector<std::string> parts;
-    std::vector<espcap::retrieve::ListedPacket> listed;
-    std::size_t serial = 0, delivered = 0, filtered_out = 0;
+    std::vector<const espcap::retrieve::FileRequest *> readable;
     for (auto &[name, request] : sorted.files) {
         request.display_filter = tool.display_filter;
         request.write = !tool.output.empty();
+        if (sorted.file_problems.count(name) == 0) readable.push_back(&request);
+    }
+    std::vector<espcap::retrieve::FileExtraction> extractions = extract_files(readable, work_dir);
+    std::vector<std::string> parts;
+    std::vector<espcap::retrieve::ListedPacket> listed;
+    std::size_t delivered = 0, filtered_out = 0, next_extraction = 0;
+    for (auto &[name, request] : sorted.files) {
         std::string why;
         if (const auto refused = sorted.file_problems.find(name); refused != sorted.file_problems.end()) {
             why = refused->second;
         } else {
-            espcap::retrieve::FileExtraction extraction = espcap::retrieve::extract_packets(request, work_dir, serial);
+            const espcap::retrieve::FileExtraction &extraction = extractions[next_extraction++];
             why = extraction.problem;
             if (why.empty()) {
                 delivered += extraction.selected.size();
