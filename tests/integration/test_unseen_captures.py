@@ -5,9 +5,9 @@ unseen_capture_filters.txt, written for them. Every answer (list=true: file and 
 must be the frames `tshark -r FILE -Y FILTER` selects in each file, or a refusal (exit 1)
 when tshark refuses the filter.
 
-Long (label "long"): about 40 minutes on 2 cores the first time (tshark's ~14,000
-answers, cached after that), then about 30 (espcap-pcap's passes over 117 files for each
-filter the engine cannot narrow).
+Long (label "long"): on 2 cores about 75 minutes the first time (tshark's ~14,800
+answers, cached after that; 12 of the filters took 8.5 minutes cold), then about 45
+(espcap-pcap's passes over the 120 files for each filter the engine cannot narrow).
 """
 import collections
 import concurrent.futures
