@@ -145,24 +145,28 @@ Sorted sort_packets(std::vector<IndexedPacket> &packets, const espcap::retrieve:
     return sorted;
 }
 
-// Reads each file's packets, several files at a time: an extraction is tshark passes
-// over one file, mostly start-up and dissection, and extractions share nothing (each has
-// its own folder). The results keep the order of `requests`, so the report does too.
-std::vector<espcap::retrieve::FileExtraction> extract_files(
-    const std::vector<const espcap::retrieve::FileRequest *> &requests, const std::string &work_dir) {
-    std::vector<espcap::retrieve::FileExtraction> results(requests.size());
+// Reads the packets of each request whose extraction has no problem yet (one found
+// before reading, such as a name outside captures=), several files at a time: an
+// extraction is tshark passes over one file, mostly start-up and dissection, and
+// extractions share nothing (each has its own folder). extractions[i] is requests[i]'s.
+void extract_files(const std::vector<const espcap::retrieve::FileRequest *> &requests,
+                   std::vector<espcap::retrieve::FileExtraction> &extractions, const std::string &work_dir) {
     std::atomic<std::size_t> next{0};
     const auto work = [&] {
         for (std::size_t i = next++; i < requests.size(); i = next++) {
+            espcap::retrieve::FileExtraction &extraction = extractions[i];
+            if (!extraction.problem.empty()) continue;
             const std::string folder = work_dir + "/file-" + std::to_string(i);
             std::error_code error;
-            std::filesystem::create_directory(folder, error);
+            if (std::filesystem::create_directory(folder, error); error) {
+                extraction.problem = "not read: no working folder " + folder + " (" + error.message() + ")";
+                continue;
+            }
             try {
-                if (error) throw std::filesystem::filesystem_error("no working folder", folder, error);
-                results[i] = espcap::retrieve::extract_packets(*requests[i], folder);
+                extraction = espcap::retrieve::extract_packets(*requests[i], folder);
             } catch (const std::exception &e) {  // a thread's exception would end the program
-                results[i] = {};
-                results[i].problem = std::string("not read: ") + e.what();
+                extraction = {};
+                extraction.problem = std::string("not read: ") + e.what();
             }
         }
     };
@@ -178,7 +182,6 @@ std::vector<espcap::retrieve::FileExtraction> extract_files(
     }
     work();
     for (std::thread &thread : threads) thread.join();
-    return results;
 }
 
 std::string plural(std::size_t count, const char *noun) {
@@ -265,32 +268,31 @@ int run(const espcap::Options &options, const espcap::retrieve::PcapOptions &too
         say("not delivered: " + plural(sorted.malformed, "packet") +
             " whose documents cannot name them (first: " + sorted.first_malformed + ")");
 
-    std::vector<const espcap::retrieve::FileRequest *> readable;
+    std::vector<const espcap::retrieve::FileRequest *> requests;
+    std::vector<espcap::retrieve::FileExtraction> extractions(sorted.files.size());
     for (auto &[name, request] : sorted.files) {
         request.display_filter = tool.display_filter;
         request.write = !tool.output.empty();
-        if (sorted.file_problems.count(name) == 0) readable.push_back(&request);
+        if (const auto refused = sorted.file_problems.find(name); refused != sorted.file_problems.end())
+            extractions[requests.size()].problem = refused->second;
+        requests.push_back(&request);
     }
-    std::vector<espcap::retrieve::FileExtraction> extractions = extract_files(readable, work_dir);
+    extract_files(requests, extractions, work_dir);
     std::vector<std::string> parts;
     std::vector<espcap::retrieve::ListedPacket> listed;
-    std::size_t delivered = 0, filtered_out = 0, next_extraction = 0;
-    for (auto &[name, request] : sorted.files) {
-        std::string why;
-        if (const auto refused = sorted.file_problems.find(name); refused != sorted.file_problems.end()) {
-            why = refused->second;
-        } else {
-            const espcap::retrieve::FileExtraction &extraction = extractions[next_extraction++];
-            why = extraction.problem;
-            if (why.empty()) {
-                delivered += extraction.selected.size();
-                filtered_out += extraction.filtered_out;
-                for (const IndexedPacket *packet : extraction.selected) listed.push_back({packet, name});
-                parts.insert(parts.end(), extraction.parts.begin(), extraction.parts.end());
-                continue;
-            }
+    std::size_t delivered = 0, filtered_out = 0;
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        const espcap::retrieve::FileRequest &request = *requests[i];
+        const espcap::retrieve::FileExtraction &extraction = extractions[i];
+        if (!extraction.problem.empty()) {
+            say("not delivered: " + plural(request.packets.size(), "packet") + " from " + request.name + ": " +
+                extraction.problem);
+            continue;
         }
-        say("not delivered: " + plural(request.packets.size(), "packet") + " from " + name + ": " + why);
+        delivered += extraction.selected.size();
+        filtered_out += extraction.filtered_out;
+        for (const IndexedPacket *packet : extraction.selected) listed.push_back({packet, request.name});
+        parts.insert(parts.end(), extraction.parts.begin(), extraction.parts.end());
     }
     if (filtered) say(plural(filtered_out, "packet") + " of " + std::to_string(wanted) + " not selected by filter=");
 

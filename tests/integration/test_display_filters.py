@@ -41,8 +41,8 @@ CANDIDATES = re.compile(rb"espcap-pcap: (\d+) documents match")
 WORKERS = 2
 
 
-def listed_filters():
-    with open(FILTER_FILE, encoding="utf-8") as f:
+def listed_filters(path=FILTER_FILE):
+    with open(path, encoding="utf-8") as f:
         return [line.strip() for line in f if line.strip() and not line.lstrip().startswith("#")]
 
 

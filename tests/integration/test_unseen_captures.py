@@ -18,6 +18,7 @@ import unittest
 
 from ek_reference import reference_output
 from espcap_test import assert_engine_is_expected, ES_NODE, TEST_PCAPS, delete_indices, refresh, run_tshark, summary
+from test_display_filters import listed_filters, tshark_refusal
 
 INDEX = "it-unseen"
 WIRESHARK_CAPTURES = os.path.join(TEST_PCAPS, "wireshark")
@@ -25,18 +26,9 @@ FILTER_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "unseen_c
 WORKERS = 2
 
 
-def listed_filters():
-    with open(FILTER_FILE, encoding="utf-8") as f:
-        return [line.strip() for line in f if line.strip() and not line.lstrip().startswith("#")]
-
-
 def tshark_frames(path, display_filter):
     out = reference_output(path, ["-Y", display_filter, "-T", "fields", "-e", "frame.number"])
     return {(path, int(line)) for line in out.split()}
-
-
-def tshark_refuses(display_filter):
-    return run_tshark(["-r", os.path.join(WIRESHARK_CAPTURES, "empty.pcap"), "-Y", display_filter]).returncode != 0
 
 
 class TestUnseenCaptures(unittest.TestCase):
@@ -49,7 +41,7 @@ class TestUnseenCaptures(unittest.TestCase):
             run = run_tshark(["-r", path, "-q", "-X", f"espcap:node={ES_NODE}", "-X", f"espcap:index={INDEX}",
                               "-X", "espcap:spool=off"])
             packets, indexed, failed = summary(run)
-            if packets == 0:  # empty.pcap, which tshark_refuses reads
+            if packets == 0:  # empty.pcap
                 cls.left_out.append(os.path.basename(path) + " (no packet)")
                 continue
             assert run.returncode == 0 and failed == 0, f"{path}: {run.stderr.decode(errors='replace')}"
@@ -74,12 +66,12 @@ class TestUnseenCaptures(unittest.TestCase):
 
     def expected(self, display_filter):
         """tshark's frames over every capture, or None when tshark refuses the filter."""
-        if tshark_refuses(display_filter):
+        if tshark_refusal(display_filter) is not None:
             return None
         return set().union(*(tshark_frames(path, display_filter) for path in self.captures))
 
     def test_each_filter_selects_the_frames_tshark_selects(self):
-        filters = listed_filters()
+        filters = listed_filters(FILTER_FILE)
         self.assertGreaterEqual(len(filters), 100)
         with concurrent.futures.ThreadPoolExecutor(max_workers=WORKERS) as pool:
             expectations = list(pool.map(self.expected, filters))
